@@ -1,0 +1,77 @@
+# Grid 12345: `make up` serves the system, `make test` runs every test.
+# Both set up whatever is missing (Debian packages, virtualenv, front-end
+# libraries, a private PostGIS cluster under .local/ unless DATABASE_URL is
+# set, migrations, fixtures) and are safe to run again.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings
+export PYTHONUNBUFFERED := 1
+
+.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint clean-db stop-db
+
+up: setup
+	@echo ""
+	@echo "  Grid 12345 is at http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password demo12345): admin, city_dispatcher, wall_viewer,"
+	@echo "    changqing_grid, changqing_head, guangminglu_handler, xinhua_dispatcher,"
+	@echo "    ruzhou_dispatcher, heating_handler, water_handler"
+	@echo ""
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: deps venv assets db migrate messages load
+	@mkdir -p .local/static
+
+deps:
+	@bin/system-deps
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+assets: node_modules/.installed
+node_modules/.installed: package.json
+	npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	touch $@
+
+db:
+ifeq ($(strip $(DATABASE_URL)),)
+	@bin/pg-local start
+else
+	@echo "db: using DATABASE_URL"
+endif
+
+stop-db:
+	@bin/pg-local stop
+
+migrate:
+	$(PY) manage.py migrate --noinput -v 0
+
+messages:
+	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=.local
+
+# Loads the committed Pingdingshan fixtures (skipped when already loaded).
+load:
+	$(PY) manage.py load_pingdingshan
+
+# Rebuilds the committed fixture files from ../shared/data/pingdingshan.
+fixtures:
+	$(PY) fixtures/build_pingdingshan.py
+
+check-grid:
+	$(PY) manage.py check_grid
+
+bench: setup
+	$(PY) bench/locate.py
+
+lint:
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

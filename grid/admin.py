@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.gis import admin as gis_admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area, BoundaryGeneration, Office, User
+from .widgets import OfflineMapWidget
+
+
+@admin.register(Area)
+class AreaAdmin(gis_admin.GISModelAdmin):
+    gis_widget = OfflineMapWidget
+    list_display = ["code", "name", "level", "parent", "is_zone", "is_central", "valid_from", "valid_to"]
+    list_filter = ["level", "is_zone", "is_central", "urban", ("valid_to", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "name", "short_name", "aliases"]
+    raw_id_fields = ["parent", "generation"]
+    readonly_fields = ["valid_from", "valid_to"]
+
+
+@admin.register(BoundaryGeneration)
+class BoundaryGenerationAdmin(admin.ModelAdmin):
+    list_display = ["id", "level", "source", "valid_from", "valid_to"]
+    list_filter = ["level"]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "area_code", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name", "area_code"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(User)
+class GridUserAdmin(UserAdmin):
+    list_display = ["username", "display_name", "office", "role", "is_active"]
+    list_filter = ["role", "is_active", "office__kind"]
+    raw_id_fields = ["office"]
+    fieldsets = UserAdmin.fieldsets + ((_("Office and role"), {"fields": ("office", "role", "display_name")}),)
+    add_fieldsets = UserAdmin.add_fieldsets + ((_("Office and role"), {"fields": ("office", "role", "display_name")}),)

@@ -1,0 +1,3 @@
+"""WebSocket routes of the live maps."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,16 @@
+"""Test set-up: a real PostGIS test database with the Pingdingshan fixtures
+loaded once per session; every test runs in a transaction rolled back after it."""
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_pingdingshan", verbosity=0)
+
+
+@pytest.fixture
+def api(client):
+    return client

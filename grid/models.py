@@ -182,3 +182,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class GridState(models.Model):
+    """A single row whose version changes with every change of the boundaries, so
+    that in-process lookup indexes know when to rebuild (see grid.index)."""
+
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="gridstate_single_row")]

@@ -76,8 +76,16 @@ def locate_point(lon: float, lat: float) -> dict[str, Any] | None:
     return {"lon": lon, "lat": lat, **_chain_from_row(row), "offices": offices}
 
 
-def _deepest_area_ids(lons: list[float], lats: list[float]) -> list[int | None]:
-    """For each point, the id of the deepest current area holding it (None outside)."""
+def deepest_area_ids(lons: list[float], lats: list[float]) -> list[int | None]:
+    """For each point, the id of the deepest current area holding it (None outside),
+    from the in-process index of grid.index (kept in step with the boundaries)."""
+    from .index import locate_index
+
+    return [None if i < 0 else int(i) for i in locate_index().deepest_area_ids(lons, lats)]
+
+
+def deepest_area_ids_sql(lons: list[float], lats: list[float]) -> list[int | None]:
+    """The same as deepest_area_ids, answered by PostGIS in one statement (the reference)."""
     found: list[int | None] = [None] * len(lons)
     with connection.cursor() as cur:
         cur.execute(
@@ -138,7 +146,7 @@ def locate_points(points: list[tuple[float, float]]) -> list[dict[str, Any] | No
         return []
     lons = [float(p[0]) for p in points]
     lats = [float(p[1]) for p in points]
-    ids = _deepest_area_ids(lons, lats)
+    ids = deepest_area_ids(lons, lats)
     chains = _chains({i for i in ids if i is not None})
     return [
         None if area_id is None else {"lon": lon, "lat": lat, **chains[area_id]}
@@ -148,7 +156,7 @@ def locate_points(points: list[tuple[float, float]]) -> list[dict[str, Any] | No
 
 def locate_area_codes(points: list[tuple[float, float]]) -> list[str | None]:
     """Bulk locate returning only the deepest area code: the fast path for dispatch and benches."""
-    ids = _deepest_area_ids([p[0] for p in points], [p[1] for p in points])
+    ids = deepest_area_ids([p[0] for p in points], [p[1] for p in points])
     from .models import Area
 
     codes = dict(Area.objects.filter(id__in={i for i in ids if i}).values_list("id", "code"))

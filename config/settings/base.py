@@ -78,11 +78,24 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or _local_database_url(),
         engine="django.contrib.gis.db.backends.postgis",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
 # dj-database-url maps postgres:// to the plain backend; the whole project needs PostGIS.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# A Unix-socket URL (?host=/path&port=N) lands in OPTIONS; keep HOST/PORT authoritative.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+if "host" in _db_options:
+    DATABASES["default"]["HOST"] = _db_options.pop("host")
+    DATABASES["default"]["PORT"] = str(_db_options.pop("port", DATABASES["default"].get("PORT") or ""))
+# Under ASGI every request runs in a fresh thread, so persistent per-thread
+# connections would mean a new PostgreSQL connection per request (~10 ms);
+# a psycopg pool hands out open connections instead.
+if os.environ.get("DB_POOL", "1") == "1":
+    _db_options["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
+        "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
+        "timeout": 10,
+    }
 
 AUTH_USER_MODEL = "grid.User"
 AUTH_PASSWORD_VALIDATORS = [

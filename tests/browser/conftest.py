@@ -12,16 +12,23 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+# Playwright's sync API keeps an event loop running in this thread; Django's ORM
+# calls in the tests are still synchronous, so tell Django not to refuse them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
 def _database_url() -> str:
+    """The test database as a URL for the server process (Unix-socket hosts as ?host=)."""
     s = connection.settings_dict
-    host = quote(s["HOST"] or "", safe="")
-    auth = s["USER"] + (f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else "")
-    return f"postgis://{auth}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
+    auth = quote(s["USER"] or "", safe="") + (f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else "")
+    host, port = s["HOST"] or "", s["PORT"] or "5432"
+    if host.startswith("/"):
+        return f"postgis://{auth}@/{s['NAME']}?host={quote(host)}&port={port}"
+    return f"postgis://{auth}@{host}:{port}/{s['NAME']}"
 
 
 def _free_port() -> int:
@@ -37,13 +44,15 @@ def live_url(django_db_setup, django_db_blocker):
         connection.ensure_connection()
         url = _database_url()
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "DB_CONN_MAX_AGE": "0"}
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "daphne.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 30
     while True:
@@ -53,7 +62,7 @@ def live_url(django_db_setup, django_db_blocker):
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                raise RuntimeError(f"daphne did not start: {proc.stderr.read().decode()[-2000:]}") from None
+                raise RuntimeError(f"daphne did not start: {(ARTIFACTS / 'daphne.log').read_text()[-2000:]}") from None
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
@@ -61,6 +70,7 @@ def live_url(django_db_setup, django_db_blocker):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@
   "use strict";
   const t = JSON.parse(document.getElementById("grid-i18n").textContent);
   const el = document.getElementById("map");
-  const map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 }).setView([33.76, 113.19], 9);
+  const map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
+  const bounds = JSON.parse(document.getElementById("city-bounds").textContent);
+  if (bounds) map.fitBounds(bounds); else map.setView([33.76, 113.19], 9);
   window.gridMap = map;
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
@@ -29,9 +31,9 @@
           fc.features.forEach((f) => {
             const p = f.properties.label;
             if (p) L.tooltip({ permanent: true, direction: "center", className: "area-label" })
-              .setLatLng([p[1], p[0]]).setContent(f.properties.name).addTo(countyLabels);
+              .setLatLng([p[1], p[0]]).setContent(f.properties.is_zone ? f.properties.short_name : f.properties.name)
+              .addTo(countyLabels);
           });
-          if (!el.dataset.fitted) { map.fitBounds(layers.county.getBounds()); el.dataset.fitted = "1"; }
         }
         el.dataset[`loaded${level}`] = String(fc.features.length);
       });

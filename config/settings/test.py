@@ -1,0 +1,9 @@
+"""Settings for the test suite: the same as base, without the connection pool
+(pytest-django drops the test database at the end, which an idle pooled
+connection would hold open)."""
+
+from .base import *  # noqa: F401,F403
+from .base import DATABASES
+
+DATABASES["default"]["OPTIONS"].pop("pool", None)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

@@ -1,0 +1,305 @@
+"""The supervisor [SV-1][SV-2][CB-1]: one pass flags and escalates what is owed.
+
+- Near deadline (≥ 80% of the time used) or not signed for in time → reminder;
+  overdue → phone supervision; overdue by the ticket's whole allowance (at most
+  a day) → written supervision. Each step is an event and a message through
+  the gateway to the lead unit, and a step the supervisor owed while it was
+  down is still taken, in order.
+- Repeat complaints [SV-2]: same category within 200 m or in the same
+  community, raised within a month after the earlier one was resolved, or more
+  than 6 days after an earlier one that is still unresolved. The repeat links to
+  the earlier ticket and goes up to the unit head (department) or the county's
+  leader in charge.
+- Callbacks not made within 2 working days of closing [CB-1].
+
+Every query takes its rows with SELECT … FOR UPDATE SKIP LOCKED and re-checks
+the condition under the lock, so two supervisors running at once never act on
+the same ticket twice, and a pass run twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .gateways import gateway
+from .models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Kind, OutboundMessage, Status, Ticket, TicketEvent
+from .sla import NEAR_DEADLINE_FRACTION
+from .workflow import fire
+
+REPEAT_RADIUS_M = 200
+REPEAT_AFTER_CLOSURE = dt.timedelta(days=30)  # "within one month after closure"
+REPEAT_UNRESOLVED_AFTER = dt.timedelta(days=6)
+REPEAT_KINDS = (Kind.COMPLAINT, Kind.HELP, Kind.REPORT)
+
+ESCALATIONS = {
+    1: ("remind", OutboundMessage.Medium.SMS, "reminder"),
+    2: ("phone_supervision", OutboundMessage.Medium.CALL, "phone_supervision"),
+    3: ("written_supervision", OutboundMessage.Medium.LETTER, "written_supervision"),
+}
+
+
+@dataclass
+class PassReport:
+    reminders: int = 0
+    phone: int = 0
+    written: int = 0
+    repeats: int = 0
+    repeat_checked: int = 0
+    callback_overdue: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"reminders {self.reminders}, phone {self.phone}, written {self.written}, "
+            f"repeats {self.repeats} of {self.repeat_checked} checked, callbacks overdue {self.callback_overdue}"
+        )
+
+
+_OWED_LEVEL = """
+    CASE
+      WHEN %(now)s >= t.resolve_by + LEAST(interval '24 hours', t.resolve_by - t.clock_started_at) THEN 3
+      WHEN %(now)s >= t.resolve_by THEN 2
+      WHEN %(now)s >= t.clock_started_at + (t.resolve_by - t.clock_started_at) * %(near)s
+        OR (t.status = 'dispatched' AND t.sign_by IS NOT NULL AND %(now)s >= t.sign_by) THEN 1
+      ELSE 0
+    END
+"""
+
+
+def supervise_once(*, now: dt.datetime | None = None, batch: int = 500) -> PassReport:
+    """One supervisor pass over every ticket; safe to run in several processes at once."""
+    now = now or timezone.now()
+    report = PassReport()
+    while _escalate_batch(now, batch, report):
+        pass
+    while _repeat_batch(now, batch, report):
+        pass
+    while _callback_batch(now, batch, report):
+        pass
+    return report
+
+
+def _lead_offices(ticket_ids: list[int]) -> dict[int, Assignment]:
+    return {
+        a.ticket_id: a
+        for a in Assignment.objects.filter(ticket_id__in=ticket_ids, is_active=True, role="lead").select_related(
+            "office"
+        )
+    }
+
+
+def _send_many(messages: list[dict]) -> None:
+    gw = gateway()
+    if hasattr(gw, "send_many"):
+        gw.send_many(messages)
+    else:
+        for m in messages:
+            gw.send(**m)
+
+
+@transaction.atomic
+def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT t.id, {_OWED_LEVEL} AS owed FROM dispatch_ticket t
+            WHERE t.status = ANY(%(open)s) AND t.resolve_by IS NOT NULL AND t.clock_started_at IS NOT NULL
+              AND t.supervision_level < {_OWED_LEVEL}
+            ORDER BY t.resolve_by, t.id
+            LIMIT %(batch)s
+            FOR UPDATE OF t SKIP LOCKED
+            """,
+            {"now": now, "near": NEAR_DEADLINE_FRACTION, "open": list(OPEN_STATUSES), "batch": batch},
+        )
+        owed = dict(cur.fetchall())
+    if not owed:
+        return 0
+    tickets = list(Ticket.objects.filter(id__in=owed))
+    leads = _lead_offices(list(owed))
+    events, messages = [], []
+    for ticket in tickets:
+        lead = leads.get(ticket.id)
+        total = (ticket.resolve_by - ticket.clock_started_at).total_seconds()
+        used = (now - ticket.clock_started_at).total_seconds() / total if total > 0 else 1.0
+        for level in range(ticket.supervision_level + 1, owed[ticket.id] + 1):
+            action, medium, purpose = ESCALATIONS[level]
+            note = _escalation_note(ticket, level, used, now)
+            events.append(
+                fire(
+                    ticket,
+                    action,
+                    note=note,
+                    data={"level": level, "fraction_used": round(used, 3)},
+                    at=now,
+                    commit=False,
+                )
+            )
+            if lead is not None:
+                messages.append(
+                    {
+                        "medium": medium,
+                        "purpose": purpose,
+                        "ticket": ticket,
+                        "to_office": lead.office,
+                        "to_number": lead.office.phone,
+                        "text": f"【督办】工单{ticket.number}：{note}",
+                    }
+                )
+            report.reminders += level == 1
+            report.phone += level == 2
+            report.written += level == 3
+        ticket.supervision_level = owed[ticket.id]
+        if used >= NEAR_DEADLINE_FRACTION and ticket.near_deadline_at is None:
+            ticket.near_deadline_at = now
+        if now >= ticket.resolve_by and ticket.overdue_at is None:
+            ticket.overdue_at = now
+    TicketEvent.objects.bulk_create(events)
+    Ticket.objects.bulk_update(tickets, ["supervision_level", "near_deadline_at", "overdue_at"])
+    _send_many(messages)
+    return len(tickets)
+
+
+def _escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
+    deadline = timezone.localtime(ticket.resolve_by).strftime("%m-%d %H:%M")
+    if level == 1:
+        if (
+            ticket.status == Status.DISPATCHED
+            and ticket.sign_by
+            and now >= ticket.sign_by
+            and used < NEAR_DEADLINE_FRACTION
+        ):
+            return f"催办：未按时签收（签收时限 {timezone.localtime(ticket.sign_by):%m-%d %H:%M}）"
+        return f"催办：临期，已用时 {used:.0%}，办结时限 {deadline}"
+    if level == 2:
+        return f"电话督办：已逾期（办结时限 {deadline}）"
+    return f"书面督办：逾期严重（办结时限 {deadline}）"
+
+
+_REPEAT_SQL = """
+WITH cand AS (
+    SELECT t.id, t.kind, t.category_id, t.point, t.community_code, t.received_at
+    FROM dispatch_ticket t
+    WHERE t.repeat_checked_at IS NULL AND t.status <> 'refused'
+    ORDER BY t.id
+    LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED
+)
+SELECT c.id, e.id
+FROM cand c
+LEFT JOIN LATERAL (
+    SELECT e.id FROM dispatch_ticket e
+    WHERE c.kind = ANY(%(kinds)s) AND c.category_id IS NOT NULL
+      AND e.category_id = c.category_id AND e.id <> c.id AND e.received_at < c.received_at
+      AND e.status <> 'refused'
+      AND e.received_at >= c.received_at - %(lookback)s
+      AND (
+        (c.point IS NOT NULL AND e.point IS NOT NULL AND e.point && ST_Expand(c.point, 0.003)
+         AND ST_DWithin(e.point::geography, c.point::geography, %(radius)s))
+        OR (c.community_code <> '' AND e.community_code = c.community_code)
+      )
+      AND (
+        (e.status = ANY(%(resolved)s) AND e.replied_at IS NOT NULL
+         AND c.received_at >= e.replied_at AND c.received_at <= e.replied_at + %(after_closure)s)
+        OR (e.status = ANY(%(open)s) AND c.received_at > e.received_at + %(unresolved)s)
+      )
+    ORDER BY e.received_at DESC, e.id DESC
+    LIMIT 1
+) e ON true
+"""
+
+
+@transaction.atomic
+def _repeat_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
+    with connection.cursor() as cur:
+        cur.execute(
+            _REPEAT_SQL,
+            {
+                "batch": batch,
+                "kinds": list(REPEAT_KINDS),
+                "radius": REPEAT_RADIUS_M,
+                "resolved": list(RESOLVED_STATUSES),
+                "open": [*OPEN_STATUSES, Status.PENDING_DISPATCH],
+                "after_closure": REPEAT_AFTER_CLOSURE,
+                "unresolved": REPEAT_UNRESOLVED_AFTER,
+                "lookback": REPEAT_AFTER_CLOSURE * 6,
+            },
+        )
+        pairs = cur.fetchall()
+    if not pairs:
+        return 0
+    checked = [c for c, _e in pairs]
+    matches = {c: e for c, e in pairs if e is not None}
+    Ticket.objects.filter(id__in=checked).update(repeat_checked_at=now)
+    report.repeat_checked += len(checked)
+    if not matches:
+        return len(checked)
+    tickets = list(Ticket.objects.filter(id__in=matches).select_related("center"))
+    earlier = {t.id: t for t in Ticket.objects.filter(id__in=set(matches.values()))}
+    leads = _lead_offices([*matches, *matches.values()])
+    events, messages = [], []
+    for ticket in tickets:
+        first = earlier[matches[ticket.id]]
+        lead = leads.get(ticket.id) or leads.get(first.id)
+        department = lead is not None and lead.office.kind == "department"
+        ticket.repeat_of = first
+        ticket.attention = "unit_head" if department else "county_leader"
+        if "repeat" not in ticket.focus_reasons:
+            ticket.focus_reasons = [*ticket.focus_reasons, "repeat"]
+        who = "承办单位主要负责人" if department else "县（区）分管领导"
+        note = f"重复诉求：与工单{first.number}为同一问题，转{who}跟进办理"
+        events.append(
+            fire(
+                ticket,
+                "flag_repeat",
+                note=note,
+                data={"earlier": first.number, "attention": ticket.attention},
+                at=now,
+                commit=False,
+            )
+        )
+        if lead is not None:
+            messages.append(
+                {
+                    "medium": OutboundMessage.Medium.LETTER,
+                    "purpose": "repeat_to_head",
+                    "ticket": ticket,
+                    "to_office": lead.office,
+                    "to_number": lead.office.phone,
+                    "text": f"【重复诉求】工单{ticket.number}（前次工单{first.number}）请{who}直接跟进办理。",
+                }
+            )
+    TicketEvent.objects.bulk_create(events)
+    Ticket.objects.bulk_update(tickets, ["repeat_of", "attention", "focus_reasons"])
+    _send_many(messages)
+    report.repeats += len(tickets)
+    return len(checked)
+
+
+@transaction.atomic
+def _callback_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
+    tickets = list(
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(
+            status__in=(Status.CLOSED, Status.CALLBACK_MANUAL), callback_due__lt=now, callback_overdue_at__isnull=True
+        )
+        .order_by("callback_due", "id")[:batch]
+    )
+    events = []
+    for ticket in tickets:
+        events.append(
+            fire(
+                ticket,
+                "flag_callback_overdue",
+                note=f"回访逾期：应于 {timezone.localtime(ticket.callback_due):%m-%d %H:%M} 前回访",
+                at=now,
+                commit=False,
+            )
+        )
+        ticket.callback_overdue_at = now
+    TicketEvent.objects.bulk_create(events)
+    Ticket.objects.bulk_update(tickets, ["callback_overdue_at"])
+    report.callback_overdue += len(tickets)
+    return len(tickets)

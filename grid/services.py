@@ -124,8 +124,8 @@ def bump_grid_version() -> None:
     """Tell in-process lookup indexes (grid.index) that the boundaries changed."""
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO grid_gridstate (id, version, changed_at) VALUES (1, 1, now()) "
-            "ON CONFLICT (id) DO UPDATE SET version = grid_gridstate.version + 1, changed_at = now()"
+            "INSERT INTO grid_gridstate (id, version, changed_at) VALUES (1, nextval('grid_version_seq'), now()) "
+            "ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, changed_at = now()"
         )
 
 

@@ -27,8 +27,8 @@ def main() -> None:
     from django.contrib.gis.geos import Point
     from django.db import connection
 
-    from grid.models import Area
     from grid.index import locate_index
+    from grid.models import Area
     from grid.selectors import deepest_area_ids, deepest_area_ids_sql, locate_points
 
     city = Area.objects.get(level="city", valid_to__isnull=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
-from .models import LEVEL_ORDER, Area, AreaPiece, BoundaryGeneration, GridState, Level, Office, User, parent_level
+from .models import LEVEL_ORDER, Area, AreaPiece, BoundaryGeneration, Level, Office, User, parent_level
 
 # Vertices per piece for ST_Subdivide: small pieces make point-in-polygon cheap.
 PIECE_MAX_VERTICES = 64

@@ -1,0 +1,157 @@
+"""Writes of the maps: the hotspot register, supervision cases on hotspots, and the
+live sweep that tells the walls when a ticket has just become overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import connection, transaction
+from django.utils import timezone, translation
+
+from config.api import Forbidden, NotFound
+from dispatch.models import OPEN_STATUSES, Ticket
+from grid.models import Office
+
+from . import live
+from .hotspots import find_hotspots
+from .models import Hotspot, LiveWatermark
+
+STEADY_AFTER = dt.timedelta(hours=24)  # a hotspot that has not grown for a day is no longer news
+_REGISTER_LOCK = 1_2345_0001  # pg advisory lock: one register refresh at a time, across processes
+
+
+@dataclass
+class RegisterChanges:
+    formed: list[Hotspot] = field(default_factory=list)
+    grew: list[Hotspot] = field(default_factory=list)
+    cooled: list[Hotspot] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _polygon(wkt: str):
+    geom = GEOSGeometry(wkt, srid=4326)
+    if geom.geom_type != "Polygon":  # a buffered hull is a polygon; be safe with degenerate input
+        geom = geom.convex_hull
+    return geom
+
+
+def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> RegisterChanges:
+    """Cluster the city's tickets with the current rules and update the register: a cluster that
+    shares tickets with an active hotspot of its category continues it (growing if it has more
+    tickets), any other forms a new one, and an active hotspot no cluster continues cools down.
+    New and growing hotspots are pushed to the walls after commit [AN-1]."""
+    now = now or timezone.now()
+    changes = RegisterChanges()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_REGISTER_LOCK])
+        with translation.override(settings.LANGUAGE_CODE):
+            found = find_hotspots(Ticket.objects.all(), now=now)
+        active = list(Hotspot.objects.exclude(state=Hotspot.State.COOLED).select_for_update())
+        by_category: dict[int, list[Hotspot]] = {}
+        for h in active:
+            by_category.setdefault(h.category_id, []).append(h)
+        continued: set[int] = set()
+        for f in found:
+            c = f.cluster
+            ids = set(c.ticket_ids)
+            candidates = [h for h in by_category.get(c.category_id, []) if h.id not in continued]
+            best = max(candidates, key=lambda h: len(ids & set(h.ticket_ids)), default=None)
+            if best is not None and ids & set(best.ticket_ids):
+                continued.add(best.id)
+                grew = c.count > best.ticket_count
+                _fill(best, f, now)
+                if grew:
+                    best.state, best.grew_at = Hotspot.State.GROWING, now
+                    changes.grew.append(best)
+                elif now - (best.grew_at or best.detected_at) >= STEADY_AFTER:
+                    best.state = Hotspot.State.STEADY
+                    changes.unchanged += 1
+                else:
+                    changes.unchanged += 1
+                best.save()
+            else:
+                h = Hotspot(category_id=c.category_id, state=Hotspot.State.NEW, detected_at=now)
+                _fill(h, f, now)
+                h.save()
+                changes.formed.append(h)
+        for h in active:
+            if h.id not in continued:
+                h.state, h.cooled_at, h.updated_at = Hotspot.State.COOLED, now, now
+                h.save(update_fields=["state", "cooled_at", "updated_at"])
+                changes.cooled.append(h)
+        if push:
+            formed, grew = list(changes.formed), list(changes.grew)
+            transaction.on_commit(lambda: _push(formed, grew))
+    return changes
+
+
+def _push(formed: list[Hotspot], grew: list[Hotspot]) -> None:
+    for h in formed:
+        live.push_hotspot(h, "hotspot.formed")
+    for h in grew:
+        live.push_hotspot(h, "hotspot.grew")
+
+
+def _fill(h: Hotspot, f, now: dt.datetime) -> None:
+    c = f.cluster
+    h.label = f.label
+    h.place_name = f.place_name
+    h.county_code, h.township_code, h.community_code = c.county_code, c.township_code, c.community_code
+    h.hull = _polygon(c.hull_wkt)
+    h.centroid = Point(*c.centroid, srid=4326)
+    h.ticket_count = c.count
+    h.peak_count = max(h.peak_count or 0, c.count)
+    h.ticket_ids = c.ticket_ids
+    h.first_at, h.last_at = c.first_at, c.last_at
+    h.window_days = c.window_days
+    h.updated_at = now
+
+
+CASE_OFFICE_KINDS = (Office.Kind.CITY_CENTER, Office.Kind.SUB_CENTER)
+
+
+def open_supervision_case(*, hotspot: Hotspot, by, note: str) -> Hotspot:
+    """The center opens a supervision case on a hotspot [SV-1][SV-3] (concentrated events are focus cases)."""
+    office = getattr(by, "office", None)
+    if office is None or office.kind not in CASE_OFFICE_KINDS:
+        raise Forbidden(translation.gettext("Only the command center or a sub-center opens supervision cases."))
+    with transaction.atomic():
+        h = Hotspot.objects.select_for_update().filter(id=hotspot.id).first()
+        if h is None:
+            raise NotFound(translation.gettext("No such hotspot."))
+        if h.case_opened_at is None:
+            h.case_opened_at, h.case_opened_by, h.case_note = timezone.now(), by, note
+            h.save(update_fields=["case_opened_at", "case_opened_by", "case_note"])
+    return h
+
+
+# -- overdue sweep -------------------------------------------------------------------
+
+OVERDUE_SWEEP = "overdue"
+MAX_SWEEP_BACK = dt.timedelta(hours=1)  # after a long stop, do not replay a backlog of old deadlines
+
+
+def sweep_overdue(*, now: dt.datetime | None = None, push: bool = True) -> list[int]:
+    """Tickets whose resolve deadline passed since the last sweep and that are still open: push
+    "ticket.overdue" for each, once across all server processes. Returns their ids."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        mark = LiveWatermark.objects.select_for_update(skip_locked=True).filter(name=OVERDUE_SWEEP).first()
+        if mark is None:  # first sweep ever (start from now), or another process holds it this round
+            LiveWatermark.objects.get_or_create(name=OVERDUE_SWEEP, defaults={"until": now})
+            return []
+        since = max(mark.until, now - MAX_SWEEP_BACK)
+        ids = list(
+            Ticket.objects.filter(status__in=OPEN_STATUSES, resolve_by__gt=since, resolve_by__lte=now)
+            .order_by("resolve_by")
+            .values_list("id", flat=True)[:500]
+        )
+        mark.until = now
+        mark.save(update_fields=["until"])
+        if push and ids:
+            transaction.on_commit(lambda: [live.push_ticket(i, "ticket.overdue") for i in ids])
+    return ids

@@ -87,7 +87,7 @@ def ensure_ticker() -> None:
     tickets that have just become overdue and refreshes the hotspot register when tickets came in.
     Several processes may run one: row and advisory locks keep each change pushed once."""
     global _ticker
-    interval = float(getattr(settings, "MAPS_LIVE_TICK_SECONDS", 5))
+    interval = float(settings.MAPS_LIVE_TICK_SECONDS)
     if interval <= 0 or (_ticker is not None and not _ticker.done()):
         return
     _ticker = asyncio.get_running_loop().create_task(_tick_forever(interval))

@@ -41,8 +41,13 @@ class CategoryCodeField(serializers.CharField):
         kwargs.setdefault("help_text", "Leaf (0101) or top-level (01) category code")
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        code = super().to_internal_value(data).strip()
+    def run_validation(self, data=serializers.empty):
+        code = super().run_validation(data)  # a string within max_length, no NUL bytes
+        if code is None or code is serializers.empty:
+            return code
+        code = code.strip()
+        if not re.fullmatch(r"[0-9A-Za-z_-]{1,16}", code):
+            raise serializers.ValidationError(_("A category code is letters and digits, e.g. 0101."))
         category = Category.objects.filter(code=code).first()
         if category is None:
             raise serializers.ValidationError(_("No category has code %(code)s.") % {"code": code[:16]})
@@ -57,8 +62,11 @@ class AreaCodeField(serializers.CharField):
         kwargs.setdefault("help_text", "County, township or community code (GB/T 2260 style)")
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        code = super().to_internal_value(data).strip()
+    def run_validation(self, data=serializers.empty):
+        code = super().run_validation(data)
+        if code is None or code is serializers.empty:
+            return code
+        code = code.strip()
         if not re.fullmatch(r"\d{6,12}", code):
             raise serializers.ValidationError(_("An area code is 6 to 12 digits."))
         area = Area.objects.filter(code=code, valid_to__isnull=True).first()
@@ -117,12 +125,12 @@ class CaseSerializer(serializers.Serializer):
 
 
 class PointGeometrySerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["Point"])
+    type = serializers.CharField(help_text="Point")
     coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
 
 
 class PolygonGeometrySerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["Polygon"])
+    type = serializers.CharField(help_text="Polygon")
     coordinates = serializers.ListField(
         child=serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
     )
@@ -141,13 +149,13 @@ class BinPropertiesSerializer(serializers.Serializer):
 
 
 class BinFeatureSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["Feature"])
+    type = serializers.CharField(help_text="Feature")
     geometry = PointGeometrySerializer()
     properties = BinPropertiesSerializer()
 
 
 class ClustersSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    type = serializers.CharField(help_text="FeatureCollection")
     features = BinFeatureSerializer(many=True)
     cell_m = serializers.FloatField(help_text="Edge of a bin in Web Mercator metres")
     total = serializers.IntegerField(help_text="Tickets in the view")
@@ -175,13 +183,13 @@ class HotspotPropertiesSerializer(serializers.Serializer):
 
 
 class HotspotFeatureSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["Feature"])
+    type = serializers.CharField(help_text="Feature")
     geometry = PolygonGeometrySerializer()
     properties = HotspotPropertiesSerializer()
 
 
 class HotspotsSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    type = serializers.CharField(help_text="FeatureCollection")
     features = HotspotFeatureSerializer(many=True)
 
 

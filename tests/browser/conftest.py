@@ -44,7 +44,8 @@ def live_url(django_db_setup, django_db_blocker):
         connection.ensure_connection()
         url = _database_url()
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+    # The live ticker stays off: browser tests must not leave register rows behind.
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "MAPS_LIVE_TICK_SECONDS": "0"}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = (ARTIFACTS / "daphne.log").open("wb")
     proc = subprocess.Popen(

@@ -404,6 +404,8 @@ async def _ws_bench(base: str, clients: int, tickets: int, interval: float) -> t
                 "description": f"压测：楼下下水道堵了，污水溢到路面上（第{n}件）",
                 "lon": 113.2952 + (n % 7) * 0.0003,
                 "lat": 33.7549 + (n % 5) * 0.0003,
+                "caller_name": "王芳",
+                "caller_phone": "13812341234",
             }
         )
         c.request(

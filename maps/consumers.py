@@ -11,7 +11,7 @@ from collections import OrderedDict
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from dispatch.selectors import tickets_visible_to
 
@@ -29,7 +29,6 @@ def _may_see(user, key: str, ticket_ids: list[int]) -> bool:
     cache_key = (key, user.office_id)
     if cache_key in _VISIBLE:
         return _VISIBLE[cache_key]
-    close_old_connections()
     visible = tickets_visible_to(user).filter(id__in=ticket_ids).exists()
     _VISIBLE[cache_key] = visible
     while len(_VISIBLE) > _VISIBLE_MAX:

@@ -45,7 +45,14 @@ def live_url(django_db_setup, django_db_blocker):
         url = _database_url()
     port = _free_port()
     # The live ticker stays off: browser tests must not leave register rows behind.
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "MAPS_LIVE_TICK_SECONDS": "0"}
+    # Test settings: the demo users' passwords in the test database use its fast hasher.
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "1",
+        "MAPS_LIVE_TICK_SECONDS": "0",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = (ARTIFACTS / "daphne.log").open("wb")
     proc = subprocess.Popen(

@@ -95,7 +95,7 @@ class CategoryTrend:
         return self.last_7_days / 7
 
 
-def category_trends(qs: QuerySet[Ticket], *, now: dt.datetime | None = None, limit: int = 8) -> list[CategoryTrend]:
+def category_trends(qs: QuerySet[Ticket], *, now: dt.datetime | None = None, limit: int = 10) -> list[CategoryTrend]:
     """Leaf categories with the most tickets today, next to their count over the 7 days before today."""
     now = now or timezone.now()
     today = local_day_start(now)

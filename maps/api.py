@@ -66,7 +66,12 @@ class ClustersView(APIView):
         ticket comes as that ticket. At most a few thousand features, however many tickets."""
         q = _query(ClustersQuerySerializer, request)
         data = selectors.clusters(
-            request.user, bbox=q["bbox"], zoom=q["zoom"], since=q.get("since"), category=q.get("category")
+            request.user,
+            bbox=q["bbox"],
+            zoom=q["zoom"],
+            since=q.get("since"),
+            category=q.get("category"),
+            area=q.get("area"),
         )
         return Response(ClustersSerializer(data).data)
 

@@ -87,12 +87,13 @@ def clusters(
     zoom: int,
     since: dt.datetime | None = None,
     category: Category | None = None,
+    area: Area | None = None,
     now: dt.datetime | None = None,
 ) -> dict:
     """A GeoJSON FeatureCollection of the view's tickets in server-side bins (a few thousand at most)."""
     now = now or timezone.now()
     since = since or now - DEFAULT_SINCE
-    qs = tickets_visible_to(user).filter(received_at__gte=since)
+    qs = scoped(user, area).filter(received_at__gte=since)
     if category is not None:
         qs = filter_tickets(qs, category=category.code)
     bins, size = analytics.point_bins(qs, bbox=bbox, zoom=zoom, now=now)

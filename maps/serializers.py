@@ -93,6 +93,7 @@ class ClustersQuerySerializer(serializers.Serializer):
     zoom = serializers.IntegerField(min_value=0, max_value=22, help_text="The map's zoom level (Web Mercator)")
     since = SinceField(required=False, help_text="Only tickets received from then on (default: the last 7 days)")
     category = CategoryCodeField(required=False)
+    area = AreaCodeField(required=False, help_text="Only the tickets of this county, township or community")
 
     def validate_bbox(self, value):
         return parse_bbox(value)

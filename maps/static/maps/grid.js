@@ -45,7 +45,7 @@
       style: styles[level],
       interactive: level !== "city",
       onEachFeature: (f, layer) => {
-        layer.bindTooltip(`${f.properties.name} <small>${f.properties.code}</small>`, { sticky: true });
+        layer.bindTooltip(`${f.properties.name} <small>${f.id || f.properties.code}</small>`, { sticky: true });
         layer.on("mouseover", () => layer.setStyle({ weight: (styles[level].weight || 1) + 1.5 }));
         layer.on("mouseout", () => layers[level].resetStyle(layer));
       },

@@ -10,6 +10,8 @@
   const home = json("live-home");
   const statusLabels = json("live-statuses");
   const isWall = document.body.classList.contains("wall");
+  // The wall is laid out for 1920 px and scales with the screen (3840 px: everything twice as big).
+  const px = isWall ? Math.max(1, window.innerWidth / 1920) : 1;
   const OPEN = ["dispatched", "in_progress", "return_requested"];
   const CHILD = { city: "county", county: "township", township: "community", community: null };
   const SIMPLIFY = { county: 0.0008, township: 0.0004, community: 0.0001 };
@@ -34,12 +36,12 @@
   const trail = [{ code: home.code, name: home.name, level: home.level, bounds: home.bounds }];
   const areaLayer = L.geoJSON(null, {
     pane: "areas",
-    style: () => ({ color: palette.line, weight: 1.2, fillColor: palette.fill, fillOpacity: isWall ? 0.55 : 0.35 }),
+    style: () => ({ color: palette.line, weight: 1.2 * px, fillColor: palette.fill, fillOpacity: isWall ? 0.55 : 0.35 }),
     onEachFeature: (f, layer) => {
       layer.on("mouseover", () => layer.setStyle({ color: palette.hover, weight: 2.5 }));
       layer.on("mouseout", () => areaLayer.resetStyle(layer));
       if (CHILD[f.properties.level]) {
-        layer.on("click", () => drill({ code: f.properties.code, name: f.properties.name, level: f.properties.level,
+        layer.on("click", () => drill({ code: areaCode(f), name: f.properties.name, level: f.properties.level,
           bounds: layer.getBounds() }));
       }
     },
@@ -47,6 +49,8 @@
   const labelLayer = L.layerGroup().addTo(map);
 
   function current() { return trail[trail.length - 1]; }
+  // The grid API puts an area's code in the feature's id.
+  function areaCode(f) { return f.id || f.properties.code; }
 
   function loadAreas() {
     const area = current();
@@ -118,18 +122,19 @@
 
   function loadTickets() {
     const zoom = Math.max(0, Math.min(22, Math.round(map.getZoom())));
-    return fetch(`/api/maps/clusters?bbox=${viewBbox()}&zoom=${zoom}`).then((r) => r.json()).then((fc) => {
+    const area = current().level === "city" ? "" : `&area=${current().code}`;
+    return fetch(`/api/maps/clusters?bbox=${viewBbox()}&zoom=${zoom}${area}`).then((r) => r.json()).then((fc) => {
       ticketLayer.clearLayers();
       fc.features.forEach((f) => {
         const [lon, lat] = f.geometry.coordinates;
         const p = f.properties;
         if (p.kind === "ticket") {
-          L.circleMarker([lat, lon], { pane: "tickets", radius: isWall ? 6 : 7, color: "#fff", weight: 1,
+          L.circleMarker([lat, lon], { pane: "tickets", radius: (isWall ? 6 : 7) * px, color: "#fff", weight: px,
             fillColor: ticketColour(p), fillOpacity: 0.95 })
             .bindTooltip(`${p.number}<br>${p.category || ""}<br>${statusLabels[p.status] || p.status}`)
             .addTo(ticketLayer);
         } else {
-          const size = Math.round(22 + Math.min(34, Math.log2(p.count) * 5));
+          const size = Math.round((22 + Math.min(34, Math.log2(p.count) * 5)) * px);
           L.marker([lat, lon], {
             pane: "tickets",
             icon: L.divIcon({ className: "", iconSize: [size, size],
@@ -158,8 +163,13 @@
       fc.features.forEach((f, i) => {
         const p = f.properties;
         const layer = L.geoJSON(f, { pane: "hotspots", style: hotspotLayer.options.style });
-        layer.bindTooltip(p.label, { permanent: i < 8, direction: "top", className: "hotspot-label", offset: [0, -4] });
         layer.eachLayer((l) => hotspotLayer.addLayer(l));
+        // The hull is a few hundred metres across: a ring at its centre keeps it visible city-wide.
+        const [lon, lat] = p.centroid;
+        const ring = L.circleMarker([lat, lon], { pane: "hotspots", radius: (isWall ? 11 : 10) * px, color: "#ff7a45",
+          weight: 3 * px, fillColor: "#ff7a45", fillOpacity: 0.35, className: "hotspot-ring" });
+        ring.bindTooltip(p.label, { permanent: i < 6, direction: "auto", className: "hotspot-label", offset: [10, 0] });
+        hotspotLayer.addLayer(ring);
         const li = document.createElement("li");
         const state = p.state ? `<span class="state ${p.state}">${t["state_" + p.state] || p.state}</span>` : "";
         li.innerHTML = `${state}${escapeHtml(p.label)}`;
@@ -197,7 +207,7 @@
       const max = Math.max(1, ...stats.map((s) => s[choropleth]));
       choroplethLayer.clearLayers();
       choroplethLayer.options.style = (f) => {
-        const v = (by[f.properties.code] || {})[choropleth] || 0;
+        const v = (by[areaCode(f)] || {})[choropleth] || 0;
         const fill = ramp(v, max);
         return { color: "rgba(0,0,0,0)", weight: 0, fillColor: fill || "#000", fillOpacity: fill ? 0.72 : 0 };
       };
@@ -308,7 +318,8 @@
       feed.insertBefore(feedRow(m, true), feed.firstChild);
       while (feed.children.length > 20) feed.lastChild.remove();
       if (m.lon !== null) {
-        const icon = L.divIcon({ className: "", iconSize: [14, 14], html: '<div class="new-ticket-pulse" style="width:14px;height:14px"></div>' });
+        const d = Math.round(14 * px);
+        const icon = L.divIcon({ className: "", iconSize: [d, d], html: `<div class="new-ticket-pulse" style="width:${d}px;height:${d}px"></div>` });
         const marker = L.marker([m.lat, m.lon], { icon, pane: "fresh" })
           .bindTooltip(`${t.new_ticket} ${m.number}<br>${m.category}`).addTo(freshLayer);
         setTimeout(() => freshLayer.removeLayer(marker), 120000);

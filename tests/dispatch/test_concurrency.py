@@ -146,7 +146,7 @@ def test_lead_replying_twice_at_once_replies_once(cleanup):
 
 
 def test_two_supervisors_at_once_never_escalate_a_ticket_twice(cleanup):
-    tickets = [committed(lambda: intake(category="0103", description=f"光明路占道经营第{i}次")) for i in range(6)]
+    tickets = [committed(lambda i=i: intake(category="0103", description=f"光明路占道经营第{i}次")) for i in range(6)]
     cleanup.extend(t.number for t in tickets)
     now = tickets[-1].resolve_by + dt.timedelta(days=2)
     reports = run_in_threads(lambda i: supervise_once(now=now), 2)

@@ -102,7 +102,10 @@ class IntakeSerializer(serializers.Serializer):
         return attrs
 
     def to_intake(self) -> IntakeData:
-        d = self.validated_data
+        return self.intake_data(self.validated_data)
+
+    @staticmethod
+    def intake_data(d: dict) -> IntakeData:
         return IntakeData(
             channel=d["channel"],
             kind=d["kind"],

@@ -83,12 +83,14 @@ def rebuild_intersections() -> int:
         cur.execute(
             """
             INSERT INTO geo_intersection (road_a_id, road_b_id, point)
-            SELECT a.id, b.id, (ST_Dump(ST_Intersection(a.geom, b.geom))).geom
-            FROM geo_road a JOIN geo_road b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)
+            SELECT a_id, b_id, g FROM (
+                SELECT a.id AS a_id, b.id AS b_id, (ST_Dump(ST_Intersection(a.geom, b.geom))).geom AS g
+                FROM geo_road a JOIN geo_road b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)
+            ) parts
+            -- roads that overlap along a stretch share a line, not a crossing
+            WHERE GeometryType(g) = 'POINT'
             """
         )
-        # overlapping collinear stretches give lines, not crossings
-        cur.execute("DELETE FROM geo_intersection WHERE GeometryType(point) <> 'POINT'")
         cur.execute("ANALYZE geo_intersection")
     return Intersection.objects.count()
 

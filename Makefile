@@ -74,6 +74,7 @@ check-grid:
 
 bench: setup
 	$(PY) bench/locate.py
+	$(PY) bench/geocode.py
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

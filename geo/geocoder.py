@@ -481,6 +481,32 @@ def _finish(w: _Work, chosen: Candidate | None) -> tuple[tuple[float, float] | N
     return (lon, lat), round(min(max(conf, 0.0), 1.0), 3)
 
 
+# Offices answering for each level of the chain, to trim with the levels.
+_OFFICE_LEVEL = {
+    "workstation": "community",
+    "township_center": "township",
+    "county_dispatch": "county",
+    "sub_center": "county",
+    "city_center": "city",
+}
+_KEPT_LEVELS = {
+    "city": ("city",),
+    "county": ("city", "county"),
+    "township": ("city", "county", "township"),
+}
+
+
+def _trim_area(area: dict | None, precision: str | None) -> dict | None:
+    """The chain down to the level the text supports: a county named alone must
+    not send the ticket to whichever township holds the county's label point."""
+    kept = _KEPT_LEVELS.get(precision or "")
+    if area is None or kept is None:
+        return area
+    trimmed = {**area, **{level: None for level in ("county", "township", "community") if level not in kept}}
+    trimmed["offices"] = [o for o in area.get("offices", []) if _OFFICE_LEVEL.get(o["kind"]) in kept]
+    return trimmed
+
+
 def _run(texts: list[str], nears: list[tuple[float, float] | None]) -> list[GeocodeResult]:
     index = gazetteer_index()
     works = [_Work(parse(t, index.lexicon), n) for t, n in zip(texts, nears)]
@@ -536,7 +562,7 @@ def _run(texts: list[str], nears: list[tuple[float, float] | None]) -> list[Geoc
                 precision=chosen.precision if chosen else None,
                 confidence=conf,
                 components=_components(w, chosen),
-                area=area,
+                area=_trim_area(area, chosen.precision if chosen else None),
                 candidates=[c.as_dict() for c in ranked[:MAX_CANDIDATES]],
             )
         )

@@ -395,7 +395,11 @@ def _parse(text: str, lexicon: Lexicon) -> ParsedAddress:
     # Phrases that look like roads or places but are not in the lexicon.
     for regex, bucket in ((_ROAD_LIKE_RE, out.unknown_roads), (_PLACE_LIKE_RE, out.unknown_places)):
         for found in regex.finditer(norm):
-            if any(covered[found.start() : found.end()]):
+            # a road phrase must be wholly unknown; a place phrase may contain a
+            # known name (平顶山 + 第一人民医院) but not be one (锦华新城)
+            if regex is _ROAD_LIKE_RE and any(covered[found.start() : found.end()]):
+                continue
+            if any(m.start <= found.start() and found.end() <= m.end for m in mentions):
                 continue
             phrase = _trim_left(found.group(1)) + found.group(2)
             stem = phrase[: -len(found.group(2))]

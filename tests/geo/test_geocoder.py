@@ -114,3 +114,18 @@ def test_bulk_path_answers_as_the_single_path_does():
     for text, b in zip(texts, bulk):
         s = geocode(text)
         assert (b.point, b.precision, b.confidence, b.area) == (s.point, s.precision, s.confidence, s.area), text
+
+
+def test_place_name_said_loosely_is_found_by_trigram_similarity_with_low_confidence():
+    r = geocode("平顶山第一人民医院门口")  # the full name has 市 after 平顶山
+    assert r.precision == "place" and r.components["place"] == "平顶山市第一人民医院"
+    assert r.confidence < 0.6
+
+
+def test_county_named_alone_routes_to_the_county_not_to_the_township_under_its_label_point():
+    r = geocode("叶县有人偷倒垃圾")
+    assert r.precision == "county" and r.area["county"]["code"] == "410422"
+    assert r.area["township"] is None and r.area["community"] is None
+    assert {o["kind"] for o in r.area["offices"]} == {"sub_center", "city_center"}
+    township = geocode("宝丰县城关镇")
+    assert township.area["township"]["code"] == "410421100" and township.area["community"] is None

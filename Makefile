@@ -67,19 +67,22 @@ migrate:
 messages:
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=.local
 
-# Loads the committed Pingdingshan fixtures (skipped when already loaded).
+# Loads the committed Pingdingshan fixtures and gazetteer (skipped when already loaded).
 load:
 	$(PY) manage.py load_pingdingshan
+	$(PY) manage.py load_gazetteer
 
 # Rebuilds the committed fixture files from ../shared/data/pingdingshan.
 fixtures:
 	$(PY) fixtures/build_pingdingshan.py
+	$(PY) fixtures/build_gazetteer.py
 
 check-grid:
 	$(PY) manage.py check_grid
 
 bench: setup
 	$(PY) bench/locate.py
+	$(PY) bench/geocode.py
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

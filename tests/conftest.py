@@ -1,5 +1,5 @@
 """Test set-up: a real PostGIS test database with the Pingdingshan fixtures
-loaded once per session; every test runs in a transaction rolled back after it."""
+and gazetteer loaded once per session; every test runs in a transaction rolled back after it."""
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +9,7 @@ from django.core.management import call_command
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_pingdingshan", verbosity=0)
+        call_command("load_gazetteer", verbosity=0)
 
 
 @pytest.fixture

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("geocode", api.GeocodeView.as_view(), name="geo-geocode"),
+    path("reverse", api.ReverseGeocodeView.as_view(), name="geo-reverse"),
+]

@@ -1,15 +1,22 @@
-"""HTTP API of the gazetteer: geocoding (one text or a batch) and reverse geocoding."""
+"""HTTP API of the gazetteer: geocoding (one text or a batch), reverse geocoding,
+and the roads and places that draw the offline base map."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.generics import ListAPIView
 from rest_framework.views import APIView
+from rest_framework_gis.filters import InBBoxFilter
 
 from config.api import NotFound
 
 from . import selectors
 from .geocoder import GeocodeResult, geocode, geocode_many
+from .models import Place, Road
 from .serializers import (
+    PlaceFeatureSerializer,
+    RoadFeatureSerializer,
     GeocodeBulkResultSerializer,
     GeocodeBulkSerializer,
     GeocodeNotFoundSerializer,
@@ -91,3 +98,38 @@ class ReverseGeocodeView(APIView):
             if found[key] is not None:
                 found[key] = {**found[key], "point": _point(found[key]["point"])}
         return Response(found)
+
+
+class _BaseMapLayer(ListAPIView):
+    """A base-map layer as GeoJSON; `in_bbox=west,south,east,north` limits it to a view."""
+
+    filter_backends = [InBBoxFilter]
+    bbox_filter_include_overlapping = True
+    pagination_class = None
+
+
+class RoadListView(_BaseMapLayer):
+    """Roads of the gazetteer (our own data: the base map needs no online tiles)."""
+
+    serializer_class = RoadFeatureSerializer
+    bbox_filter_field = "geom"
+
+    def get_queryset(self):
+        roads = Road.objects.order_by("code")
+        return roads.filter(is_main=True) if self.request.query_params.get("main") == "1" else roads
+
+
+class PlaceListView(_BaseMapLayer):
+    """Named places: compounds, schools, hospitals, markets, offices, parks, stops, landmarks."""
+
+    serializer_class = PlaceFeatureSerializer
+    bbox_filter_field = "point"
+
+    def get_queryset(self):
+        places = Place.objects.order_by("code")
+        kind = self.request.query_params.get("kind")
+        if kind:
+            if kind not in Place.Kind.values:
+                raise ValidationError({"kind": [f"unknown kind {kind!r}; use one of {', '.join(Place.Kind.values)}"]})
+            places = places.filter(kind=kind)
+        return places

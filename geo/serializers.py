@@ -2,10 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from grid.serializers import FiniteFloatField, LocateResultSerializer
 
 from .geocoder import PRECISIONS
+from .models import Place, Road
 
 MAX_QUERY_CHARS = 500
 MAX_BULK_QUERIES = 1_000
@@ -115,3 +117,19 @@ class ReverseResultSerializer(serializers.Serializer):
     place = ReverseFeatureSerializer(allow_null=True)
     road = ReverseRoadSerializer(allow_null=True, help_text="The nearest road within 300 m")
     area = LocateResultSerializer()
+
+
+class RoadFeatureSerializer(GeoFeatureModelSerializer):
+    class Meta:
+        model = Road
+        geo_field = "geom"
+        id_field = "code"
+        fields = ["code", "name", "is_main", "synthetic"]
+
+
+class PlaceFeatureSerializer(GeoFeatureModelSerializer):
+    class Meta:
+        model = Place
+        geo_field = "point"
+        id_field = "code"
+        fields = ["code", "name", "kind", "township_code", "synthetic"]

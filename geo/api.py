@@ -4,8 +4,8 @@ and the roads and places that draw the offline base map."""
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.filters import InBBoxFilter
 
@@ -15,15 +15,15 @@ from . import selectors
 from .geocoder import GeocodeResult, geocode, geocode_many
 from .models import Place, Road
 from .serializers import (
-    PlaceFeatureSerializer,
-    RoadFeatureSerializer,
     GeocodeBulkResultSerializer,
     GeocodeBulkSerializer,
     GeocodeNotFoundSerializer,
     GeocodeQuerySerializer,
     GeocodeResultSerializer,
+    PlaceFeatureSerializer,
     ReverseQuerySerializer,
     ReverseResultSerializer,
+    RoadFeatureSerializer,
 )
 
 

@@ -244,7 +244,7 @@ def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportRepor
         set_place(locations[i], place)
     now = timezone.now()
     prepared = [
-        prepare_ticket(d, table=table, location=loc, now=now, by=by, fingerprint=d.fingerprint(), kb_lookup=False)
+        prepare_ticket(d, table=table, location=loc, now=now, by=by, fingerprint=d.fingerprint(), answer_with=None)
         for d, loc in zip(datas, locations)
     ]
     numbers = ticket_numbers([p.ticket.received_at for p in prepared])

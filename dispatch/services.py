@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -263,9 +264,12 @@ def prepare_ticket(
     by=None,
     idempotency_key: str | None = None,
     fingerprint: str = "",
-    kb_lookup: bool = True,
+    answer_with: Callable[[str], KnowledgeArticle | None] | None = best_answer,
 ) -> Prepared:
-    """Build a ticket from a request: refuse it [IN-4], answer it [IN-5], route it [AS-1] or queue it."""
+    """Build a ticket from a request: refuse it [IN-4], answer it [IN-5], route it [AS-1] or queue it.
+
+    `answer_with` finds a knowledge-base answer for a consultation (None: do not look).
+    """
     category = table.category(data.category) if data.category else None
     received_at = data.received_at or now
     place = location.place
@@ -327,7 +331,7 @@ def prepare_ticket(
             )
         )
     else:
-        article = best_answer(data.description) if kb_lookup and data.kind == Kind.CONSULTATION else None
+        article = answer_with(data.description) if answer_with and data.kind == Kind.CONSULTATION else None
         if article is not None:
             ticket.kb_article = article
             ticket.answer = article.answer

@@ -13,7 +13,8 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -91,7 +92,7 @@ class IntakeData:
     extra: dict = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        payload = asdict(self)
+        payload = dict(vars(self))  # the fields are flat: no need for dataclasses.asdict's deep copy
         payload["received_at"] = self.received_at.isoformat() if self.received_at else None
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -106,6 +107,7 @@ class Location:
     precision: str = ""
     confidence: float | None = None
     outside_city: bool = False
+    rough: bool = False
     note: str = ""
 
 
@@ -159,30 +161,41 @@ def geocode_address(text: str):
         return None
 
 
-def locate_request(data: IntakeData, table: RoutingTable, *, naive: bool = False, geocoded=None) -> Location:
-    """Place a request: its point if given, else its geocoded address text."""
+def location_of(data: IntakeData, geocoded=None) -> Location:
+    """The point of a request: given, or its address geocoded (`geocoded` is the geocoder's answer).
+
+    A point the geocoder found only roughly (a county, a low confidence) is kept
+    but marked rough: it is not used to route.
+    """
     loc = Location()
     if data.lon is not None and data.lat is not None:
         loc.point, loc.source = Point(data.lon, data.lat, srid=4326), "given"
     elif data.address:
-        result = geocoded if geocoded is not None else geocode_address(data.address)
-        if result is not None and result.point is not None:
-            loc.point = Point(result.point[0], result.point[1], srid=4326)
-            loc.source = "geocoded"
-            loc.precision = result.precision or ""
-            loc.confidence = result.confidence
-            if result.precision not in PLACEABLE_PRECISIONS or (result.confidence or 0) < MIN_GEOCODE_CONFIDENCE:
-                loc.note = f"geocoded only to {result.precision} (confidence {result.confidence:.2f})"
-                return loc  # a rough point is kept, but not used to route
-        else:
+        if geocoded is None or geocoded.point is None:
             loc.note = "address not found by the geocoder"
             return loc
-    else:
-        return loc
-    loc.place = locate_naive(loc.point.x, loc.point.y) if naive else locate(table, loc.point.x, loc.point.y)
-    if loc.place is None:
-        loc.outside_city = loc.source == "given"
+        loc.point = Point(geocoded.point[0], geocoded.point[1], srid=4326)
+        loc.source, loc.precision, loc.confidence = "geocoded", geocoded.precision or "", geocoded.confidence
+        if geocoded.precision not in PLACEABLE_PRECISIONS or (geocoded.confidence or 0) < MIN_GEOCODE_CONFIDENCE:
+            loc.rough = True
+            loc.note = f"geocoded only to {geocoded.precision} (confidence {geocoded.confidence or 0:.2f})"
+    return loc
+
+
+def set_place(loc: Location, place: Place | None) -> None:
+    loc.place = place
+    if place is None:
+        loc.outside_city = loc.source == "given"  # a geocoder's guess outside the city is not a refusal
         loc.note = "point outside the city"
+
+
+def locate_request(data: IntakeData, table: RoutingTable, *, naive: bool = False) -> Location:
+    """Place one request: its point if given, else its geocoded address text."""
+    geocoded = geocode_address(data.address) if data.lon is None and data.address else None
+    loc = location_of(data, geocoded)
+    if loc.point is not None and not loc.rough:
+        x, y = loc.point.x, loc.point.y
+        set_place(loc, locate_naive(x, y) if naive else locate(table, x, y))
     return loc
 
 
@@ -251,9 +264,12 @@ def prepare_ticket(
     by=None,
     idempotency_key: str | None = None,
     fingerprint: str = "",
-    kb_lookup: bool = True,
+    answer_with: Callable[[str], KnowledgeArticle | None] | None = best_answer,
 ) -> Prepared:
-    """Build a ticket from a request: refuse it [IN-4], answer it [IN-5], route it [AS-1] or queue it."""
+    """Build a ticket from a request: refuse it [IN-4], answer it [IN-5], route it [AS-1] or queue it.
+
+    `answer_with` finds a knowledge-base answer for a consultation (None: do not look).
+    """
     category = table.category(data.category) if data.category else None
     received_at = data.received_at or now
     place = location.place
@@ -315,7 +331,7 @@ def prepare_ticket(
             )
         )
     else:
-        article = best_answer(data.description) if kb_lookup and data.kind == Kind.CONSULTATION else None
+        article = answer_with(data.description) if answer_with and data.kind == Kind.CONSULTATION else None
         if article is not None:
             ticket.kb_article = article
             ticket.answer = article.answer
@@ -645,6 +661,7 @@ def request_extension(*, ticket: Ticket, by, days: int, reason: str, signed_off_
     ticket = _locked(ticket)
     assignment = workflow.authorize(ticket, "request_extension", by)
     workflow.check(ticket, "request_extension")
+    _signed(assignment)
     limit = ticket.sla_policy.max_extension_days if ticket.sla_policy else 6
     errors = {}
     if not 1 <= days <= limit:

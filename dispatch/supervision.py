@@ -178,7 +178,19 @@ def _escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) 
     return f"书面督办：逾期严重（办结时限 {deadline}）"
 
 
-_REPEAT_SQL = """
+# The earlier ticket's conditions, shared by the two index-friendly branches below.
+_EARLIER = """
+    e.category_id = c.category_id AND e.id <> c.id AND e.received_at < c.received_at
+    AND e.received_at >= c.received_at - %(lookback)s AND e.status <> 'refused'
+    AND (
+      (e.status = ANY(%(resolved)s) AND e.replied_at IS NOT NULL
+       AND c.received_at >= e.replied_at AND c.received_at <= e.replied_at + %(after_closure)s)
+      OR (e.status = ANY(%(open)s) AND c.received_at > e.received_at + %(unresolved)s)
+    )
+"""
+# Nearby (GiST on point) or in the same community (index on community, category): two branches,
+# each able to use its index, instead of one OR that scans the whole category.
+_REPEAT_SQL = f"""
 WITH cand AS (
     SELECT t.id, t.kind, t.category_id, t.point, t.community_code, t.received_at
     FROM dispatch_ticket t
@@ -187,27 +199,21 @@ WITH cand AS (
     LIMIT %(batch)s
     FOR UPDATE SKIP LOCKED
 )
-SELECT c.id, e.id
+SELECT c.id, m.id
 FROM cand c
 LEFT JOIN LATERAL (
-    SELECT e.id FROM dispatch_ticket e
+    SELECT u.id FROM (
+        SELECT e.id, e.received_at FROM dispatch_ticket e
+        WHERE c.point IS NOT NULL AND e.point && ST_Expand(c.point, 0.003)
+          AND ST_DWithin(e.point::geography, c.point::geography, %(radius)s) AND {_EARLIER}
+        UNION ALL
+        SELECT e.id, e.received_at FROM dispatch_ticket e
+        WHERE c.community_code <> '' AND e.community_code = c.community_code AND {_EARLIER}
+    ) u
     WHERE c.kind = ANY(%(kinds)s) AND c.category_id IS NOT NULL
-      AND e.category_id = c.category_id AND e.id <> c.id AND e.received_at < c.received_at
-      AND e.status <> 'refused'
-      AND e.received_at >= c.received_at - %(lookback)s
-      AND (
-        (c.point IS NOT NULL AND e.point IS NOT NULL AND e.point && ST_Expand(c.point, 0.003)
-         AND ST_DWithin(e.point::geography, c.point::geography, %(radius)s))
-        OR (c.community_code <> '' AND e.community_code = c.community_code)
-      )
-      AND (
-        (e.status = ANY(%(resolved)s) AND e.replied_at IS NOT NULL
-         AND c.received_at >= e.replied_at AND c.received_at <= e.replied_at + %(after_closure)s)
-        OR (e.status = ANY(%(open)s) AND c.received_at > e.received_at + %(unresolved)s)
-      )
-    ORDER BY e.received_at DESC, e.id DESC
+    ORDER BY u.received_at DESC, u.id DESC
     LIMIT 1
-) e ON true
+) m ON true
 """
 
 

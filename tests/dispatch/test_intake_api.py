@@ -247,3 +247,38 @@ def test_an_address_the_geocoder_cannot_place_goes_to_the_manual_queue(as_user):
     )
     assert resp.status_code == 201
     assert resp.json()["status"] == "pending_dispatch"
+
+
+def test_an_address_text_is_geocoded_and_routed_to_its_community(as_user):
+    """No point given: the address is geocoded offline, placed in 长青社区 and routed there [AS-1]."""
+    resp = post(
+        as_user("city_dispatcher"),
+        payload(
+            lon=None,
+            lat=None,
+            address="光明路街道长青社区19号楼下水道堵了",
+            description="光明路街道长青社区19号楼下水道堵了",
+        ),
+    )
+    assert resp.status_code == 201, resp.json()
+    body = resp.json()
+    assert body["place"]["community_code"] == CHANGQING
+    assert body["lead"]["code"] == f"WS-{CHANGQING}"
+    t = Ticket.objects.get(number=body["number"])
+    assert (t.location_source, t.geocode_precision) == ("geocoded", "community") and t.point is not None
+
+
+def test_a_crossing_is_geocoded_to_its_corner_community(as_user):
+    resp = post(
+        as_user("city_dispatcher"), payload(lon=None, lat=None, address="新建路与长青路交叉口东北角", category="0701")
+    )
+    body = resp.json()
+    assert body["place"]["community_code"] == CHANGQING and body["lead"]["code"] == "DEPT-heating"
+
+
+def test_an_address_found_only_at_city_level_is_kept_for_manual_dispatch(as_user):
+    """A point the geocoder places only in the city is kept on the ticket, not used to route."""
+    resp = post(as_user("city_dispatcher"), payload(lon=None, lat=None, address="平顶山市", category="0103"))
+    body = resp.json()
+    assert body["status"] == "pending_dispatch" and body["location"] is not None
+    assert "geocoded only to city" in body["history"][0]["note"]

@@ -139,10 +139,11 @@ def test_a_hotspot_is_labelled_township_category_count_and_days(as_user):
     [feature] = as_user("wall_viewer").get("/api/maps/hotspots?category=0101").json()["features"]
     p = feature["properties"]
     assert p["label"].startswith("光明路街道 · ")
-    assert p["label"].endswith("下水道堵塞 · 5 件 · 7 天")
+    assert p["label"].endswith("下水道堵塞 · 5 件 · 14 天")
+    assert p["place"] and p["label"] == f"光明路街道 · {p['place']} · 下水道堵塞 · 5 件 · 14 天"  # the leading road
     assert p["tickets"] == [t.number for t in sorted(tickets, key=lambda t: t.received_at)]
     assert p["ticket_urls"][0] == f"/api/tickets/{p['tickets'][0]}/"
-    assert feature["geometry"]["type"] == "Polygon" and p["window_days"] == 7
+    assert feature["geometry"]["type"] == "Polygon" and p["window_days"] == 14
     assert as_user("wall_viewer").get("/api/maps/hotspots?category=0401").json()["features"] == []
     wider = as_user("wall_viewer").get("/api/maps/hotspots?days=30").json()["features"][0]["properties"]
     assert wider["label"].endswith("5 件 · 30 天")
@@ -161,7 +162,7 @@ def test_the_register_tells_new_growing_and_cooled_hotspots_apart(as_user):
     tickets = drain_cluster(n=5)
     changes = refresh_hotspots(push=False)
     [h] = changes.formed
-    assert h.state == Hotspot.State.NEW and h.ticket_count == 5 and h.label.endswith("5 件 · 7 天")
+    assert h.state == Hotspot.State.NEW and h.ticket_count == 5 and h.label.endswith("5 件 · 14 天")
     lon, lat = label(CHANGQING)
     make_ticket(lon=offset(lon, lat, 10, 10)[0], lat=offset(lon, lat, 10, 10)[1])
     changes = refresh_hotspots(push=False)

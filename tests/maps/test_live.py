@@ -161,7 +161,7 @@ def test_a_new_hotspot_is_pushed_to_the_walls_of_its_area(django_capture_on_comm
         for comm in (city, mine):
             [m] = await received(comm)
             assert (m["type"], m["id"], m["count"]) == ("hotspot.formed", h.id, 5)
-            assert m["label"].startswith("光明路街道 · ") and m["label"].endswith("下水道堵塞 · 5 件 · 7 天")
+            assert m["label"].startswith("光明路街道 · ") and m["label"].endswith("下水道堵塞 · 5 件 · 14 天")
         assert await received(other) == []
         assert set(h.ticket_ids) == {t.id for t in tickets}
         for comm in (city, mine, other):

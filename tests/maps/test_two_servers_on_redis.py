@@ -60,7 +60,6 @@ def two_servers(django_db_setup, django_db_blocker):
             "CHANNELS_PREFIX": f"test-maps-{uuid.uuid4().hex[:8]}",
             "MAPS_LIVE_TICK_SECONDS": "0",
             "DEBUG": "1",
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",  # the test database's password hasher
         }
         ports = [free_port(), free_port()]
         daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]

@@ -113,8 +113,13 @@ class Location:
 
 @dataclass
 class IntakeResult:
+    """The ticket an intake made (or found, for a retry), with what it made alongside when new."""
+
     ticket: Ticket
     created: bool
+    assignments: list[Assignment] | None = None
+    events: list[TicketEvent] | None = None
+    attachments: list[Attachment] | None = None
 
     @property
     def refused(self) -> bool:
@@ -437,7 +442,9 @@ def intake_ticket(
         if existing is None:
             raise
         return _replay(existing, fingerprint)
-    return IntakeResult(ticket, created=True)
+    return IntakeResult(
+        ticket, created=True, assignments=prepared.assignments, events=prepared.events, attachments=prepared.attachments
+    )
 
 
 # ---------------------------------------------------------------------------

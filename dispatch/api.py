@@ -219,18 +219,21 @@ ACTIONS: dict[str, tuple[type[serializers.Serializer], Callable, str]] = {
 
 def _action_view(name: str) -> type[TicketActionView]:
     input_serializer, perform, summary = ACTIONS[name]
-    view = type(
-        f"Ticket{name.title().replace('-', '')}View",
-        (TicketActionView,),
-        {"input_serializer": input_serializer, "perform": staticmethod(perform), "__doc__": summary},
-    )
-    view.post = extend_schema(
+
+    def post(self, request, number: str):
+        return TicketActionView.post(self, request, number)
+
+    post = extend_schema(
         request=input_serializer,
         responses={200: TicketDetailSerializer, 400: None, 403: None, 404: None, 409: None},
         summary=summary,
         operation_id=f"tickets_{name.replace('-', '_')}",
-    )(view.post)
-    return view
+    )(post)
+    return type(
+        f"Ticket{name.title().replace('-', '')}View",
+        (TicketActionView,),
+        {"input_serializer": input_serializer, "perform": staticmethod(perform), "__doc__": summary, "post": post},
+    )
 
 
 ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}

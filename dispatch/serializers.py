@@ -9,6 +9,7 @@ import re
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
@@ -192,10 +193,25 @@ class TicketListQuerySerializer(serializers.Serializer):
 # -- output ----------------------------------------------------------------------------
 
 
-class OfficeRefSerializer(serializers.Serializer):
+class TicketOfficeSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "GeoJSON Point (lon, lat in WGS84)",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+    }
+)
+class PointField(GeometryField):
+    """A ticket's point as GeoJSON."""
 
 
 class CallerSerializer(serializers.Serializer):
@@ -217,9 +233,9 @@ class TicketSerializer(serializers.ModelSerializer):
     """A ticket in a list."""
 
     category = serializers.SerializerMethodField()
-    location = GeometryField(source="point", allow_null=True)
+    location = PointField(source="point", allow_null=True)
     place = serializers.SerializerMethodField()
-    center = OfficeRefSerializer(allow_null=True)
+    center = TicketOfficeSerializer(allow_null=True)
     lead = serializers.SerializerMethodField()
     caller = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
@@ -279,7 +295,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class AssignmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    office = OfficeRefSerializer()
+    office = TicketOfficeSerializer()
     role = serializers.CharField()
     step = serializers.IntegerField()
     state = serializers.CharField()
@@ -288,13 +304,13 @@ class AssignmentSerializer(serializers.Serializer):
     assigned_at = serializers.DateTimeField()
     signed_at = serializers.DateTimeField(allow_null=True)
     return_reason = serializers.CharField()
-    suggested_office = OfficeRefSerializer(allow_null=True)
+    suggested_office = TicketOfficeSerializer(allow_null=True)
     replied_at = serializers.DateTimeField(allow_null=True)
 
 
 class ReplySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    office = OfficeRefSerializer()
+    office = TicketOfficeSerializer()
     role = serializers.CharField()
     step = serializers.IntegerField()
     facts = serializers.CharField()
@@ -443,8 +459,11 @@ class ReplyInputSerializer(serializers.Serializer):
     handler_name = serializers.CharField(max_length=60)
 
 
+CALLBACK_CHANNELS = [("sms", "SMS"), ("phone", "phone")]
+
+
 class CallbackSerializer(NoteSerializer):
-    channel = serializers.ChoiceField(choices=[("sms", "SMS"), ("phone", "phone")])
+    channel = serializers.ChoiceField(choices=CALLBACK_CHANNELS)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
 
 
@@ -516,10 +535,10 @@ class IntakeResponseSerializer(serializers.Serializer):
     kind = serializers.CharField()
     urgency = serializers.CharField()
     category = serializers.DictField(allow_null=True)
-    location = GeometryField(allow_null=True)
+    location = PointField(allow_null=True)
     place = serializers.DictField()
-    center = OfficeRefSerializer(allow_null=True)
-    lead = OfficeRefSerializer(allow_null=True)
+    center = TicketOfficeSerializer(allow_null=True)
+    lead = TicketOfficeSerializer(allow_null=True)
     assignments = serializers.ListField(child=serializers.DictField())
     caller = CallerSerializer()
     received_at = serializers.DateTimeField()

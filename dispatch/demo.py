@@ -28,15 +28,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from tqdm import tqdm
 
 from grid.models import Area, Office
 
 from . import sla
-from .bulk import copy_insert
+from .bulk import copy_insert, delete_tickets
 from .models import (
     Assignment,
     ExtensionRequest,
@@ -156,24 +157,8 @@ def demo_prefix(seed: int) -> str:
 
 
 def delete_demo(seed: int) -> int:
-    """Remove one seed's demo tickets and everything hanging on them (set-based, no ORM cascade)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT id FROM dispatch_ticket WHERE external_id LIKE %s", [demo_prefix(seed) + "%"])
-        ids = [r[0] for r in cur.fetchall()]
-        if not ids:
-            return 0
-        cur.execute("UPDATE dispatch_ticket SET repeat_of_id = NULL WHERE repeat_of_id = ANY(%s)", [ids])
-        for table in (
-            "dispatch_ticketevent",
-            "dispatch_reply",
-            "dispatch_extensionrequest",
-            "dispatch_outboundmessage",
-            "dispatch_attachment",
-            "dispatch_assignment",
-        ):
-            cur.execute(f"DELETE FROM {table} WHERE ticket_id = ANY(%s)", [ids])
-        cur.execute("DELETE FROM dispatch_ticket WHERE id = ANY(%s)", [ids])
-    return len(ids)
+    """Remove one seed's demo tickets and everything hanging on them."""
+    return delete_tickets(external_prefix=demo_prefix(seed))
 
 
 class Places:
@@ -716,6 +701,10 @@ class DemoGenerator:
         return data, location, article
 
     def build(self, start: int, times: list[dt.datetime]) -> Built:
+        with translation.override(settings.LANGUAGE_CODE):  # the reasons on assignments are in the site's language
+            return self._build(start, times)
+
+    def _build(self, start: int, times: list[dt.datetime]) -> Built:
         out = Built()
         for offset, received_at in enumerate(times):
             data, location, article = self.intake(start + offset, received_at)

@@ -19,8 +19,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
@@ -243,10 +244,11 @@ def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportRepor
     for i, place in zip(placeable, places):
         set_place(locations[i], place)
     now = timezone.now()
-    prepared = [
-        prepare_ticket(d, table=table, location=loc, now=now, by=by, fingerprint=d.fingerprint(), answer_with=None)
-        for d, loc in zip(datas, locations)
-    ]
+    with translation.override(settings.LANGUAGE_CODE):  # the reasons on assignments are in the site's language
+        prepared = [
+            prepare_ticket(d, table=table, location=loc, now=now, by=by, fingerprint=d.fingerprint(), answer_with=None)
+            for d, loc in zip(datas, locations)
+        ]
     numbers = ticket_numbers([p.ticket.received_at for p in prepared])
     for p, number in zip(prepared, numbers):
         p.ticket.number = number

@@ -21,8 +21,9 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from grid.models import Office
 
@@ -47,6 +48,7 @@ from .models import (
 )
 from .routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, locate_naive, routing_table
 from .selectors import best_answer
+from .texts import site_text
 from .workflow import SAME, fire
 
 logger = logging.getLogger(__name__)
@@ -55,12 +57,24 @@ logger = logging.getLogger(__name__)
 PLACEABLE_PRECISIONS = {"address", "intersection", "place", "road", "community", "township"}
 MIN_GEOCODE_CONFIDENCE = 0.3
 MIN_MEANINGFUL_CHARS = 4  # [IN-4] shorter than this is too vague to act on
+# The referral given when no refusal rule of that reason has its own [IN-4].
 DEFAULT_REFERRALS = {
-    RefusalReason.EMERGENCY: "紧急情况请立即拨打110（警情）、119（火警、水上救援）或120（急救）",
-    RefusalReason.OUTSIDE_JURISDICTION: "该事项不属于平顶山市管辖，请向事发地政府服务热线反映",
-    RefusalReason.LEGAL_PROCESS: "该事项已进入或须通过信访、仲裁、行政复议、诉讼程序，请按相应程序办理",
-    RefusalReason.SECRET_PRIVACY: "涉及国家秘密、商业秘密或个人隐私的事项不予受理",
-    RefusalReason.ABUSE_OR_VAGUE: "反映内容不具体或含有辱骂内容，请补充具体时间、地点和事项后再次反映",
+    RefusalReason.EMERGENCY: gettext_noop(
+        "In an emergency call 110 (police), 119 (fire, water rescue) or 120 (ambulance) now."
+    ),
+    RefusalReason.OUTSIDE_JURISDICTION: gettext_noop(
+        "This matter is outside Pingdingshan's jurisdiction: please contact the hotline of the place where it happened."
+    ),
+    RefusalReason.LEGAL_PROCESS: gettext_noop(
+        "This matter is in (or must go through) petition, arbitration, administrative review or litigation: "
+        "please follow that procedure."
+    ),
+    RefusalReason.SECRET_PRIVACY: gettext_noop(
+        "Matters of state or commercial secrets or of personal privacy are not accepted."
+    ),
+    RefusalReason.ABUSE_OR_VAGUE: gettext_noop(
+        "The request is not specific or is abusive: please tell us the specific time, place and matter and call again."
+    ),
 }
 
 
@@ -113,8 +127,13 @@ class Location:
 
 @dataclass
 class IntakeResult:
+    """The ticket an intake made (or found, for a retry), with what it made alongside when new."""
+
     ticket: Ticket
     created: bool
+    assignments: list[Assignment] | None = None
+    events: list[TicketEvent] | None = None
+    attachments: list[Attachment] | None = None
 
     @property
     def refused(self) -> bool:
@@ -135,7 +154,7 @@ def refusal_for(data: IntakeData, table: RoutingTable) -> tuple[str, str, str] |
     """[IN-4] (reason, referral, what triggered it) if the request is not acceptable, else None."""
     if data.refuse_reason:
         rule = next((r for r in table.refusal_rules if r.reason == data.refuse_reason), None)
-        referral = rule.referral if rule else DEFAULT_REFERRALS[RefusalReason(data.refuse_reason)]
+        referral = rule.referral if rule else site_text(DEFAULT_REFERRALS[RefusalReason(data.refuse_reason)])
         return data.refuse_reason, referral, "call-taker"
     text = f"{data.description}\n{data.address}"
     for rule in table.refusal_rules:
@@ -144,7 +163,7 @@ def refusal_for(data: IntakeData, table: RoutingTable) -> tuple[str, str, str] |
                 return rule.reason, rule.referral, keyword
     meaningful = re.sub(r"[\W_]+", "", data.description)
     if len(meaningful) < MIN_MEANINGFUL_CHARS:
-        return RefusalReason.ABUSE_OR_VAGUE, DEFAULT_REFERRALS[RefusalReason.ABUSE_OR_VAGUE], "too short"
+        return RefusalReason.ABUSE_OR_VAGUE, site_text(DEFAULT_REFERRALS[RefusalReason.ABUSE_OR_VAGUE]), "too short"
     return None
 
 
@@ -313,7 +332,7 @@ def prepare_ticket(
     if refusal is None and location.outside_city:
         refusal = (
             RefusalReason.OUTSIDE_JURISDICTION,
-            DEFAULT_REFERRALS[RefusalReason.OUTSIDE_JURISDICTION],
+            site_text(DEFAULT_REFERRALS[RefusalReason.OUTSIDE_JURISDICTION]),
             "point outside the city",
         )
     if refusal is not None:
@@ -437,7 +456,9 @@ def intake_ticket(
         if existing is None:
             raise
         return _replay(existing, fingerprint)
-    return IntakeResult(ticket, created=True)
+    return IntakeResult(
+        ticket, created=True, assignments=prepared.assignments, events=prepared.events, attachments=prepared.attachments
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -456,12 +477,6 @@ def _office(code_or_office, *, field: str = "office") -> Office:
     if office is None:
         raise ValidationError({field: _("No active office has code %(code)s.") % {"code": code_or_office}})
     return office
-
-
-def _why(text: str, **params) -> str:
-    """Reasons stored on assignments are written in the site's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(text) % params
 
 
 @transaction.atomic
@@ -489,7 +504,7 @@ def dispatch_manually(
             office=office,
             role=role,
             step=ticket.step,
-            why=_why("manual dispatch by %(who)s: %(note)s", who=who, note=note or "—"),
+            why=site_text(gettext_noop("manual dispatch by %(who)s: %(note)s"), who=who, note=note or "—"),
             dispatched_by=by.office,
             assigned_at=now,
         )
@@ -623,8 +638,8 @@ def approve_return(
         office=new_office,
         role=returned.role,
         step=ticket.step,
-        why=_why(
-            "re-dispatched after %(office)s returned it (%(reason)s)%(note)s [AS-3]",
+        why=site_text(
+            gettext_noop("re-dispatched after %(office)s returned it (%(reason)s)%(note)s [AS-3]"),
             office=returned.office.name,
             reason=returned.return_reason,
             note=f"; {note}" if note else "",
@@ -765,8 +780,18 @@ def _combined_reply(ticket: Ticket, lead_reply: Reply) -> str:
     parts = []
     for reply in [lead_reply, *ticket.replies.filter(step=ticket.step, role="co").select_related("office")]:
         parts.append(
-            f"【{reply.office.name}】{reply.facts}\n{reply.result}\n依据：{reply.basis}\n"
-            f"签发：{reply.signer}　经办：{reply.handler_name}　{timezone.localtime(reply.replied_at):%Y-%m-%d %H:%M}"
+            site_text(
+                gettext_noop(
+                    "[%(office)s] %(facts)s\n%(result)s\nBasis: %(basis)s\nSigned off by %(signer)s; handled by %(handler)s; %(time)s"
+                ),
+                office=reply.office.name,
+                facts=reply.facts,
+                result=reply.result,
+                basis=reply.basis,
+                signer=reply.signer,
+                handler=reply.handler_name,
+                time=f"{timezone.localtime(reply.replied_at):%Y-%m-%d %H:%M}",
+            )
         )
     return "\n\n".join(parts)
 
@@ -854,9 +879,12 @@ def accept_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
 
 
 def _callback_sms(ticket: Ticket) -> str:
-    return (
-        f"【平顶山12345】您反映的事项（工单{ticket.number}）已办结。请回复数字评价："
-        "1 满意，2 基本满意，3 不满意。感谢您的支持！"
+    return site_text(
+        gettext_noop(
+            "[Pingdingshan 12345] Your request (ticket %(number)s) has been dealt with. Please reply with a number: "
+            "1 satisfied, 2 basically satisfied, 3 unsatisfied. Thank you!"
+        ),
+        number=ticket.number,
     )
 
 
@@ -903,7 +931,12 @@ def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note
             purpose="manual_callback",
             ticket=ticket,
             to_number=ticket.caller_phone,
-            text=f"工单{ticket.number}短信回访不满意，请人工回访并记录满意度。",
+            text=site_text(
+                gettext_noop(
+                    "Ticket %(number)s: unsatisfied by SMS. Call the caller back and record the satisfaction."
+                ),
+                number=ticket.number,
+            ),
         )
     else:
         _rework(ticket, by=by, now=now)
@@ -925,7 +958,7 @@ def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:
             office=a.office,
             role=a.role,
             step=ticket.step,
-            why=_why("rework after an unsatisfied callback, due within 5 working days [SLA-4]"),
+            why=site_text(gettext_noop("rework after an unsatisfied callback, due within 5 working days [SLA-4]")),
             dispatched_by=ticket.center,
             assigned_at=now,
         )

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .gateways import gateway
 from .models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Kind, OutboundMessage, Status, Ticket, TicketEvent
 from .sla import NEAR_DEADLINE_FRACTION
+from .texts import site_text
 from .workflow import fire
 
 REPEAT_RADIUS_M = 200
@@ -145,7 +147,9 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
                         "ticket": ticket,
                         "to_office": lead.office,
                         "to_number": lead.office.phone,
-                        "text": f"【督办】工单{ticket.number}：{note}",
+                        "text": site_text(
+                            gettext_noop("[Supervision] ticket %(number)s: %(note)s"), number=ticket.number, note=note
+                        ),
                     }
                 )
             report.reminders += level == 1
@@ -165,17 +169,20 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
 def _escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
     deadline = timezone.localtime(ticket.resolve_by).strftime("%m-%d %H:%M")
     if level == 1:
-        if (
-            ticket.status == Status.DISPATCHED
-            and ticket.sign_by
-            and now >= ticket.sign_by
-            and used < NEAR_DEADLINE_FRACTION
-        ):
-            return f"催办：未按时签收（签收时限 {timezone.localtime(ticket.sign_by):%m-%d %H:%M}）"
-        return f"催办：临期，已用时 {used:.0%}，办结时限 {deadline}"
+        late_sign = ticket.status == Status.DISPATCHED and ticket.sign_by and now >= ticket.sign_by
+        if late_sign and used < NEAR_DEADLINE_FRACTION:
+            sign_by = timezone.localtime(ticket.sign_by).strftime("%m-%d %H:%M")
+            return site_text(
+                gettext_noop("Reminder: not signed for in time (sign for by %(deadline)s)"), deadline=sign_by
+            )
+        return site_text(
+            gettext_noop("Reminder: near the deadline, %(used)s of the time used; resolve by %(deadline)s"),
+            used=f"{used:.0%}",
+            deadline=deadline,
+        )
     if level == 2:
-        return f"电话督办：已逾期（办结时限 {deadline}）"
-    return f"书面督办：逾期严重（办结时限 {deadline}）"
+        return site_text(gettext_noop("Phone supervision: overdue (resolve by %(deadline)s)"), deadline=deadline)
+    return site_text(gettext_noop("Written supervision: long overdue (resolve by %(deadline)s)"), deadline=deadline)
 
 
 # The earlier ticket's conditions, shared by the two index-friendly branches below.
@@ -254,8 +261,14 @@ def _repeat_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
         ticket.attention = "unit_head" if department else "county_leader"
         if "repeat" not in ticket.focus_reasons:
             ticket.focus_reasons = [*ticket.focus_reasons, "repeat"]
-        who = "承办单位主要负责人" if department else "县（区）分管领导"
-        note = f"重复诉求：与工单{first.number}为同一问题，转{who}跟进办理"
+        who = site_text(
+            gettext_noop("the unit's head") if department else gettext_noop("the county's leader in charge")
+        )
+        note = site_text(
+            gettext_noop("Repeat complaint: the same problem as ticket %(earlier)s; %(who)s follows it up"),
+            earlier=first.number,
+            who=who,
+        )
         events.append(
             fire(
                 ticket,
@@ -274,7 +287,14 @@ def _repeat_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
                     "ticket": ticket,
                     "to_office": lead.office,
                     "to_number": lead.office.phone,
-                    "text": f"【重复诉求】工单{ticket.number}（前次工单{first.number}）请{who}直接跟进办理。",
+                    "text": site_text(
+                        gettext_noop(
+                            "[Repeat complaint] ticket %(number)s (earlier: %(earlier)s): %(who)s to follow it up in person."
+                        ),
+                        number=ticket.number,
+                        earlier=first.number,
+                        who=who,
+                    ),
                 }
             )
     TicketEvent.objects.bulk_create(events)
@@ -299,7 +319,10 @@ def _callback_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
             fire(
                 ticket,
                 "flag_callback_overdue",
-                note=f"回访逾期：应于 {timezone.localtime(ticket.callback_due):%m-%d %H:%M} 前回访",
+                note=site_text(
+                    gettext_noop("Callback overdue: it was due by %(deadline)s"),
+                    deadline=timezone.localtime(ticket.callback_due).strftime("%m-%d %H:%M"),
+                ),
                 at=now,
                 commit=False,
             )

@@ -177,3 +177,23 @@ def test_one_request_and_a_token(client, key):
 def test_unknown_format_is_a_404_error_list(client):
     resp = client.get(f"{BASE}/services.csv")
     assert resp.status_code == 404 and resp.json()[0]["code"] == 404
+
+
+def test_a_closed_request_shows_closed_with_the_result_as_status_notes(client, users):
+    from dispatch.services import accept_reply, reply, sign_for
+
+    t = make_ticket(category="0801", description="长青社区停水一整天了没有通知")
+    sign_for(ticket=t, by=users["water_handler"])
+    reply(
+        ticket=t,
+        by=users["water_handler"],
+        facts="经核实为供水主管道计划检修，未按规定提前发布停水公告。",
+        result="已于当日18时恢复供水，并补发公告，今后计划停水提前24小时通知。",
+        basis="《城市供水条例》",
+        signer="供水公司 孙经理",
+        handler_name="郑丽娟",
+    )
+    accept_reply(ticket=t, by=users["city_dispatcher"])
+    [row] = client.get(f"{BASE}/requests/{t.number}.json").json()
+    assert row["status"] == "closed" and row["status_notes"].startswith("已于当日18时恢复供水")
+    assert row["agency_responsible"] == "市自来水公司"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 
 from channels.db import database_sync_to_async
@@ -99,10 +100,13 @@ def _tick(state: dict) -> None:
 
     try:
         sweep_overdue()
-        latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
-        if latest != state.get("latest"):
-            refresh_hotspots()
-            state["latest"] = latest
+        # Clustering the city is heavier: only when tickets came in, at most every refresh period.
+        now = time.monotonic()
+        if now - state.get("refreshed", -1e9) >= settings.MAPS_HOTSPOT_REFRESH_SECONDS:
+            latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
+            if latest != state.get("latest"):
+                refresh_hotspots()
+                state["latest"], state["refreshed"] = latest, now
     finally:
         connection.close()
 

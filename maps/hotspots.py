@@ -109,3 +109,26 @@ def find_hotspots(
         )
         found.append(FoundHotspot(cluster=c, township_name=township, place_name=place, label=label))
     return found
+
+
+PLACE_KEPT_WITHIN_M = 100  # a hotspot that moved less keeps its road or place (no new gazetteer lookup)
+
+
+def name_place(found: FoundHotspot, *, known=None) -> None:
+    """Give a found hotspot its leading road or place and its label; a register entry (known) that
+    has hardly moved lends its place name instead of a new gazetteer lookup."""
+    from django.conf import settings
+    from django.contrib.gis.geos import Point
+
+    c = found.cluster
+    place = None
+    if known is not None and known.place_name and known.centroid is not None:
+        here = Point(*c.centroid, srid=4326).transform(settings.METRIC_SRID, clone=True)
+        if here.distance(known.centroid.transform(settings.METRIC_SRID, clone=True)) <= PLACE_KEPT_WITHIN_M:
+            place = known.place_name
+    if place is None:
+        place = leading_place(*c.centroid)
+    found.place_name = place
+    found.label = hotspot_label(
+        township=found.township_name, place=place, category=c.category_name, count=c.count, days=c.window_days
+    )

@@ -15,7 +15,7 @@ from dispatch.models import Category, Status, Ticket
 from dispatch.selectors import filter_tickets, tickets_visible_to
 from grid.models import Area, Level
 
-from .hotspots import find_hotspots
+from .hotspots import find_hotspots, name_place
 from .models import Hotspot
 
 DEFAULT_SINCE = dt.timedelta(days=7)
@@ -139,12 +139,12 @@ def hotspots(
 ) -> dict:
     """Hotspots among the user's tickets (GeoJSON), each tied to its register entry when there is one."""
     now = now or timezone.now()
-    found = find_hotspots(scoped(user, area), now=now, days=days, category=category)
+    found = find_hotspots(scoped(user, area), now=now, days=days, category=category, with_places=False)
     ids = [i for f in found for i in f.cluster.ticket_ids]
     register = list(
         Hotspot.objects.exclude(state=Hotspot.State.COOLED)
         .filter(ticket_ids__overlap=ids or [0])
-        .only("id", "state", "ticket_ids", "category_id")
+        .only("id", "state", "ticket_ids", "category_id", "place_name", "centroid")
     )
     features = []
     for f in found:
@@ -155,6 +155,7 @@ def hotspots(
             key=lambda h: len(mine & set(h.ticket_ids)),
             default=None,
         )
+        name_place(f, known=match)
         features.append(
             {
                 "type": "Feature",

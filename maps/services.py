@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -16,7 +15,7 @@ from dispatch.models import OPEN_STATUSES, Ticket
 from grid.models import Office
 
 from . import live
-from .hotspots import find_hotspots
+from .hotspots import find_hotspots, name_place
 from .models import Hotspot, LiveWatermark
 
 STEADY_AFTER = dt.timedelta(hours=24)  # a hotspot that has not grown for a day is no longer news
@@ -48,8 +47,7 @@ def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> Re
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_REGISTER_LOCK])
-        with translation.override(settings.LANGUAGE_CODE):
-            found = find_hotspots(Ticket.objects.all(), now=now)
+        found = find_hotspots(Ticket.objects.all(), now=now, with_places=False)
         active = list(Hotspot.objects.exclude(state=Hotspot.State.COOLED).select_for_update())
         by_category: dict[int, list[Hotspot]] = {}
         for h in active:
@@ -63,6 +61,7 @@ def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> Re
             if best is not None and ids & set(best.ticket_ids):
                 continued.add(best.id)
                 grew = c.count > best.ticket_count
+                name_place(f, known=best)
                 _fill(best, f, now)
                 if grew:
                     best.state, best.grew_at = Hotspot.State.GROWING, now
@@ -75,6 +74,7 @@ def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> Re
                 best.save()
             else:
                 h = Hotspot(category_id=c.category_id, state=Hotspot.State.NEW, detected_at=now)
+                name_place(f)
                 _fill(h, f, now)
                 h.save()
                 changes.formed.append(h)

@@ -192,6 +192,7 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # Each server process with a wall connected pushes "became overdue" and refreshes
 # the hotspot register this often (seconds; 0 turns the ticker off).
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
+MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECONDS", "60"))
 
 # Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
 # calls and notices (the default records them in the database), and, for the

@@ -121,7 +121,6 @@ def briefing_map(*, user, area: Area, start: dt.date, end: dt.date) -> folium.Ma
             tiles=None,
             zoom_start=10,
             control_scale=True,
-            prefer_canvas=True,
         )
     )
     # Without a tile layer Leaflet knows no zoom range, which the marker cluster needs.

@@ -29,7 +29,7 @@ def test_the_saved_briefing_map_opens_offline(live_url, browser):
     page.on("request", lambda r: requested.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
-    page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length > 0")
+    page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length >= 12")  # the counties
     assert page.evaluate("() => typeof L.markerClusterGroup === 'function' && typeof L.heatLayer === 'function'")
     assert page.locator(".briefing-title").inner_text().startswith("平顶山市")
     screenshot(page, "briefing-map")

@@ -93,20 +93,22 @@ def ensure_ticker() -> None:
     _ticker = asyncio.get_running_loop().create_task(_tick_forever(interval))
 
 
-def _tick(state: dict) -> None:
+def _tick(state: dict, loop: asyncio.AbstractEventLoop) -> None:
+    """One pass, in a worker thread: push what just became overdue; re-cluster the city when
+    tickets came in, at most once per refresh period (it is the heavier part)."""
     from dispatch.models import Ticket
 
     from .services import refresh_hotspots, sweep_overdue
 
     try:
-        sweep_overdue()
-        # Clustering the city is heavier: only when tickets came in, at most every refresh period.
-        now = time.monotonic()
-        if now - state.get("refreshed", -1e9) >= settings.MAPS_HOTSPOT_REFRESH_SECONDS:
-            latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
-            if latest != state.get("latest"):
-                refresh_hotspots()
-                state["latest"], state["refreshed"] = latest, now
+        with live.sending_through(loop):
+            sweep_overdue()
+            now = time.monotonic()
+            if now - state.get("refreshed", -1e9) >= settings.MAPS_HOTSPOT_REFRESH_SECONDS:
+                latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
+                if latest != state.get("latest"):
+                    refresh_hotspots()
+                    state["latest"], state["refreshed"] = latest, now
     finally:
         connection.close()
 
@@ -116,7 +118,8 @@ async def _tick_forever(interval: float) -> None:
     while True:
         try:
             # Its own thread: a slow clustering pass must not hold up the sockets' scope checks.
-            await asyncio.get_running_loop().run_in_executor(None, _tick, state)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, _tick, state, loop)
         except Exception:
             logger.exception("live ticker pass failed")
         await asyncio.sleep(interval)

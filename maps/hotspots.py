@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
@@ -117,14 +118,10 @@ PLACE_KEPT_WITHIN_M = 100  # a hotspot that moved less keeps its road or place (
 def name_place(found: FoundHotspot, *, known=None) -> None:
     """Give a found hotspot its leading road or place and its label; a register entry (known) that
     has hardly moved lends its place name instead of a new gazetteer lookup."""
-    from django.conf import settings
-    from django.contrib.gis.geos import Point
-
     c = found.cluster
     place = None
     if known is not None and known.place_name and known.centroid is not None:
-        here = Point(*c.centroid, srid=4326).transform(settings.METRIC_SRID, clone=True)
-        if here.distance(known.centroid.transform(settings.METRIC_SRID, clone=True)) <= PLACE_KEPT_WITHIN_M:
+        if _metres_between(c.centroid, (known.centroid.x, known.centroid.y)) <= PLACE_KEPT_WITHIN_M:
             place = known.place_name
     if place is None:
         place = leading_place(*c.centroid)
@@ -132,3 +129,12 @@ def name_place(found: FoundHotspot, *, known=None) -> None:
     found.label = hotspot_label(
         township=found.township_name, place=place, category=c.category_name, count=c.count, days=c.window_days
     )
+
+
+def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance of two nearby lon/lat points (equirectangular: exact enough within a few km, and no
+    projection set-up, which GDAL makes cost tens of milliseconds per call)."""
+    lat = math.radians((a[1] + b[1]) / 2)
+    dx = math.radians(a[0] - b[0]) * math.cos(lat)
+    dy = math.radians(a[1] - b[1])
+    return 6_371_000 * math.hypot(dx, dy)

@@ -11,11 +11,14 @@ whole state, so a dropped message is never a lost fact.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -69,6 +72,20 @@ def groups_for_places(
     return groups
 
 
+_thread = threading.local()
+
+
+@contextmanager
+def sending_through(loop: asyncio.AbstractEventLoop):
+    """Within this block, this worker thread sends through the server's event loop: the in-memory
+    layer's queues belong to that loop and wake its sockets only when fed from it."""
+    _thread.loop = loop
+    try:
+        yield
+    finally:
+        _thread.loop = None
+
+
 def send(groups: list[str], event: dict, *, ticket_ids: list[int]) -> None:
     """Send one event to groups (from synchronous code). ticket_ids are what the scope check tests:
     a socket forwards the event only if its user may see at least one of them."""
@@ -77,9 +94,13 @@ def send(groups: list[str], event: dict, *, ticket_ids: list[int]) -> None:
         return
     event = {**event, "sent_at": time.time()}
     message = {"type": MESSAGE_TYPE, "key": uuid.uuid4().hex, "event": event, "ticket_ids": ticket_ids}
+    loop = getattr(_thread, "loop", None)
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, message)
+            if loop is not None:
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(timeout=10)
+            else:
+                async_to_sync(layer.group_send)(group, message)
         except Exception:  # a broken layer must never fail the write that triggered the push
             logger.exception("live push to %s failed", group)
 

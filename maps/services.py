@@ -4,6 +4,7 @@ live sweep that tells the walls when a ticket has just become overdue."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import GEOSGeometry, Point
@@ -41,48 +42,63 @@ def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> Re
     """Cluster the city's tickets with the current rules and update the register: a cluster that
     shares tickets with an active hotspot of its category continues it (growing if it has more
     tickets), any other forms a new one, and an active hotspot no cluster continues cools down.
-    New and growing hotspots are pushed to the walls after commit [AN-1]."""
+    New and growing hotspots are pushed to the walls after commit [AN-1].
+
+    It runs in a web server's worker thread, so the Python side stays linear in the tickets:
+    one ticket → hotspot index instead of pairwise set intersections, unchanged hotspots are not
+    written, the rest are written in bulk."""
     now = now or timezone.now()
     changes = RegisterChanges()
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_REGISTER_LOCK])
         found = find_hotspots(Ticket.objects.all(), now=now, with_places=False)
-        active = list(Hotspot.objects.exclude(state=Hotspot.State.COOLED).select_for_update())
-        by_category: dict[int, list[Hotspot]] = {}
-        for h in active:
-            by_category.setdefault(h.category_id, []).append(h)
+        active = {h.id: h for h in Hotspot.objects.exclude(state=Hotspot.State.COOLED).select_for_update()}
+        owner = {(h.category_id, t): h.id for h in active.values() for t in h.ticket_ids}
         continued: set[int] = set()
+        changed: list[Hotspot] = []
         for f in found:
             c = f.cluster
-            ids = set(c.ticket_ids)
-            candidates = [h for h in by_category.get(c.category_id, []) if h.id not in continued]
-            best = max(candidates, key=lambda h: len(ids & set(h.ticket_ids)), default=None)
-            if best is not None and ids & set(best.ticket_ids):
-                continued.add(best.id)
-                grew = c.count > best.ticket_count
-                name_place(f, known=best)
-                _fill(best, f, now)
-                if grew:
-                    best.state, best.grew_at = Hotspot.State.GROWING, now
-                    changes.grew.append(best)
-                elif now - (best.grew_at or best.detected_at) >= STEADY_AFTER:
-                    best.state = Hotspot.State.STEADY
-                    changes.unchanged += 1
-                else:
-                    changes.unchanged += 1
-                best.save()
-            else:
+            votes = Counter(owner.get((c.category_id, t)) for t in c.ticket_ids)
+            votes.pop(None, None)
+            best_id = next((i for i, _n in votes.most_common() if i not in continued), None)
+            if best_id is None:
                 h = Hotspot(category_id=c.category_id, state=Hotspot.State.NEW, detected_at=now)
                 name_place(f)
                 _fill(h, f, now)
-                h.save()
                 changes.formed.append(h)
-        for h in active:
-            if h.id not in continued:
-                h.state, h.cooled_at, h.updated_at = Hotspot.State.COOLED, now, now
-                h.save(update_fields=["state", "cooled_at", "updated_at"])
-                changes.cooled.append(h)
+                continue
+            best = active[best_id]
+            continued.add(best_id)
+            if set(best.ticket_ids) == set(c.ticket_ids):  # nothing new: no write, no gazetteer lookup
+                if best.state != Hotspot.State.STEADY and now - (best.grew_at or best.detected_at) >= STEADY_AFTER:
+                    best.state = Hotspot.State.STEADY
+                    changed.append(best)
+                changes.unchanged += 1
+                continue
+            # Growing means tickets received since the hotspot's latest one joined it, not a border
+            # ticket that DBSCAN happened to give to a neighbouring cluster last time.
+            grew = c.last_at > best.last_at
+            name_place(f, known=best)
+            _fill(best, f, now)
+            if grew:
+                best.state, best.grew_at = Hotspot.State.GROWING, now
+                changes.grew.append(best)
+            else:
+                changes.unchanged += 1
+            changed.append(best)
+        if changes.formed:
+            Hotspot.objects.bulk_create(changes.formed)
+        if changed:
+            Hotspot.objects.bulk_update(changed, [f.name for f in Hotspot._meta.concrete_fields if not f.primary_key])
+        cooled = [h for i, h in active.items() if i not in continued]
+        if cooled:
+            Hotspot.objects.filter(id__in=[h.id for h in cooled]).update(
+                state=Hotspot.State.COOLED, cooled_at=now, updated_at=now
+            )
+            for h in cooled:
+                h.state, h.cooled_at = Hotspot.State.COOLED, now
+            changes.cooled = cooled
         if push:
             formed, grew = list(changes.formed), list(changes.grew)
             transaction.on_commit(lambda: _push(formed, grew))

@@ -153,11 +153,20 @@
     style: () => ({ color: "#ff7a45", weight: 2.5, fillColor: "#ff7a45", fillOpacity: 0.28, dashArray: "6 3" }),
   }).addTo(map);
 
+  // Labels on the map once hotspots are apart on screen (a district or closer); the list has them all.
+  const labelledRings = [];
+  function showHotspotLabels() {
+    const near = map.getZoom() >= 12;
+    labelledRings.forEach((ring) => (near ? ring.openTooltip() : ring.closeTooltip()));
+  }
+  map.on("zoomend", showHotspotLabels);
+
   function areaParam() { return current().level === "city" ? "" : `?area=${current().code}`; }
 
   function loadHotspots() {
     return fetch(`/api/maps/hotspots${areaParam()}`).then((r) => r.json()).then((fc) => {
       hotspotLayer.clearLayers();
+      labelledRings.length = 0;
       const list = $("hotspot-list");
       list.innerHTML = "";
       fc.features.forEach((f, i) => {
@@ -170,6 +179,7 @@
           weight: 3 * px, fillColor: "#ff7a45", fillOpacity: 0.35, className: "hotspot-ring" });
         ring.bindTooltip(p.label, { permanent: i < 6, direction: "auto", className: "hotspot-label", offset: [10, 0] });
         hotspotLayer.addLayer(ring);
+        if (i < 6) labelledRings.push(ring);
         const li = document.createElement("li");
         const state = p.state ? `<span class="state ${p.state}">${t["state_" + p.state] || p.state}</span>` : "";
         li.innerHTML = `${state}${escapeHtml(p.label)}`;
@@ -178,6 +188,7 @@
       });
       if (!fc.features.length) list.innerHTML = `<li class="empty">${t.no_hotspots}</li>`;
       el.dataset.hotspotsLoaded = String(fc.features.length);
+      showHotspotLabels();
     });
   }
 

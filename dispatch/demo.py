@@ -49,8 +49,9 @@ from .models import (
     TicketEvent,
 )
 from .routing import RoutingTable, routing_table
-from .services import IntakeData, Location, prepare_ticket, start_clock, ticket_numbers
-from .supervision import supervise_once
+from .services import IntakeData, Location, combined_reply, prepare_ticket, start_clock, ticket_numbers
+from .sla import NEAR_DEADLINE_FRACTION
+from .supervision import ESCALATIONS, escalation_times, supervise_once
 from .workflow import SAME, fire
 
 DEFAULT_COUNT = 20_000
@@ -355,22 +356,18 @@ class Simulation:
     def supervise_until(self, until: dt.datetime) -> None:
         """The supervisor's reminders, phone calls and written notices that fell due before `until`."""
         t = self.t
-        clock, window = t.clock_started_at, t.resolve_by - t.clock_started_at
-        steps = [
-            (1, "remind", "sms", clock + window * 0.8),
-            (2, "phone_supervision", "call", t.resolve_by + dt.timedelta(minutes=1)),
-            (3, "written_supervision", "letter", t.resolve_by + min(window, dt.timedelta(hours=24))),
-        ]
-        if t.status == Status.DISPATCHED and t.sign_by:
-            steps[0] = (1, "remind", "sms", min(steps[0][3], t.sign_by + dt.timedelta(minutes=5)))
+        due = escalation_times(t)
         lead = self.active("lead")[0]
-        for level, action, medium, at in steps:
+        for level, (action, medium, purpose) in ESCALATIONS.items():
+            at = due[level]
             if t.supervision_level >= level or at > until:
                 continue
-            self.fire(action, at, data={"level": level}, note=f"督办第{level}级")
-            self.message(medium, action, at, f"【督办】工单{t.number}", office_id=lead.office_id)
+            at = self.fire(action, at, data={"level": level}, note=f"督办第{level}级")
+            if at is None:
+                return
+            self.message(medium, purpose, at, f"【督办】工单{t.number}", office_id=lead.office_id)
             t.supervision_level = level
-            if level == 1 and at >= clock + window * 0.8:
+            if level == 1 and at >= t.clock_started_at + (t.resolve_by - t.clock_started_at) * NEAR_DEADLINE_FRACTION:
                 t.near_deadline_at = at
             if level == 2:
                 t.overdue_at = at
@@ -484,9 +481,8 @@ class Simulation:
             self.lead_reply = reply
 
     def combined_reply(self) -> str:
-        own = [r for r in self.replies if r.step == self.t.step]
-        ordered = [self.lead_reply, *[r for r in own if r.role == "co"]]
-        return "\n\n".join(f"【{r.office.name}】{r.facts}\n{r.result}" for r in ordered)
+        own = [r for r in self.replies if r.step == self.t.step and r.role == "co"]
+        return combined_reply([self.lead_reply, *own])
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.randint(1, 2)))

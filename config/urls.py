@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/grid/", include("grid.urls")),
     path("api/geo/", include("geo.urls")),
+    path("api/", include("dispatch.urls")),
+    path("open311/v2/", include("dispatch.open311_urls")),
     path("maps/", include("maps.urls")),
 ]
 if settings.DEBUG:

@@ -1,1 +1,643 @@
-# Create your models here.
+"""Tickets and everything that decides where they go and how long they may take.
+
+The reference tables (categories, routing rules, SLA policies, knowledge base,
+refusal rules) are loaded from dispatch/reference/ and edited by the center in
+admin. A ticket's life is driven by dispatch.workflow (the one state machine);
+every change of state writes a TicketEvent, so the events are the ticket's
+history and audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grid.models import Area, Office
+
+# ---------------------------------------------------------------------------
+# Choices
+# ---------------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    """Where a request came in [IN-1]."""
+
+    PHONE = "phone", _("Phone 12345")
+    WEB = "web", _("Website")
+    MAYOR_MAILBOX = "mayor_mailbox", _("Mayor's mailbox")
+    WECHAT = "wechat", _("WeChat")
+    WEIBO = "weibo", _("Weibo")
+    APP = "app", _("Mobile app")
+    MEDIA = "media", _("Media column")
+    LEADERS_BOARD = "leaders_board", _("People's Daily leaders' message board")
+    NATIONAL_PLATFORM = "national_platform", _("National platform")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+
+
+class Kind(models.TextChoices):
+    """What the caller wants [IN-3]."""
+
+    CONSULTATION = "consultation", _("Consultation")
+    HELP = "help", _("Help request")
+    COMPLAINT = "complaint", _("Complaint")
+    REPORT = "report", _("Report")
+    SUGGESTION = "suggestion", _("Suggestion")
+    PRAISE = "praise", _("Praise")
+
+
+class Nature(models.TextChoices):
+    """Nature classes of the Pingdingshan rules [IN-3]."""
+
+    A = "A", _("Class A")
+    B = "B", _("Class B")
+    C = "C", _("Class C")
+    D = "D", _("Class D")
+
+
+class Urgency(models.TextChoices):
+    GENERAL = "general", _("General")
+    URGENT = "urgent", _("Urgent")
+    EXTRA_URGENT = "extra_urgent", _("Extra-urgent")
+
+
+class Status(models.TextChoices):
+    """Ticket states; the transitions between them live in dispatch.workflow."""
+
+    REFUSED = "refused", _("Not accepted")
+    PENDING_DISPATCH = "pending_dispatch", _("Awaiting manual dispatch")
+    DISPATCHED = "dispatched", _("Dispatched, awaiting sign-for")
+    IN_PROGRESS = "in_progress", _("Being handled")
+    RETURN_REQUESTED = "return_requested", _("Return requested")
+    REPLIED = "replied", _("Replied, awaiting review")
+    CLOSED = "closed", _("Closed, awaiting callback")
+    CALLBACK_MANUAL = "callback_manual", _("Awaiting manual callback")
+    ARCHIVED = "archived", _("Completed")
+
+
+# Being worked on by a unit: the deadline clocks run and the supervisor watches.
+OPEN_STATUSES = (Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURN_REQUESTED)
+# The unit has answered: the ticket counts as resolved for repeat detection [SV-2].
+RESOLVED_STATUSES = (Status.REPLIED, Status.CLOSED, Status.CALLBACK_MANUAL, Status.ARCHIVED)
+
+
+class RefusalReason(models.TextChoices):
+    """Why an intake is not accepted [IN-4]."""
+
+    EMERGENCY = "emergency", _("Emergency: call 110/119/120")
+    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("Outside the city's jurisdiction")
+    LEGAL_PROCESS = "legal_process", _("Already in petition, arbitration, review or litigation")
+    SECRET_PRIVACY = "secret_privacy", _("State or commercial secrets, or privacy")
+    ABUSE_OR_VAGUE = "abuse_or_vague", _("Abusive, or too vague to act on")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASIC = "basic", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class DurationUnit(models.TextChoices):
+    MINUTES = "minutes", _("minutes")
+    HOURS = "hours", _("natural hours")
+    DAYS = "days", _("natural days")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+# ---------------------------------------------------------------------------
+# Reference tables
+# ---------------------------------------------------------------------------
+
+
+class Category(models.Model):
+    """Two-level taxonomy: a top-level category (城市管理) and its leaves (下水道堵塞).
+
+    A leaf carries its default routing: the department that answers for it, who
+    leads (the place or the department), whether a community settles it itself
+    and whether the township co-handles when a department leads.
+    """
+
+    class Lead(models.TextChoices):
+        PLACE = "place", _("The place (township or community)")
+        DEPARTMENT = "department", _("The department")
+
+    code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=40)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+    description = models.CharField(max_length=200, blank=True)
+    default_department = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        limit_choices_to={"kind": Office.Kind.DEPARTMENT},
+        related_name="+",
+        verbose_name=_("default department"),
+    )
+    lead = models.CharField(_("lead"), max_length=12, choices=Lead.choices, default=Lead.PLACE)
+    community_can_settle = models.BooleanField(
+        _("community can settle it"), default=False, help_text=_("Routed to the community workstation [ORG-5]")
+    )
+    township_co_handles = models.BooleanField(
+        _("township co-handles"), default=False, help_text=_("When a department leads, the township co-handles [AS-2]")
+    )
+    major_livelihood = models.BooleanField(_("major livelihood matter"), default=False, help_text="[SV-3]")
+    keywords = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    sort = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.parent_id is not None
+
+
+class RoutingRule(models.Model):
+    """An override of the categories' default routing for a place and/or category.
+
+    The most specific active rule wins: a leaf beats its top-level category,
+    which beats "every category"; a longer area code beats a shorter one; then
+    the higher priority.
+    """
+
+    class Lead(models.TextChoices):
+        PLACE = "place", _("The place (township or community)")
+        DEPARTMENT = "department", _("A department")
+        OFFICE = "office", _("A named office")
+        MANUAL = "manual", _("Manual dispatch queue")
+
+    class PlaceLevel(models.TextChoices):
+        DEFAULT = "", _("As the category says")
+        TOWNSHIP = "township", _("Township service center")
+        COMMUNITY = "community", _("Community workstation")
+
+    name = models.CharField(max_length=100)
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("A leaf or a top-level category; empty for every category"),
+    )
+    area_code = models.CharField(
+        max_length=12, blank=True, help_text=_("County, township or community code; empty for everywhere")
+    )
+    central = models.BooleanField(
+        null=True, blank=True, help_text=_("Only the central five districts (yes), only the others (no), or both")
+    )
+    lead = models.CharField(max_length=12, choices=Lead.choices)
+    office = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The department or office that leads (for 'a department' or 'a named office')"),
+    )
+    place_level = models.CharField(max_length=12, choices=PlaceLevel.choices, blank=True, default="")
+    township_co_handles = models.BooleanField(
+        null=True, blank=True, help_text=_("Override whether the township co-handles")
+    )
+    co_handlers = models.ManyToManyField(Office, blank=True, related_name="+", help_text=_("Extra co-handling offices"))
+    priority = models.SmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(lead="office") | Q(office__isnull=False),
+                name="routingrule_office_for_office_lead",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """Deadlines for one urgency (and optionally one kind of request) [SLA-1][SLA-2]."""
+
+    name = models.CharField(max_length=100)
+    urgency = models.CharField(max_length=16, choices=Urgency.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True, help_text=_("Empty for every kind"))
+    sign_for = models.PositiveIntegerField(_("sign for within"))
+    sign_for_unit = models.CharField(max_length=16, choices=DurationUnit.choices, default=DurationUnit.HOURS)
+    reply = models.PositiveIntegerField(_("first reply to the caller within"))
+    reply_unit = models.CharField(max_length=16, choices=DurationUnit.choices, default=DurationUnit.HOURS)
+    resolve = models.PositiveIntegerField(_("resolve and formally reply within"))
+    resolve_unit = models.CharField(max_length=16, choices=DurationUnit.choices, default=DurationUnit.HOURS)
+    return_window_hours = models.PositiveIntegerField(
+        _("return window (hours)"), default=12, help_text=_("A unit may return a ticket within this time [AS-3]")
+    )
+    max_extension_days = models.PositiveSmallIntegerField(default=6, help_text="[SLA-3]")
+    rework_working_days = models.PositiveSmallIntegerField(default=5, help_text="[SLA-4]")
+    callback_working_days = models.PositiveSmallIntegerField(default=2, help_text="[CB-1]")
+    source = models.CharField(max_length=100, blank=True, help_text=_("The rule the figures come from"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["urgency", "kind"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["urgency", "kind"], condition=Q(is_active=True), name="slapolicy_one_active_per_urgency_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KnowledgeArticle(models.Model):
+    """An answer the hotline gives to a common consultation [IN-5]."""
+
+    question = models.CharField(max_length=200)
+    answer = models.TextField()
+    keywords = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        help_text=_("Phrases that, found in a request, select this answer"),
+    )
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    uses = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("knowledge-base article")
+        verbose_name_plural = _("knowledge base")
+        indexes = [GinIndex(fields=["question"], opclasses=["gin_trgm_ops"], name="kb_question_trgm")]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class RefusalRule(models.Model):
+    """Phrases that mark an intake as not acceptable, with the referral to give [IN-4]."""
+
+    reason = models.CharField(max_length=24, choices=RefusalReason.choices)
+    keywords = ArrayField(models.CharField(max_length=40), help_text=_("Any of these in the request refuses it"))
+    referral = models.CharField(max_length=200, help_text=_("Where the caller is referred"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["reason", "id"]
+        verbose_name = _("refusal rule")
+        verbose_name_plural = _("refusal rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {', '.join(self.keywords[:3])}"
+
+
+class Open311Key(models.Model):
+    """An API key of an Open311 client (an app or website posting requests)."""
+
+    name = models.CharField(max_length=100)
+    key = models.CharField(max_length=64, unique=True, default=uuid.uuid4)
+    channel = models.CharField(max_length=24, choices=Channel.choices, default=Channel.APP)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Open311 API key")
+        verbose_name_plural = _("Open311 API keys")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------------------
+# Tickets
+# ---------------------------------------------------------------------------
+
+
+class Ticket(models.Model):
+    number = models.CharField(max_length=32, unique=True)
+    channel = models.CharField(max_length=24, choices=Channel.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    nature = models.CharField(max_length=1, choices=Nature.choices, blank=True)
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    description = models.TextField()
+    address = models.CharField(max_length=300, blank=True)
+    point = models.PointField(srid=4326, null=True, blank=True)
+    location_source = models.CharField(
+        max_length=12, blank=True, help_text=_("given (by the caller or device), geocoded, or empty")
+    )
+    geocode_precision = models.CharField(max_length=16, blank=True)
+    geocode_confidence = models.FloatField(null=True, blank=True)
+    # The area chain at intake: the area row keeps its generation, so an old
+    # ticket stays with the unit that answered for the place at the time.
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    county_code = models.CharField(max_length=12, blank=True)
+    township_code = models.CharField(max_length=12, blank=True)
+    community_code = models.CharField(max_length=12, blank=True)
+    place_names = models.CharField(max_length=120, blank=True, help_text=_("County / township / community"))
+    is_central = models.BooleanField(default=False)
+    center = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="centered_tickets",
+        help_text=_("The city center or sub-center that dispatches, supervises and calls back"),
+    )
+    caller_name = models.CharField(max_length=60, blank=True)
+    caller_phone = models.CharField(max_length=24, blank=True)
+    caller_email = models.CharField(max_length=254, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices)
+    step = models.PositiveSmallIntegerField(default=1, help_text=_("Handling round: rises on re-dispatch and rework"))
+    received_at = models.DateTimeField()
+    sla_policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    clock_started_at = models.DateTimeField(null=True, blank=True)
+    sign_by = models.DateTimeField(null=True, blank=True)
+    reply_by = models.DateTimeField(null=True, blank=True)
+    resolve_by = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    reply_text = models.TextField(blank=True, help_text=_("The lead's and co-handlers' replies, combined"))
+
+    callback_due = models.DateTimeField(null=True, blank=True)
+    callback_sms_at = models.DateTimeField(null=True, blank=True)
+    callback_at = models.DateTimeField(null=True, blank=True)
+    callback_channel = models.CharField(max_length=8, blank=True)
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+
+    near_deadline_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    callback_overdue_at = models.DateTimeField(null=True, blank=True)
+    supervision_level = models.PositiveSmallIntegerField(
+        default=0, help_text=_("0 none, 1 reminder, 2 phone, 3 written supervision [SV-1]")
+    )
+    focus_reasons = ArrayField(models.CharField(max_length=20), default=list, blank=True, help_text="[SV-3]")
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats", help_text="[SV-2]"
+    )
+    repeat_checked_at = models.DateTimeField(null=True, blank=True)
+    attention = models.CharField(
+        max_length=16, blank=True, help_text=_("unit_head or county_leader when a repeat goes up [SV-2]")
+    )
+
+    refusal_reason = models.CharField(max_length=24, choices=RefusalReason.choices, blank=True)
+    referral = models.CharField(max_length=200, blank=True)
+    kb_article = models.ForeignKey(KnowledgeArticle, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.TextField(blank=True, help_text=_("The knowledge-base answer given at intake [IN-5]"))
+
+    external_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    extra = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], condition=Q(idempotency_key__isnull=False), name="ticket_idempotency_key"
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="ticket_channel_external_id"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""), name="ticket_refused_has_reason"
+            ),
+            models.CheckConstraint(condition=Q(supervision_level__lte=3), name="ticket_supervision_level_max_3"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "resolve_by"], name="ticket_status_resolve"),
+            models.Index(fields=["received_at", "id"], name="ticket_received"),
+            models.Index(fields=["county_code", "received_at"], name="ticket_county"),
+            models.Index(fields=["township_code", "received_at"], name="ticket_township"),
+            models.Index(fields=["community_code", "category"], name="ticket_community_category"),
+            models.Index(fields=["category", "received_at"], name="ticket_category"),
+            models.Index(fields=["id"], condition=Q(repeat_checked_at__isnull=True), name="ticket_repeat_unchecked"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Assignment(models.Model):
+    """One office's part in one handling round of a ticket: lead or co-handler [AS-2]."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead unit")
+        CO = "co", _("Co-handling unit")
+
+    class State(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        SIGNED = "signed", _("Signed for")
+        RETURN_REQUESTED = "return_requested", _("Return requested")
+        RETURNED = "returned", _("Returned")
+        REPLIED = "replied", _("Replied")
+        CLOSED = "closed", _("Round over")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    step = models.PositiveSmallIntegerField(default=1)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.ASSIGNED)
+    is_active = models.BooleanField(default=True)
+    why = models.TextField(help_text=_("Why this office got the ticket"))
+    dispatched_by = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField()
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    return_reason = models.TextField(blank=True)
+    suggested_office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    return_requested_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "step", "-role", "id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(role="lead", is_active=True), name="assignment_one_active_lead"
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "office"], condition=Q(is_active=True), name="assignment_office_once_per_ticket"
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "is_active"], name="assignment_office_active")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.office_id} ({self.role})"
+
+
+class Reply(models.Model):
+    """A unit's formal reply [HD-2]; the lead's goes to the center's review [HD-3]."""
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        ACCEPTED = "accepted", _("Accepted")
+        SENT_BACK = "sent_back", _("Sent back to be completed")
+        NOT_REVIEWED = "", _("Not reviewed (co-handler)")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="replies")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=8, choices=Assignment.Role.choices)
+    step = models.PositiveSmallIntegerField()
+    facts = models.TextField(_("facts"))
+    result = models.TextField(_("result"))
+    basis = models.TextField(_("basis"))
+    signer = models.CharField(_("signed off by"), max_length=60)
+    handler_name = models.CharField(_("handler"), max_length=60)
+    replied_at = models.DateTimeField()
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review = models.CharField(max_length=12, choices=Review.choices, blank=True)
+    review_note = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "replied_at", "id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+
+class ExtensionRequest(models.Model):
+    """A request for more time: one per ticket step, before the deadline, ≤ 6 days [SLA-3]."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
+    step = models.PositiveSmallIntegerField()
+    days = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    signed_off_by = models.CharField(max_length=60, help_text=_("The unit head who signed the request"))
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_note = models.TextField(blank=True)
+    deadline_before = models.DateTimeField()
+    deadline_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "step"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "step"], name="extension_one_per_step"),
+            models.CheckConstraint(condition=Q(days__gte=1, days__lte=6), name="extension_at_most_6_days"),
+        ]
+
+
+class TicketEvent(models.Model):
+    """One entry of a ticket's history: who did what, when, from which state to which, and why."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at"), models.Index(fields=["action", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="tickets/%Y/%m/", blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=60, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ticket", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [models.CheckConstraint(condition=~Q(file="") | ~Q(url=""), name="attachment_file_or_url")]
+
+
+class OutboundMessage(models.Model):
+    """An SMS, phone call or letter sent through the message gateway (dispatch.gateways)."""
+
+    class Medium(models.TextChoices):
+        SMS = "sms", _("SMS")
+        CALL = "call", _("Phone call")
+        LETTER = "letter", _("Written notice")
+
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    medium = models.CharField(max_length=8, choices=Medium.choices)
+    purpose = models.CharField(max_length=24)
+    to_office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_number = models.CharField(max_length=24, blank=True)
+    text = models.TextField()
+    gateway = models.CharField(max_length=60)
+    status = models.CharField(max_length=12, default="recorded")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")

@@ -166,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketChannelEnum": "dispatch.models.Channel.choices",
+        "TicketKindEnum": "dispatch.models.Kind.choices",
+        "CallbackChannelEnum": "dispatch.serializers.CALLBACK_CHANNELS",
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -183,6 +188,13 @@ else:
 # server sets MAP_TILE_URL (e.g. http://tiles.gov.local/{z}/{x}/{y}.png).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+
+# Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
+# calls and notices (the default records them in the database), and, for the
+# bench's baseline only, locating intake points with one ORM query per level.
+DISPATCH_TICKET_PREFIX = os.environ.get("DISPATCH_TICKET_PREFIX", "PDS")
+DISPATCH_MESSAGE_GATEWAY = os.environ.get("DISPATCH_MESSAGE_GATEWAY", "dispatch.gateways.DatabaseGateway")
+DISPATCH_LOCATE_NAIVE = os.environ.get("DISPATCH_LOCATE_NAIVE", "") == "1"
 
 # Metric projection for distances: CGCS2000 / 3-degree Gauss-Kruger CM 114E.
 METRIC_SRID = 4547

@@ -1,0 +1,316 @@
+"""HTTP API of tickets: intake, scoped lists and details, and one POST per workflow action.
+
+Views only translate HTTP to services and selectors: a ticket the user may not
+see is a 404, an action the user may not take a 403, an action the state forbids
+a 409 with the reason (config.api maps the domain errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from PIL import Image, UnidentifiedImageError
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .exceptions import IntakeRefused
+from .serializers import (
+    AttachmentSerializer,
+    CallbackSerializer,
+    DispatchSerializer,
+    ExtensionRequestSerializer,
+    IntakeResponseSerializer,
+    IntakeSerializer,
+    NoteSerializer,
+    ReplyInputSerializer,
+    RequiredNoteSerializer,
+    ReturnDecisionSerializer,
+    ReturnRefusalSerializer,
+    ReturnSerializer,
+    TicketDetailSerializer,
+    TicketListQuerySerializer,
+    TicketSerializer,
+)
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class TicketCursorPagination(CursorPagination):
+    ordering = ("-received_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _detail(request, ticket, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
+    data = TicketDetailSerializer(selectors.detail_for_api(ticket), context={"request": request}).data
+    return Response(data, status=status_code, headers=headers)
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A retry with the same key returns the first ticket (200) instead of making a second.",
+)
+
+
+class TicketsView(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = TicketCursorPagination
+
+    @extend_schema(parameters=[TicketListQuerySerializer], responses={200: TicketSerializer(many=True)})
+    def get(self, request):
+        """Tickets the caller's office may see, newest first, with cursor pagination."""
+        q = TicketListQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        qs = selectors.filter_tickets(selectors.tickets_visible_to(request.user), **q.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.list_for_api(qs), request, view=self)
+        now = timezone.now()
+        return paginator.get_paginated_response(
+            TicketSerializer(page, many=True, context={"request": request, "now": now}).data
+        )
+
+    @extend_schema(
+        request=IntakeSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: IntakeResponseSerializer, 200: IntakeResponseSerializer, 400: None, 409: None, 422: None},
+    )
+    def post(self, request):
+        """Take a request in: refused (422) [IN-4], answered from the knowledge base [IN-5], routed or queued."""
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key is not None and (len(key) > 100 or not key.isprintable()):
+            raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 printable characters.")]})
+        s = IntakeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        result = services.intake_ticket(
+            data=s.to_intake(),
+            by=request.user,
+            idempotency_key=key,
+            naive=getattr(settings, "DISPATCH_LOCATE_NAIVE", False),
+        )
+        ticket = result.ticket
+        if result.refused:
+            raise IntakeRefused(
+                _("Not accepted: %(reason)s. %(referral)s")
+                % {"reason": ticket.get_refusal_reason_display(), "referral": ticket.referral},
+                reason=ticket.refusal_reason,
+                referral=ticket.referral,
+                ticket=ticket.number,
+            )
+        headers = {"Location": f"/api/tickets/{ticket.number}/"}
+        if not result.created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(
+            IntakeResponseSerializer(result, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            headers=headers,
+        )
+
+
+class QueueCursorPagination(TicketCursorPagination):
+    ordering = ("received_at", "id")
+
+
+class DispatchQueueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: TicketSerializer(many=True)})
+    def get(self, request):
+        """The manual dispatch queue the caller's office sees, oldest first: tickets that could not be routed."""
+        paginator = QueueCursorPagination()
+        qs = selectors.list_for_api(selectors.dispatch_queue(request.user))
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(TicketSerializer(page, many=True, context={"request": request}).data)
+
+
+class TicketDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: TicketDetailSerializer, 404: None})
+    def get(self, request, number: str):
+        """A ticket with its assignments, replies, extensions and history (404 if not the caller's to see)."""
+        return _detail(request, selectors.ticket_for(request.user, number))
+
+
+class TicketActionView(APIView):
+    """One workflow action on one ticket; subclasses are made from ACTIONS below."""
+
+    permission_classes = [IsAuthenticated]
+    input_serializer: type[serializers.Serializer] = NoteSerializer
+    perform: Callable
+
+    def post(self, request, number: str):
+        ticket = selectors.ticket_for(request.user, number)
+        s = self.input_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        type(self).perform(ticket=ticket, by=request.user, data=s.validated_data)
+        return _detail(request, ticket)
+
+
+ACTIONS: dict[str, tuple[type[serializers.Serializer], Callable, str]] = {
+    "dispatch": (
+        DispatchSerializer,
+        lambda ticket, by, data: services.dispatch_manually(ticket=ticket, by=by, **data),
+        "[AS-1] Dispatch a queued ticket by hand (center)",
+    ),
+    "sign-for": (
+        NoteSerializer,
+        lambda ticket, by, data: services.sign_for(ticket=ticket, by=by, **data),
+        "[HD-1] Sign for the assignment (assigned office)",
+    ),
+    "contact": (
+        RequiredNoteSerializer,
+        lambda ticket, by, data: services.contact_caller(ticket=ticket, by=by, **data),
+        "[HD-1] Record contact with the caller (assigned office)",
+    ),
+    "return": (
+        ReturnSerializer,
+        lambda ticket, by, data: services.request_return(ticket=ticket, by=by, **data),
+        "[AS-3] Return a ticket outside the unit's remit, within the window (assigned office)",
+    ),
+    "approve-return": (
+        ReturnDecisionSerializer,
+        lambda ticket, by, data: services.approve_return(
+            ticket=ticket, by=by, office=data["office"] or None, assignment_id=data["assignment"], note=data["note"]
+        ),
+        "[AS-3] Approve a return and re-dispatch (center)",
+    ),
+    "refuse-return": (
+        ReturnRefusalSerializer,
+        lambda ticket, by, data: services.refuse_return(
+            ticket=ticket, by=by, note=data["note"], assignment_id=data["assignment"]
+        ),
+        "[AS-3] Refuse a return (center)",
+    ),
+    "request-extension": (
+        ExtensionRequestSerializer,
+        lambda ticket, by, data: services.request_extension(ticket=ticket, by=by, **data),
+        "[SLA-3] Ask for up to 6 more days, once per step, before the deadline (lead)",
+    ),
+    "approve-extension": (
+        NoteSerializer,
+        lambda ticket, by, data: services.approve_extension(ticket=ticket, by=by, **data),
+        "[SLA-3] Approve the pending extension (center)",
+    ),
+    "refuse-extension": (
+        RequiredNoteSerializer,
+        lambda ticket, by, data: services.refuse_extension(ticket=ticket, by=by, **data),
+        "[SLA-3] Refuse the pending extension (center)",
+    ),
+    "reply": (
+        ReplyInputSerializer,
+        lambda ticket, by, data: services.reply(ticket=ticket, by=by, **data),
+        "[HD-2] Reply: the lead's formal reply, or a co-handler's part [AS-2]",
+    ),
+    "accept-reply": (
+        NoteSerializer,
+        lambda ticket, by, data: services.accept_reply(ticket=ticket, by=by, **data),
+        "[HD-3] Accept the reply and close the ticket (center)",
+    ),
+    "send-back": (
+        RequiredNoteSerializer,
+        lambda ticket, by, data: services.send_back(ticket=ticket, by=by, **data),
+        "[HD-3] Send an incomplete reply back (center)",
+    ),
+    "callback": (
+        CallbackSerializer,
+        lambda ticket, by, data: services.record_callback(ticket=ticket, by=by, **data),
+        "[CB-1][CB-2] Record the caller's satisfaction by SMS or phone (center)",
+    ),
+}
+
+
+def _action_view(name: str) -> type[TicketActionView]:
+    input_serializer, perform, summary = ACTIONS[name]
+
+    def post(self, request, number: str):
+        return TicketActionView.post(self, request, number)
+
+    post = extend_schema(
+        request=input_serializer,
+        responses={200: TicketDetailSerializer, 400: None, 403: None, 404: None, 409: None},
+        summary=summary,
+        operation_id=f"tickets_{name.replace('-', '_')}",
+    )(post)
+    return type(
+        f"Ticket{name.title().replace('-', '')}View",
+        (TicketActionView,),
+        {"input_serializer": input_serializer, "perform": staticmethod(perform), "__doc__": summary, "post": post},
+    )
+
+
+ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}
+
+
+class AttachmentUploadView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request=inline_serializer("AttachmentUpload", {"file": serializers.FileField()}),
+        responses={201: AttachmentSerializer, 400: None, 404: None},
+    )
+    def post(self, request, number: str):
+        """A photo (JPEG, PNG or WebP, at most 10 MB) for a ticket the caller may see."""
+        ticket = selectors.ticket_for(request.user, number)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": [_("Attach a file in the 'file' field.")]})
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError({"file": [_("The file is larger than 10 MB.")]})
+        try:
+            with Image.open(upload) as img:
+                kind = img.format
+                img.verify()
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+            raise serializers.ValidationError({"file": [_("The file is not a readable image.")]}) from None
+        if kind not in IMAGE_TYPES:
+            raise serializers.ValidationError({"file": [_("Only JPEG, PNG and WebP images are accepted.")]})
+        upload.seek(0)
+        upload.content_type = IMAGE_TYPES[kind]
+        attachment = services.add_attachment(ticket=ticket, by=request.user, upload=upload)
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class CategoriesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: None})
+    def get(self, request):
+        """The two-level category taxonomy."""
+        return Response(selectors.category_tree())
+
+
+class KnowledgeSearchView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="The caller's question")],
+        responses={200: None, 400: None},
+    )
+    def get(self, request):
+        """Knowledge-base answers for a question, best first [IN-5]."""
+        q = (request.query_params.get("q") or "").strip()
+        if not q:
+            raise serializers.ValidationError({"q": [_("Give the question to search for.")]})
+        if len(q) > 500:
+            raise serializers.ValidationError({"q": [_("At most 500 characters.")]})
+        return Response(
+            [
+                {"id": a.id, "question": a.question, "answer": a.answer, "score": round(score, 3)}
+                for a, score in selectors.search_knowledge(q)
+            ]
+        )

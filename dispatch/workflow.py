@@ -1,0 +1,440 @@
+"""The ticket state machine: one table of transitions, one function that fires them.
+
+Every change a ticket goes through is a row of TRANSITIONS (its name, the states
+it may start from, the states it may lead to, who may fire it, and the rule of
+DOMAIN.md it implements) and every firing writes a TicketEvent (who, when, from,
+to, why). docs/workflow.md is rendered from this table (`manage.py
+render_workflow`), and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from grid.models import Office, Role
+
+from .exceptions import NotPermitted, TransitionNotAllowed
+from .models import Assignment, Status, Ticket, TicketEvent
+
+NEW = ""  # the state before intake: the ticket does not exist yet
+SAME = "="  # a target meaning "the status does not change"
+
+
+class Actor(StrEnum):
+    SYSTEM = "system"  # intake and the supervisor
+    CENTER = "center"  # the ticket's city center or sub-center (a dispatcher)
+    ASSIGNEE = "assignee"  # an office holding an active assignment (lead or co-handler)
+    LEAD = "lead"  # the office holding the active lead assignment
+    CO = "co"  # an office holding an active co-handling assignment
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    actor: Actor
+    rule: str
+    summary: str
+
+
+S = Status
+OPEN = (S.DISPATCHED, S.IN_PROGRESS, S.RETURN_REQUESTED)
+HANDLING = (S.DISPATCHED, S.IN_PROGRESS)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # intake
+    Transition(
+        "accept_intake",
+        (NEW,),
+        (S.DISPATCHED,),
+        Actor.SYSTEM,
+        "AS-1",
+        "Routed at intake: lead (and co-handlers) assigned, deadlines set",
+    ),
+    Transition(
+        "queue_for_dispatch",
+        (NEW,),
+        (S.PENDING_DISPATCH,),
+        Actor.SYSTEM,
+        "AS-1",
+        "Cannot be routed (no place or category): kept in the manual dispatch queue",
+    ),
+    Transition(
+        "refuse_intake",
+        (NEW,),
+        (S.REFUSED,),
+        Actor.SYSTEM,
+        "IN-4",
+        "Not accepted: recorded with the reason and the referral given",
+    ),
+    Transition(
+        "answer_from_knowledge_base",
+        (NEW,),
+        (S.ARCHIVED,),
+        Actor.SYSTEM,
+        "IN-5",
+        "A consultation the knowledge base answers is answered and closed at intake",
+    ),
+    # dispatch and handling
+    Transition(
+        "dispatch",
+        (S.PENDING_DISPATCH,),
+        (S.DISPATCHED,),
+        Actor.CENTER,
+        "AS-1",
+        "Manual dispatch from the queue to a lead unit (and co-handlers)",
+    ),
+    Transition(
+        "sign_for",
+        (S.DISPATCHED, S.IN_PROGRESS, S.RETURN_REQUESTED),
+        (S.IN_PROGRESS, SAME),
+        Actor.ASSIGNEE,
+        "HD-1",
+        "A unit signs for its assignment; the lead's signature starts the handling",
+    ),
+    Transition(
+        "contact_caller",
+        HANDLING,
+        (SAME,),
+        Actor.ASSIGNEE,
+        "HD-1",
+        "A unit records its contact with the caller (first reply)",
+    ),
+    Transition(
+        "request_return",
+        HANDLING,
+        (S.RETURN_REQUESTED, SAME),
+        Actor.ASSIGNEE,
+        "AS-3",
+        "A unit returns a ticket outside its remit, within the window, with reason and suggested unit",
+    ),
+    Transition(
+        "approve_return",
+        (S.RETURN_REQUESTED, *HANDLING),
+        (S.DISPATCHED, SAME),
+        Actor.CENTER,
+        "AS-3",
+        "The center agrees and re-dispatches to another unit",
+    ),
+    Transition(
+        "refuse_return",
+        (S.RETURN_REQUESTED, *HANDLING),
+        (S.DISPATCHED, S.IN_PROGRESS, SAME),
+        Actor.CENTER,
+        "AS-3",
+        "The center refuses the return: the unit keeps the ticket",
+    ),
+    Transition(
+        "request_extension",
+        HANDLING,
+        (SAME,),
+        Actor.LEAD,
+        "SLA-3",
+        "The lead asks for up to 6 more days, before the deadline, once per step",
+    ),
+    Transition(
+        "approve_extension",
+        OPEN,
+        (SAME,),
+        Actor.CENTER,
+        "SLA-3",
+        "The center approves: the resolve deadline moves",
+    ),
+    Transition(
+        "refuse_extension",
+        OPEN,
+        (SAME,),
+        Actor.CENTER,
+        "SLA-3",
+        "The center refuses the extension",
+    ),
+    Transition(
+        "co_reply",
+        HANDLING,
+        (SAME,),
+        Actor.CO,
+        "AS-2",
+        "A co-handler replies on its part; the lead's reply combines them",
+    ),
+    Transition(
+        "reply",
+        (S.IN_PROGRESS,),
+        (S.REPLIED,),
+        Actor.LEAD,
+        "HD-2",
+        "The lead replies with facts, result, basis, signer, unit, handler and time",
+    ),
+    Transition(
+        "accept_reply",
+        (S.REPLIED,),
+        (S.CLOSED,),
+        Actor.CENTER,
+        "HD-3",
+        "The center accepts the reply and closes the ticket; the callback SMS goes out",
+    ),
+    Transition(
+        "send_back",
+        (S.REPLIED,),
+        (S.IN_PROGRESS,),
+        Actor.CENTER,
+        "HD-3",
+        "The center sends an incomplete reply back, to be completed within the deadline",
+    ),
+    # callback and rework
+    Transition(
+        "sms_callback",
+        (S.CLOSED,),
+        (S.ARCHIVED, S.CALLBACK_MANUAL),
+        Actor.CENTER,
+        "CB-2",
+        "The caller answers the callback SMS; unsatisfied goes to a manual callback",
+    ),
+    Transition(
+        "manual_callback",
+        (S.CLOSED, S.CALLBACK_MANUAL),
+        (S.ARCHIVED, S.CALLBACK_MANUAL),
+        Actor.CENTER,
+        "CB-1",
+        "A person calls the caller back and records satisfaction",
+    ),
+    Transition(
+        "rework",
+        (S.CALLBACK_MANUAL,),
+        (S.DISPATCHED,),
+        Actor.CENTER,
+        "SLA-4",
+        "Unsatisfied at the manual callback: the lead verifies and reworks within 5 working days",
+    ),
+    # supervision
+    Transition(
+        "remind",
+        OPEN,
+        (SAME,),
+        Actor.SYSTEM,
+        "SV-1",
+        "Reminder: near the deadline (≥ 80% of the time used) or not signed for in time",
+    ),
+    Transition(
+        "phone_supervision",
+        OPEN,
+        (SAME,),
+        Actor.SYSTEM,
+        "SV-1",
+        "Overdue: the center phones the unit",
+    ),
+    Transition(
+        "written_supervision",
+        OPEN,
+        (SAME,),
+        Actor.SYSTEM,
+        "SV-1",
+        "Long overdue: written supervision notice",
+    ),
+    Transition(
+        "flag_repeat",
+        (S.PENDING_DISPATCH, *OPEN, S.REPLIED, S.CLOSED, S.CALLBACK_MANUAL, S.ARCHIVED),
+        (SAME,),
+        Actor.SYSTEM,
+        "SV-2",
+        "A repeat complaint: linked to the earlier ticket and sent up to the unit head",
+    ),
+    Transition(
+        "flag_callback_overdue",
+        (S.CLOSED, S.CALLBACK_MANUAL),
+        (SAME,),
+        Actor.SYSTEM,
+        "CB-1",
+        "The callback was not made within 2 working days of closing",
+    ),
+)
+
+BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
+
+CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.ADMIN}
+HANDLER_ROLES = {
+    Role.GRID_WORKER,
+    Role.WORKSTATION_HEAD,
+    Role.TOWNSHIP_HANDLER,
+    Role.DEPARTMENT_HANDLER,
+    Role.COUNTY_DISPATCHER,
+    Role.CITY_DISPATCHER,
+    Role.ADMIN,
+}
+
+
+def status_label(status: str) -> str:
+    return str(Status(status).label) if status else _("new")
+
+
+def check(ticket: Ticket, name: str, *, to: str | None = None) -> tuple[Transition, str]:
+    """The transition and the resulting status, or TransitionNotAllowed naming why."""
+    tr = BY_NAME[name]
+    current = ticket.status or NEW
+    if current not in tr.sources:
+        allowed = ", ".join(status_label(s) for s in tr.sources)
+        raise TransitionNotAllowed(
+            _("Cannot %(action)s: the ticket is '%(status)s'; this needs it to be one of: %(allowed)s.")
+            % {"action": name.replace("_", " "), "status": status_label(current), "allowed": allowed},
+            code="state_forbids",
+            status=current,
+            action=name,
+        )
+    if to is None:
+        if len(tr.targets) != 1:
+            raise ValueError(f"{name} can lead to {tr.targets}: say which")
+        to = tr.targets[0]
+    if to == current and SAME in tr.targets:
+        to = SAME
+    if to not in tr.targets:
+        raise ValueError(f"{name} cannot lead to {to!r}")
+    return tr, current if to == SAME else to
+
+
+def fire(
+    ticket: Ticket,
+    name: str,
+    *,
+    to: str | None = None,
+    by=None,
+    office: Office | None = None,
+    note: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
+    commit: bool = True,
+) -> TicketEvent:
+    """Move the ticket by one transition and write its event.
+
+    The caller holds the ticket's row lock (services lock it with SELECT … FOR
+    UPDATE) and saves the ticket; with commit=False the event is returned
+    unsaved, for bulk loads.
+    """
+    tr, target = check(ticket, name, to=to)
+    before = ticket.status or NEW
+    ticket.status = target
+    event = TicketEvent(
+        ticket=ticket,
+        at=at or timezone.now(),
+        actor=by if by is not None and getattr(by, "pk", None) else None,
+        actor_office=office if office is not None else getattr(by, "office", None),
+        action=tr.name,
+        from_status=before,
+        to_status=target,
+        note=note,
+        data=data or {},
+    )
+    if commit:
+        event.save()
+    return event
+
+
+def is_center_user(user, ticket: Ticket) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "office_id", None)
+        and user.office_id == ticket.center_id
+        and user.role in CENTER_ROLES
+    )
+
+
+def authorize(ticket: Ticket, name: str, user, *, assignments=None) -> Assignment | None:
+    """Check that this user may fire this transition; the user's assignment for assignee actions.
+
+    `assignments` may pass the ticket's assignments already loaded. Raises
+    NotPermitted with a message saying who may.
+    """
+    tr = BY_NAME[name]
+    if tr.actor == Actor.SYSTEM:
+        if user is not None:
+            raise NotPermitted(_("Only the system does this."), code="system_only")
+        return None
+    if user is None or not getattr(user, "office_id", None):
+        raise NotPermitted(_("Your account belongs to no office."), code="no_office")
+    if tr.actor == Actor.CENTER:
+        if not is_center_user(user, ticket):
+            center = ticket.center.name if ticket.center_id else _("the city command center")
+            raise NotPermitted(
+                _("Only a dispatcher of %(center)s may do this.") % {"center": center}, code="center_only"
+            )
+        return None
+    if user.role not in HANDLER_ROLES:
+        raise NotPermitted(_("Your role may only view tickets."), code="view_only")
+    if assignments is None:
+        assignments = ticket.assignments.filter(office_id=user.office_id, is_active=True).select_related("office")
+    assignment = next((a for a in assignments if a.is_active and a.office_id == user.office_id), None)
+    if assignment is None:
+        raise NotPermitted(_("Your office holds no active assignment on this ticket."), code="not_assigned")
+    if tr.actor == Actor.LEAD and assignment.role != Assignment.Role.LEAD:
+        raise NotPermitted(_("Only the lead unit may do this."), code="lead_only")
+    if tr.actor == Actor.CO and assignment.role != Assignment.Role.CO:
+        raise NotPermitted(_("Only a co-handling unit may do this."), code="co_only")
+    return assignment
+
+
+def path_is_valid(actions: list[tuple[str, str]]) -> bool:
+    """Whether a sequence of (action, resulting status) can happen from intake on (used by the demo loader)."""
+    ticket = Ticket(status=NEW)
+    for name, to in actions:
+        try:
+            _tr, target = check(ticket, name, to=to)
+        except (TransitionNotAllowed, ValueError):
+            return False
+        ticket.status = target
+    return True
+
+
+def render_markdown() -> str:
+    """docs/workflow.md: the transition table and a state diagram, generated from TRANSITIONS."""
+    with translation.override("en"):
+        return _render_markdown()
+
+
+def _render_markdown() -> str:
+    def label(s: str) -> str:
+        return "(new)" if s == NEW else ("(unchanged)" if s == SAME else f"`{s}`")
+
+    lines = [
+        "# The ticket workflow",
+        "",
+        "<!-- Generated by `manage.py render_workflow` from dispatch/workflow.py; a test checks it. -->",
+        "",
+        "Every transition writes a ticket event (who, when, from, to, why). A transition fired",
+        "from a state not listed answers HTTP 409 with the reason; a user who is not the actor",
+        "listed answers 403 (or 404 when the ticket is not theirs to see).",
+        "",
+        "## States",
+        "",
+        "| state | meaning |",
+        "|---|---|",
+        *[f"| `{s.value}` | {s.label} |" for s in Status],
+        "",
+        "## Transitions",
+        "",
+        "| transition | from | to | who | rule | what |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in TRANSITIONS:
+        lines.append(
+            f"| `{t.name}` | {', '.join(label(s) for s in t.sources)} | {', '.join(label(s) for s in t.targets)} "
+            f"| {t.actor.value} | [{t.rule}] | {t.summary} |"
+        )
+    lines += ["", "## Diagram", "", "```mermaid", "stateDiagram-v2"]
+    seen = set()
+    for t in TRANSITIONS:
+        for src in t.sources:
+            for dst in t.targets:
+                if dst == SAME:
+                    continue
+                key = (src, dst, t.name)
+                if key in seen:
+                    continue
+                seen.add(key)
+                lines.append(f"    {'[*]' if src == NEW else src} --> {dst}: {t.name}")
+    lines += [f"    {s} --> [*]" for s in (Status.REFUSED, Status.ARCHIVED)]
+    lines += ["```", ""]
+    return "\n".join(lines)

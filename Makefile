@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint clean-db stop-db
+.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore
 
 up: setup
 	@echo ""
@@ -52,6 +52,14 @@ endif
 
 stop-db:
 	@bin/pg-local stop
+
+# make backup [FILE=path.dump]; make restore FILE=path.dump (replaces the database's contents)
+backup: db
+	@bin/db-backup dump $(FILE)
+
+restore: db
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path.dump"; exit 2; }
+	@bin/db-backup restore $(FILE)
 
 migrate:
 	$(PY) manage.py migrate --noinput -v 0

@@ -1,6 +1,7 @@
 import math
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -83,10 +84,28 @@ class AreaListQuerySerializer(serializers.Serializer):
     )
 
 
+_POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "GeoJSON MultiPolygon (WGS84)",
+        "properties": {
+            "type": {"type": "string", "enum": ["MultiPolygon"]},
+            "coordinates": {"type": "array", "items": {"type": "array", "items": {"type": "array", "items": _POSITION}}},
+        },
+        "required": ["type", "coordinates"],
+    }
+)
+class AreaShapeField(GeometryField):
+    """The area's (optionally simplified) outline, annotated by the view as `shape`."""
+
+
 class AreaFeatureSerializer(GeoFeatureModelSerializer):
     parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
     # "shape" is the (optionally simplified) geometry annotated by the view.
-    geom = GeometryField(source="shape", read_only=True, precision=6)
+    geom = AreaShapeField(source="shape", read_only=True, precision=6)
     label = serializers.SerializerMethodField()
 
     class Meta:

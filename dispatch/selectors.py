@@ -69,6 +69,8 @@ def can_see_caller(user, ticket: Ticket) -> bool:
 def mask_phone(phone: str) -> str:
     """138****1234: the first three and last four digits of a mobile; landlines keep area code and last 4."""
     digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 13 and digits.startswith("861"):  # +86 country code
+        digits = digits[2:]
     if not digits:
         return ""
     if len(digits) <= 4:

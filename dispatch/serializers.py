@@ -463,17 +463,41 @@ ACTION_TRANSITIONS = {
 }
 
 
+def _ready(action: str, ticket: Ticket, assignment, assignments: list, extensions: list) -> bool:
+    """The preconditions beyond state and actor that the services check (signed first, something pending …)."""
+    state = assignment.state if assignment is not None else None
+    if action == "sign-for":
+        return state == "assigned"
+    if action in ("contact", "request-extension"):
+        return state == "signed"
+    if action == "reply":
+        waiting = assignment.role == "lead" and any(
+            a.is_active and a.role == "co" and a.state != "replied" for a in assignments
+        )
+        return state == "signed" and not waiting
+    if action == "return":
+        return state in ("assigned", "signed")
+    if action in ("approve-return", "refuse-return"):
+        return any(a.is_active and a.state == "return_requested" for a in assignments)
+    if action in ("approve-extension", "refuse-extension"):
+        return any(e.step == ticket.step and e.state == "pending" for e in extensions)
+    return True
+
+
 def available_actions(ticket: Ticket, user) -> list[str]:
-    """The API actions this user may take on this ticket now (state and actor both allow it)."""
+    """The API actions this user may take on this ticket now (state, actor and preconditions allow it)."""
+    assignments = list(ticket.assignments.all())
+    extensions = list(ticket.extensions.all())
     allowed = []
     for action, names in ACTION_TRANSITIONS.items():
         for name in names:
             if (ticket.status or workflow.NEW) not in workflow.BY_NAME[name].sources:
                 continue
             try:
-                workflow.authorize(ticket, name, user)
+                assignment = workflow.authorize(ticket, name, user, assignments=assignments)
             except NotPermitted:
                 continue
-            allowed.append(action)
-            break
+            if _ready(action, ticket, assignment, assignments, extensions):
+                allowed.append(action)
+                break
     return allowed

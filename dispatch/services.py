@@ -645,6 +645,7 @@ def request_extension(*, ticket: Ticket, by, days: int, reason: str, signed_off_
     ticket = _locked(ticket)
     assignment = workflow.authorize(ticket, "request_extension", by)
     workflow.check(ticket, "request_extension")
+    _signed(assignment)
     limit = ticket.sla_policy.max_extension_days if ticket.sla_policy else 6
     errors = {}
     if not 1 <= days <= limit:

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "grid",
     "geo",
     "dispatch",
+    "dispatch.fieldwork",
     "workstations",
     "maps",
 ]

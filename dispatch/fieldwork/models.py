@@ -147,7 +147,9 @@ class Photo(models.Model):
     exif_point = models.PointField(srid=4326, null=True, blank=True, help_text=_("EXIF GPS position"))
     device = models.CharField(max_length=100, blank=True)
     context = models.CharField(
-        max_length=12, blank=True, help_text=_("report, reply, community_reply or evidence: when it was attached")
+        max_length=12,
+        blank=True,
+        help_text=_("report, reply, draft (a community draft reply) or evidence: when it was attached"),
     )
 
     class Meta:

@@ -299,7 +299,7 @@ def reply_from_field(*, ticket: Ticket, by, fields: dict[str, str], photos: list
         data={"draft": draft.pk, "to": delegation.assignment.office.code},
         at=now,
     )
-    attached = add_photos(ticket=ticket, by=by, photos=photos, context="community_reply") if photos else []
+    attached = add_photos(ticket=ticket, by=by, photos=photos, context="draft") if photos else []
     return FieldReply(draft=draft, photos=attached)
 
 

@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 ('taken_at', models.DateTimeField(blank=True, help_text='EXIF time the photo was taken', null=True)),
                 ('exif_point', django.contrib.gis.db.models.fields.PointField(blank=True, help_text='EXIF GPS position', null=True, srid=4326)),
                 ('device', models.CharField(blank=True, max_length=100)),
-                ('context', models.CharField(blank=True, help_text='report, reply, community_reply or evidence: when it was attached', max_length=12)),
+                ('context', models.CharField(blank=True, help_text='report, reply, draft (a community draft reply) or evidence: when it was attached', max_length=12)),
                 ('attachment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='photo', to='dispatch.attachment')),
             ],
             options={

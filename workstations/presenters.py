@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dispatch.fieldwork.photos import MAX_PHOTOS
 from dispatch.sla import NEAR_DEADLINE_FRACTION
 
 AMBER_FRACTION = 0.5  # half the time used: amber; NEAR_DEADLINE_FRACTION (the supervisor's 临期): red
@@ -127,3 +128,32 @@ PART_LABELS = {
     "delegated": gettext_lazy("Delegated to us"),
     "view": gettext_lazy("For information"),
 }
+
+
+def js_strings() -> dict[str, str]:
+    """What the pages' scripts say (countdowns, the outbox, the position), translated like the rest."""
+    return {
+        "left": _("%(time)s left"),
+        "overdue": _("overdue by %(time)s"),
+        "sign": _("sign for within %(time)s"),
+        "sign_overdue": _("sign-for overdue by %(time)s"),
+        "d": _("%(d)sd %(h)sh"),
+        "h": _("%(h)sh %(m)smin"),
+        "m": _("%(m)smin"),
+        "pending": _("%(n)s report(s) waiting to be sent"),
+        "sent": _("Sent: %(message)s"),
+        "saved": _("No connection: the report is kept on this phone and will be sent when the connection returns."),
+        "login": _("Log in again to send the reports kept on this phone."),
+        "failed": _("Not sent: %(message)s"),
+        "too_many": _("At most %(n)s photos.") % {"n": MAX_PHOTOS},
+        "too_big": _("%(name)s is larger than 10 MB."),
+        "locating": _("Finding your position…"),
+        "no_geo": _("The phone could not give a position: tap the map or type the address."),
+        "goes_to": _("Goes to %(office)s"),
+        "outside": _("Outside the city"),
+        "position": _("Position set"),
+        "choose_category": _("Choose the category."),
+        "edit": _("Edit"),
+        "delete": _("Delete"),
+        "send_now": _("Send now"),
+    }

@@ -85,7 +85,8 @@ def test_errors_name_their_fields_and_the_form_keeps_what_was_typed(as_user):
 
 @pytest.mark.parametrize(
     "name, data, words",
-    [("photo.jpg", HTML_AS_JPEG, "is not a photo"), ("huge.jpg", oversized_jpeg(), "at most 10 MB")],
+    [("photo.jpg", HTML_AS_JPEG, "不是照片"), ("huge.jpg", oversized_jpeg(), "不能超过10 MB")],
+    ids=["renamed-html", "oversized"],
 )
 def test_a_renamed_html_file_or_an_oversized_image_is_refused_and_nothing_is_made(as_user, name, data, words):
     client = as_user("changqing_grid")
@@ -102,7 +103,7 @@ def test_seven_photos_are_refused(as_user):
     answer = as_user("changqing_grid").post(
         "/w/report/", report(photos=[phone_photo(f"p{i}.jpg") for i in range(7)]), HTTP_ACCEPT="application/json"
     )
-    assert answer.status_code == 400 and "At most 6" in " ".join(answer.json()["errors"]["photos"])
+    assert answer.status_code == 400 and "最多6张" in " ".join(answer.json()["errors"]["photos"])
 
 
 def test_a_department_cannot_report_from_patrol(as_user):

@@ -1,6 +1,9 @@
 from django import template
+from django.utils.html import json_script
 
 from dispatch.models import Status
+
+from ..presenters import js_strings
 
 register = template.Library()
 
@@ -23,3 +26,9 @@ def status_label(value: str) -> str:
 def place_tail(names: str) -> str:
     """The smallest place of '新华区 / 光明路街道 / 长青社区'."""
     return (names or "").rsplit(" / ", 1)[-1]
+
+
+@register.simple_tag
+def ws_i18n():
+    """The strings the pages' scripts show, in the user's language, as a JSON script element."""
+    return json_script(js_strings(), "ws-i18n")

@@ -19,7 +19,8 @@
   }
 
   // The township's communities with their names; resolves to the highlighted community's layer (or null).
-  function communities(map, township, highlight) {
+  function communities(map, township, highlight, options) {
+    const labelOwn = !(options && options.labelOwn === false);
     if (!township) return Promise.resolve(null);
     return fetch(`/api/grid/areas/?parent=${encodeURIComponent(township)}&simplify=0.00005`)
       .then((r) => (r.ok ? r.json() : { features: [] }))
@@ -31,7 +32,7 @@
           onEachFeature: (f, l) => {
             if (code(f) === highlight) found = l;
             const p = f.properties.label;
-            if (p) {
+            if (p && (labelOwn || code(f) !== highlight)) {
               L.tooltip({ permanent: true, direction: "center", className: "area-label" })
                 .setLatLng([p[1], p[0]]).setContent(f.properties.name).addTo(map);
             }
@@ -56,7 +57,7 @@
     const lat = Number(el.dataset.lat), lon = Number(el.dataset.lon);
     const map = make(el, { scrollWheelZoom: false });
     map.setView([lat, lon], 16);
-    communities(map, el.dataset.township, el.dataset.area).then((own) => {
+    communities(map, el.dataset.township, el.dataset.area, { labelOwn: false }).then((own) => {
       if (own) map.fitBounds(own.getBounds().extend([lat, lon]), { padding: [16, 16], maxZoom: 17 });
       point(map, lat, lon).bringToFront();
       el.dataset.ready = "1";

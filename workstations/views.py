@@ -253,6 +253,16 @@ def delegation_options(targets) -> list[tuple[str, str]]:
     return options
 
 
+def _next_deadline(ticket, part):
+    """What the user's office must meet next: signing for, while it has not, else resolving."""
+    if not ticket.is_open:
+        return None
+    unsigned = part.assignment is not None and part.assignment.state == Assignment.State.ASSIGNED
+    if unsigned and ticket.sign_by and ticket.resolve_by and ticket.sign_by < ticket.resolve_by:
+        return ticket.sign_by
+    return ticket.resolve_by
+
+
 def _detail_context(request, ticket, *, bound: dict | None = None, open_action: str = ""):
     user = request.user
     ticket = selectors.detail_for_api(ticket)
@@ -283,7 +293,7 @@ def _detail_context(request, ticket, *, bound: dict | None = None, open_action: 
         "ticket": ticket,
         "part": part,
         "part_label": PART_LABELS[part.label],
-        "countdown": countdown(ticket, now, deadline=ticket.resolve_by if ticket.is_open else None),
+        "countdown": countdown(ticket, now, deadline=_next_deadline(ticket, part)),
         "caller": selectors.caller_for(user, ticket),
         "actions": action_forms,
         "open_action": open_action,
@@ -568,6 +578,10 @@ def desk(request):
         .order_by("submitted_at")
     )
     summary = field_selectors.desk_summary(request.user, now=now)
+    counts = {
+        key: field_selectors.desk_tickets(request.user, community=community, state=key, now=now).count()
+        for key in field_selectors.DESK_STATES
+    }
     return render(
         request,
         "workstations/desk.html",
@@ -578,9 +592,8 @@ def desk(request):
             "state": state,
             "states": DESK_STATE_LABELS,
             "drafts": drafts,
-            "totals": {
-                key: sum(s[key] for s in summary) for key in ("open", "overdue", "delegated", "review", "replied")
-            },
+            "counts": counts,
+            "total": field_selectors.desk_tickets(request.user, community=community, now=now).count(),
         },
         status=status,
     )

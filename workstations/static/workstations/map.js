@@ -58,7 +58,7 @@
     const map = make(el, { scrollWheelZoom: false });
     map.setView([lat, lon], 16);
     communities(map, el.dataset.township, el.dataset.area, { labelOwn: false }).then((own) => {
-      if (own) map.fitBounds(own.getBounds().extend([lat, lon]), { padding: [16, 16], maxZoom: 17 });
+      if (own) map.fitBounds(own.getBounds().extend([lat, lon]), { padding: [16, 16], maxZoom: 17, animate: false });
       point(map, lat, lon).bringToFront();
       el.dataset.ready = "1";
     });

@@ -20,7 +20,7 @@
   map.setView([33.7417, 113.2936], 14);
   window.reportMap = map;
   window.wsMap.communities(map, mapEl.dataset.township, mapEl.dataset.community).then((own) => {
-    if (own && !lat.value) map.fitBounds(own.getBounds(), { padding: [8, 8] });
+    if (own && !lat.value) map.fitBounds(own.getBounds(), { padding: [8, 8], animate: false });
     mapEl.dataset.ready = "1";
   });
 
@@ -28,13 +28,16 @@
     const c = form.querySelector("input[name=category]:checked");
     return c ? c.value : "";
   }
+  let asked = 0;
   function preview() {
     if (!lon.value || !lat.value || !navigator.onLine) return;
     const q = new URLSearchParams({ lon: lon.value, lat: lat.value, category: category() });
+    const ticket = ++asked;
     fetch(`${form.action}where?${q}`, { headers: { Accept: "application/json" } })
       .then((r) => (r.ok ? r.json() : null))
       .then((body) => {
-        if (!body) return;
+        if (!body || ticket !== asked) return; // a later question is on its way
+
         const place = body.found ? body.place : t.outside;
         where.textContent = body.lead ? `${place} · ${fmt(t.goes_to, { office: body.lead })}` : place;
         where.dataset.mine = body.mine ? "1" : "0";
@@ -99,6 +102,8 @@
   function newKey() {
     return (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`).replace(/-/g, "");
   }
+  // every report opened gets its own key, also when the page itself came from the phone's cache
+  form.querySelector("input[name=idempotency_key]").value = newKey();
   function showErrors(errors) {
     form.querySelectorAll(".js-error").forEach((e) => e.remove());
     form.querySelectorAll(".group.has-error").forEach((g) => g.classList.remove("has-error"));
@@ -180,7 +185,10 @@
       li.dataset.key = item.key;
       const text = document.createElement("span");
       text.className = "ob-text";
-      text.textContent = `${item.createdAt.slice(5, 16).replace("T", " ")} ${item.label}` +
+      const at = new Date(item.createdAt);
+      const when = `${String(at.getMonth() + 1).padStart(2, "0")}-${String(at.getDate()).padStart(2, "0")} ` +
+        `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+      text.textContent = `${when} ${item.label}` +
         (item.state === "failed" ? ` — ${fmt(t.failed, { message: item.error || "" })}` : "");
       li.appendChild(text);
       if (item.state === "failed") {

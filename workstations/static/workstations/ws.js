@@ -58,6 +58,7 @@
           const img = document.createElement("img");
           img.src = URL.createObjectURL(f);
           img.alt = "";
+          img.onerror = () => img.remove(); // not a picture after all: the server will say so
           fig.appendChild(img);
         }
         const cap = document.createElement("figcaption");

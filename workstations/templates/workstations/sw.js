@@ -14,7 +14,7 @@ self.addEventListener("install", (event) => {
       await cache.addAll(ASSETS);
       // pages need the session: cache them if we can, never fail the install for them
       await Promise.all([...PAGES, OFFLINE].map((url) =>
-        fetch(url, { credentials: "same-origin" }).then((r) => (r.ok && !r.redirected ? cache.put(url, r) : null)).catch(() => null)));
+        fetch(url, { credentials: "same-origin", headers: { "X-WS-Precache": "1" } }).then((r) => (r.ok && !r.redirected ? cache.put(url, r) : null)).catch(() => null)));
     }).then(() => self.skipWaiting()),
   );
 });

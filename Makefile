@@ -19,7 +19,10 @@ up: setup
 	@echo "  Demo logins (password demo12345): admin, city_dispatcher, wall_viewer,"
 	@echo "    changqing_grid, changqing_head, guangminglu_handler, xinhua_dispatcher,"
 	@echo "    ruzhou_dispatcher, heating_handler, water_handler"
+	@echo "  The supervisor (deadline flags, escalation, repeat complaints) runs beside it."
 	@echo ""
+	@$(PY) manage.py supervise --interval 60 & sup=$$!; \
+	trap 'kill $$sup 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: setup
@@ -67,19 +70,26 @@ migrate:
 messages:
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=.local
 
-# Loads the committed Pingdingshan fixtures (skipped when already loaded).
+# Loads the committed Pingdingshan fixtures, gazetteer and ticket reference data, and
+# the demo ticket history (20,000 tickets over 6 months); each is skipped when loaded.
 load:
 	$(PY) manage.py load_pingdingshan
+	$(PY) manage.py load_gazetteer
+	$(PY) manage.py load_dispatch_reference
+	$(PY) manage.py load_demo_tickets
 
 # Rebuilds the committed fixture files from ../shared/data/pingdingshan.
 fixtures:
 	$(PY) fixtures/build_pingdingshan.py
+	$(PY) fixtures/build_gazetteer.py
 
 check-grid:
 	$(PY) manage.py check_grid
 
 bench: setup
 	$(PY) bench/locate.py
+	$(PY) bench/geocode.py
+	$(PY) bench/dispatch.py
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

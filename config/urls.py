@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/grid/", include("grid.urls")),
+    path("api/geo/", include("geo.urls")),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("dispatch.open311_urls")),
     path("maps/", include("maps.urls")),

@@ -1,6 +1,8 @@
 import math
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_gis import build_geo_container_schema, build_polygon_schema
+from drf_spectacular.plumbing import build_array_type
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
@@ -84,22 +86,10 @@ class AreaListQuerySerializer(serializers.Serializer):
     )
 
 
-_POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
-
-
-@extend_schema_field(
-    {
-        "type": "object",
-        "description": "GeoJSON MultiPolygon (WGS84)",
-        "properties": {
-            "type": {"type": "string", "enum": ["MultiPolygon"]},
-            "coordinates": {"type": "array", "items": {"type": "array", "items": {"type": "array", "items": _POSITION}}},
-        },
-        "required": ["type", "coordinates"],
-    }
-)
+@extend_schema_field(build_geo_container_schema("MultiPolygon", build_array_type(build_polygon_schema())))
 class AreaShapeField(GeometryField):
-    """The area's (optionally simplified) outline, annotated by the view as `shape`."""
+    """The area's MultiPolygon as annotated by the view ("shape", optionally simplified);
+    declared for the OpenAPI schema, which cannot follow an annotation to a model field."""
 
 
 class AreaFeatureSerializer(GeoFeatureModelSerializer):

@@ -170,6 +170,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketChannelEnum": "dispatch.models.Channel.choices",
+        "TicketKindEnum": "dispatch.models.Kind.choices",
+        "CallbackChannelEnum": "dispatch.serializers.CALLBACK_CHANNELS",
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -10,7 +10,9 @@ ROOT = settings.BASE_DIR
 
 
 def _check(env_extra):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env_extra}
+    # a production process starts without the test suite's relaxations (e.g. DJANGO_ALLOW_ASYNC_UNSAFE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **env_extra})
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -36,7 +36,7 @@ from dispatch.fieldwork import selectors as field_selectors
 from dispatch.fieldwork import services as field_services
 from dispatch.fieldwork.models import CommunityReply
 from dispatch.fieldwork.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
-from dispatch.models import Assignment, Status, Urgency
+from dispatch.models import OPEN_STATUSES, Assignment, Status, Urgency
 from dispatch.serializers import available_actions
 from grid.models import Area
 
@@ -255,7 +255,7 @@ def delegation_options(targets) -> list[tuple[str, str]]:
 
 def _next_deadline(ticket, part):
     """What the user's office must meet next: signing for, while it has not, else resolving."""
-    if not ticket.is_open:
+    if ticket.status not in OPEN_STATUSES:
         return None
     unsigned = part.assignment is not None and part.assignment.state == Assignment.State.ASSIGNED
     if unsigned and ticket.sign_by and ticket.resolve_by and ticket.sign_by < ticket.resolve_by:

@@ -247,7 +247,7 @@ def test_a_report_made_offline_is_kept_and_sent_exactly_once_when_back_online(op
     assert ticket.assignments.get(role="lead").office.name == "长青社区工作站"
 
 
-def test_a_renamed_html_file_and_an_oversized_photo_are_refused_with_clear_messages(open_as, live_url, world):
+def test_a_typed_address_is_previewed_and_bad_photos_are_refused_with_clear_messages(open_as, live_url, world):
     page = open_as("changqing_grid")
     page.goto(f"{live_url}/w/report/")
     page.set_input_files(
@@ -256,8 +256,9 @@ def test_a_renamed_html_file_and_an_oversized_photo_are_refused_with_clear_messa
     assert "big.jpg 超过10 MB" in page.locator("[data-field=photos] .photo-problems").inner_text()
     page.click("label.cat:has(input[value='0201'])")
     page.fill("textarea[name=description]", "长青路垃圾桶满了没人清运")
-    page.click("#locate-me")
-    page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+    page.fill("input[name=address]", "新华区新建路与长青路交叉口东北角")  # typed, and geocoded to preview it
+    page.wait_for_function("document.getElementById('where').textContent.includes('社区工作站')")
+    assert "光明路街道" in page.locator("#where").inner_text()
     page.click("#report-submit")  # refused on the phone: nothing is sent
     page.set_input_files("input[name=photos]", {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": HTML_AS_JPEG})
     page.click("#report-submit")

@@ -122,6 +122,8 @@ def test_where_a_report_would_go(as_user):
     assert client.get("/w/report/where", {"lon": "500", "lat": "1"}).status_code == 400
     assert client.get("/w/report/where").status_code == 400
     assert client.get("/w/report/where", {"lon": 116.4, "lat": 39.9}).json()["found"] is False
+    typed = client.get("/w/report/where", {"address": "新华区新建路与长青路交叉口东北角", "category": "0101"}).json()
+    assert typed["found"] is True and "光明路街道" in typed["place"] and typed["lead"].endswith("社区工作站")
 
 
 def test_the_service_worker_and_manifest_are_served_for_the_workstation_pages(client):

@@ -104,7 +104,7 @@ def test_a_report_needs_a_place_a_category_and_a_description(users):
     assert not Ticket.objects.filter(created_by=users["changqing_grid"]).exists()
 
 
-def test_an_address_without_a_position_is_accepted_and_never_lost(users):
+def test_a_typed_address_without_a_position_is_geocoded_and_routed(users):
     result = report_from_patrol(
         by=users["changqing_grid"],
         report=report(lon=None, lat=None, address="新华区新建路与长青路交叉口东北角"),
@@ -112,9 +112,11 @@ def test_an_address_without_a_position_is_accepted_and_never_lost(users):
     )
     ticket = result.ticket
     assert ticket.address == "新华区新建路与长青路交叉口东北角"
-    # routed when the geocoder places it, otherwise in the manual dispatch queue [AS-1]
-    assert ticket.status in (Status.DISPATCHED, Status.PENDING_DISPATCH)
-    assert (ticket.status == Status.DISPATCHED) == (ticket.location_source == "geocoded")
+    # the geocoder places the crossing; the ticket is routed like any other [AS-1]
+    assert ticket.location_source == "geocoded" and ticket.status == Status.DISPATCHED
+    assert ticket.township_code == "410402002"
+    lead = ticket.assignments.get(role="lead").office
+    assert lead.kind == "workstation" and lead.area_code == ticket.community_code
 
 
 def test_an_emergency_is_recorded_as_not_accepted_with_the_referral_IN_4(users):

@@ -527,9 +527,13 @@ def _desk_rows(user, tickets, now):
     rows = []
     for t in tickets:
         row = _row(t, user, now)
-        row["options"] = (
-            delegation_options(field_selectors.delegation_targets(t, user)) if row["part"] in ("lead", "co") else []
+        mine = next((a for a in t.assignments.all() if a.is_active and a.office_id == user.office_id), None)
+        delegable = (
+            mine is not None
+            and t.status in (Status.DISPATCHED, Status.IN_PROGRESS)
+            and mine.state in (Assignment.State.ASSIGNED, Assignment.State.SIGNED)
         )
+        row["options"] = delegation_options(field_selectors.delegation_targets(t, user)) if delegable else []
         rows.append(row)
     return rows
 
@@ -659,10 +663,3 @@ def manifest(request):
 @require_GET
 def offline(request):
     return render(request, "workstations/offline.html")
-
-
-def status_labels() -> dict[str, str]:
-    return {s.value: str(s.label) for s in Status}
-
-
-__all__ = ["queue", "ticket_detail", "ticket_action", "report", "report_where", "desk", "service_worker", "manifest"]

@@ -34,12 +34,6 @@ DELEGATOR_ROLES = {Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD, Role.ADMIN}
 COMMUNITY_ROLES = {Role.GRID_WORKER, Role.WORKSTATION_HEAD}
 # Who reports what they find on patrol [ORG-5].
 PATROL_ROLES = {Role.GRID_WORKER, Role.WORKSTATION_HEAD, Role.TOWNSHIP_HANDLER}
-LIVE_DELEGATION = (
-    Delegation.State.ASSIGNED,
-    Delegation.State.ACCEPTED,
-    Delegation.State.SUBMITTED,
-    Delegation.State.SENT_BACK,
-)
 
 
 def _locked(ticket: Ticket) -> Ticket:

@@ -40,6 +40,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(req).then((res) => {
         const path = url.pathname;
+        if (res.redirected && new URL(res.url).pathname.startsWith("/accounts/login")) {
+          // logged out: the pages kept for offline use belong to the previous user
+          caches.open(CACHE).then((c) => PAGES.forEach((p) => c.delete(p)));
+        }
         if (res.ok && !res.redirected && PAGES.includes(path) && !url.search) {
           const copy = res.clone();
           caches.open(CACHE).then((c) => c.put(path, copy));

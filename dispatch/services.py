@@ -884,14 +884,14 @@ def accept_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
             purpose="callback",
             ticket=ticket,
             to_number=ticket.caller_phone,
-            text=_callback_sms(ticket),
+            text=callback_sms_text(ticket),
         )
         ticket.callback_sms_at = now
     ticket.save()
     return ticket
 
 
-def _callback_sms(ticket: Ticket) -> str:
+def callback_sms_text(ticket: Ticket) -> str:
     return site_text(
         gettext_noop(
             "[Pingdingshan 12345] Your request (ticket %(number)s) has been dealt with. Please reply with a number: "
@@ -944,17 +944,19 @@ def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note
             purpose="manual_callback",
             ticket=ticket,
             to_number=ticket.caller_phone,
-            text=site_text(
-                gettext_noop(
-                    "Ticket %(number)s: unsatisfied by SMS. Call the caller back and record the satisfaction."
-                ),
-                number=ticket.number,
-            ),
+            text=manual_callback_text(ticket),
         )
     else:
         _rework(ticket, by=by, now=now)
     ticket.save()
     return ticket
+
+
+def manual_callback_text(ticket: Ticket) -> str:
+    return site_text(
+        gettext_noop("Ticket %(number)s: unsatisfied by SMS. Call the caller back and record the satisfaction."),
+        number=ticket.number,
+    )
 
 
 def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:

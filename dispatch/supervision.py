@@ -144,7 +144,7 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
         used = (now - ticket.clock_started_at).total_seconds() / total if total > 0 else 1.0
         for level in range(ticket.supervision_level + 1, owed[ticket.id] + 1):
             action, medium, purpose = ESCALATIONS[level]
-            note = _escalation_note(ticket, level, used, now)
+            note = escalation_note(ticket, level, used, now)
             events.append(
                 fire(
                     ticket,
@@ -163,9 +163,7 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
                         "ticket": ticket,
                         "to_office": lead.office,
                         "to_number": lead.office.phone,
-                        "text": site_text(
-                            gettext_noop("[Supervision] ticket %(number)s: %(note)s"), number=ticket.number, note=note
-                        ),
+                        "text": supervision_message(ticket, note),
                     }
                 )
             report.reminders += level == 1
@@ -182,7 +180,11 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
     return len(tickets)
 
 
-def _escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
+def supervision_message(ticket: Ticket, note: str) -> str:
+    return site_text(gettext_noop("[Supervision] ticket %(number)s: %(note)s"), number=ticket.number, note=note)
+
+
+def escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
     deadline = timezone.localtime(ticket.resolve_by).strftime("%m-%d %H:%M")
     if level == 1:
         late_sign = ticket.status == Status.DISPATCHED and ticket.sign_by and now >= ticket.sign_by

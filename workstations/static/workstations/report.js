@@ -291,10 +291,13 @@
   }
   document.addEventListener("outbox:change", render);
   document.addEventListener("outbox:flushed", (e) => {
-    const sent = (e.detail || []).filter((r) => r.outcome === "sent");
-    if (sent.length) {
+    const results = e.detail || [];
+    const sent = results.filter((r) => r.outcome === "sent");
+    const lines = sent.map((r) => fmt(t.sent, { message: r.data.message }));
+    if (results.some((r) => r.outcome === "login")) lines.push(t.login);
+    if (lines.length) {
       result.hidden = false;
-      result.textContent = sent.map((r) => fmt(t.sent, { message: r.data.message })).join(" ");
+      result.textContent = lines.join(" ");
     }
   });
   render();

@@ -258,6 +258,11 @@ def main() -> None:
         ]
         paced = next(r for r in api_rows if r[0].startswith("indexed") and r[1] == "paced")
         lines.append(f"Target: p95 ≤ 100 ms at {args.clients} concurrent clients — paced: {paced[5] * 1000:.1f} ms.")
+        lines.append(
+            "Saturated, the 20 clients queue on one daphne process (one core's worth of Python): latency is about "
+            "20 × the service time, so the throughput column is the capacity of one process; more processes "
+            "behind one socket scale it (issue 8)."
+        )
         lines.append("")
     lines += [
         f"Bulk import of a CSV of {args.import_rows:,} rows (30% address-only, geocoded in one `geocode_many` call), "

@@ -120,6 +120,22 @@ class TicketsView(APIView):
         )
 
 
+class QueueCursorPagination(TicketCursorPagination):
+    ordering = ("received_at", "id")
+
+
+class DispatchQueueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: TicketSerializer(many=True)})
+    def get(self, request):
+        """The manual dispatch queue the caller's office sees, oldest first: tickets that could not be routed."""
+        paginator = QueueCursorPagination()
+        qs = selectors.list_for_api(selectors.dispatch_queue(request.user))
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(TicketSerializer(page, many=True, context={"request": request}).data)
+
+
 class TicketDetailView(APIView):
     permission_classes = [IsAuthenticated]
 

@@ -49,8 +49,18 @@ from .models import (
     TicketEvent,
 )
 from .routing import RoutingTable, routing_table
-from .services import IntakeData, Location, prepare_ticket, start_clock, ticket_numbers
-from .supervision import supervise_once
+from .services import (
+    IntakeData,
+    Location,
+    callback_sms_text,
+    combined_reply,
+    manual_callback_text,
+    prepare_ticket,
+    start_clock,
+    ticket_numbers,
+)
+from .sla import NEAR_DEADLINE_FRACTION
+from .supervision import ESCALATIONS, escalation_note, escalation_times, supervise_once, supervision_message
 from .workflow import SAME, fire
 
 DEFAULT_COUNT = 20_000
@@ -355,22 +365,20 @@ class Simulation:
     def supervise_until(self, until: dt.datetime) -> None:
         """The supervisor's reminders, phone calls and written notices that fell due before `until`."""
         t = self.t
-        clock, window = t.clock_started_at, t.resolve_by - t.clock_started_at
-        steps = [
-            (1, "remind", "sms", clock + window * 0.8),
-            (2, "phone_supervision", "call", t.resolve_by + dt.timedelta(minutes=1)),
-            (3, "written_supervision", "letter", t.resolve_by + min(window, dt.timedelta(hours=24))),
-        ]
-        if t.status == Status.DISPATCHED and t.sign_by:
-            steps[0] = (1, "remind", "sms", min(steps[0][3], t.sign_by + dt.timedelta(minutes=5)))
+        due = escalation_times(t)
         lead = self.active("lead")[0]
-        for level, action, medium, at in steps:
+        for level, (action, medium, purpose) in ESCALATIONS.items():
+            at = due[level]
             if t.supervision_level >= level or at > until:
                 continue
-            self.fire(action, at, data={"level": level}, note=f"督办第{level}级")
-            self.message(medium, action, at, f"【督办】工单{t.number}", office_id=lead.office_id)
+            used = (at - t.clock_started_at) / (t.resolve_by - t.clock_started_at)
+            note = escalation_note(t, level, used, at)
+            at = self.fire(action, at, data={"level": level}, note=note)
+            if at is None:
+                return
+            self.message(medium, purpose, at, supervision_message(t, note), office_id=lead.office_id)
             t.supervision_level = level
-            if level == 1 and at >= clock + window * 0.8:
+            if level == 1 and at >= t.clock_started_at + (t.resolve_by - t.clock_started_at) * NEAR_DEADLINE_FRACTION:
                 t.near_deadline_at = at
             if level == 2:
                 t.overdue_at = at
@@ -484,12 +492,22 @@ class Simulation:
             self.lead_reply = reply
 
     def combined_reply(self) -> str:
-        own = [r for r in self.replies if r.step == self.t.step]
-        ordered = [self.lead_reply, *[r for r in own if r.role == "co"]]
-        return "\n\n".join(f"【{r.office.name}】{r.facts}\n{r.result}" for r in ordered)
+        own = [r for r in self.replies if r.step == self.t.step and r.role == "co"]
+        return combined_reply([self.lead_reply, *own])
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.randint(1, 2)))
+
+    def callback(self, name: str, at: dt.datetime, satisfaction: str, channel: str) -> dt.datetime | None:
+        """The caller's answer to a callback [CB-1][CB-2]: the time it got, or None if still to come."""
+        t = self.t
+        to = Status.CALLBACK_MANUAL if satisfaction == "unsatisfied" else Status.ARCHIVED
+        at = self.fire(name, at, to=to, office_id=t.center_id, data={"satisfaction": satisfaction})
+        if at is not None:
+            t.satisfaction, t.callback_channel, t.callback_at = satisfaction, channel, at
+            if to == Status.ARCHIVED:
+                t.archived_at = at
+        return at
 
     def review_and_callback(self) -> None:
         t = self.t
@@ -520,69 +538,23 @@ class Simulation:
         t.closed_at = at
         t.callback_due = sla.add_working_days(at, 2)
         if not t.caller_phone:  # a grid worker's own report: the center confirms with the worker
-            done = at + self.hours(1, 20)
-            done = self.fire(
-                "manual_callback", done, to=Status.ARCHIVED, office_id=t.center_id, data={"satisfaction": "satisfied"}
-            )
-            if done is not None:
-                t.satisfaction, t.callback_channel, t.callback_at, t.archived_at = "satisfied", "phone", done, done
+            self.callback("manual_callback", at + self.hours(1, 20), "satisfied", "phone")
             return
-        self.message(
-            "sms", "callback", at, f"【平顶山12345】您反映的事项（工单{t.number}）已办结。", number=t.caller_phone
-        )
+        self.message("sms", "callback", at, callback_sms_text(t), number=t.caller_phone)
         t.callback_sms_at = at
-        answer_at = at + self.hours(0.3, 30)
         roll = self.rng.random()
-        if roll < 0.9:
-            satisfaction = "satisfied" if roll < 0.78 else "basic"
-            answer_at = self.fire(
-                "sms_callback",
-                answer_at,
-                to=Status.ARCHIVED,
-                office_id=t.center_id,
-                data={"satisfaction": satisfaction},
-            )
-            if answer_at is not None:  # otherwise the supervisor flags the callback when it is late [CB-1]
-                t.satisfaction, t.callback_channel, t.callback_at, t.archived_at = (
-                    satisfaction,
-                    "sms",
-                    answer_at,
-                    answer_at,
-                )
+        if roll < 0.9:  # an answer still to come: the supervisor flags the callback once it is late [CB-1]
+            self.callback("sms_callback", at + self.hours(0.3, 30), "satisfied" if roll < 0.78 else "basic", "sms")
             return
-        answer_at = self.fire(
-            "sms_callback",
-            answer_at,
-            to=Status.CALLBACK_MANUAL,
-            office_id=t.center_id,
-            data={"satisfaction": "unsatisfied"},
-        )
-        if answer_at is None:
+        answered = self.callback("sms_callback", at + self.hours(0.3, 30), "unsatisfied", "sms")
+        if answered is None:
             return
-        t.satisfaction, t.callback_channel, t.callback_at = "unsatisfied", "sms", answer_at
-        self.message(
-            "call", "manual_callback", answer_at, f"工单{t.number}短信回访不满意，请人工回访。", number=t.caller_phone
-        )
-        manual_at = answer_at + self.hours(3, 48)
+        self.message("call", "manual_callback", answered, manual_callback_text(t), number=t.caller_phone)
+        manual_at = answered + self.hours(3, 48)
         if self.rng.random() < 0.6 or t.step > 1:
-            manual_at = self.fire(
-                "manual_callback", manual_at, to=Status.ARCHIVED, office_id=t.center_id, data={"satisfaction": "basic"}
-            )
-            if manual_at is not None:
-                t.satisfaction, t.callback_channel, t.callback_at, t.archived_at = (
-                    "basic",
-                    "phone",
-                    manual_at,
-                    manual_at,
-                )
+            self.callback("manual_callback", manual_at, "basic", "phone")
             return
-        manual_at = self.fire(
-            "manual_callback",
-            manual_at,
-            to=Status.CALLBACK_MANUAL,
-            office_id=t.center_id,
-            data={"satisfaction": "unsatisfied"},
-        )
+        manual_at = self.callback("manual_callback", manual_at, "unsatisfied", "phone")
         if manual_at is None:
             return
         previous = self.active()
@@ -706,6 +678,7 @@ class DemoGenerator:
 
     def _build(self, start: int, times: list[dt.datetime]) -> Built:
         out = Built()
+        numbers = ticket_numbers(times)  # before the story: its messages name the ticket
         for offset, received_at in enumerate(times):
             data, location, article = self.intake(start + offset, received_at)
             prepared = prepare_ticket(
@@ -716,6 +689,7 @@ class DemoGenerator:
                 answer_with=(lambda _text, a=article: a) if article else None,
             )
             t = prepared.ticket
+            t.number = numbers[offset]
             if t.status == Status.REFUSED and data.refuse_reason == "outside_jurisdiction":
                 t.point = None
             assignments = list(prepared.assignments)
@@ -753,8 +727,6 @@ def load_demo(
         delete_demo(seed)
         for start in range(0, count, batch):
             out = gen.build(start, times[start : start + batch])
-            for t, number in zip(out.tickets, ticket_numbers([t.received_at for t in out.tickets])):
-                t.number = number
             copy_insert(Ticket, out.tickets)
             copy_insert(Assignment, out.assignments)
             copy_insert(Reply, out.replies)

@@ -29,7 +29,7 @@ from .bulk import copy_insert
 from .models import Assignment, Attachment, Status, Ticket, TicketEvent
 from .routing import locate_many, routing_table
 from .serializers import IntakeSerializer
-from .services import IntakeData, location_of, prepare_ticket, set_place, ticket_numbers
+from .services import IntakeData, geocode_addresses, location_of, prepare_ticket, set_place, ticket_numbers
 
 # Column names accepted in the header row, English or Chinese.
 COLUMNS = {
@@ -210,17 +210,6 @@ def _errors(errors: dict) -> str:
     return "; ".join(f"{k}: {' '.join(str(m) for m in v) if isinstance(v, list) else v}" for k, v in errors.items())
 
 
-def _geocode_many(texts: list[str]) -> list:
-    try:
-        from geo.geocoder import geocode_many
-    except ImportError:
-        return [None] * len(texts)
-    try:
-        return geocode_many(texts)
-    except Exception:  # a geocoder failure leaves the rows for manual dispatch, never loses them
-        return [None] * len(texts)
-
-
 def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportReport, *, by) -> None:
     table = routing_table()
     keys = {(d.channel, d.external_id) for _n, _r, d in batch}
@@ -237,7 +226,7 @@ def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportRepor
         return
     datas = [d for _n, _r, d in fresh]
     to_geocode = [i for i, d in enumerate(datas) if d.lon is None and d.address]
-    geocoded = dict(zip(to_geocode, _geocode_many([datas[i].address for i in to_geocode])))
+    geocoded = dict(zip(to_geocode, geocode_addresses([datas[i].address for i in to_geocode])))
     locations = [location_of(d, geocoded.get(i)) for i, d in enumerate(datas)]
     placeable = [i for i, loc in enumerate(locations) if loc.point is not None and not loc.rough]
     places = locate_many(table, [(locations[i].point.x, locations[i].point.y) for i in placeable])

@@ -180,6 +180,19 @@ def geocode_address(text: str):
         return None
 
 
+def geocode_addresses(texts: list[str]) -> list:
+    """The geocoder's answers for many address texts in one call; None for each when it is missing or fails."""
+    try:
+        from geo.geocoder import geocode_many
+    except ImportError:
+        return [None] * len(texts)
+    try:
+        return geocode_many(texts)
+    except Exception:  # a geocoder bug leaves the rows for manual dispatch, never loses them
+        logger.exception("bulk geocoding failed")
+        return [None] * len(texts)
+
+
 def location_of(data: IntakeData, geocoded=None) -> Location:
     """The point of a request: given, or its address geocoded (`geocoded` is the geocoder's answer).
 
@@ -508,7 +521,7 @@ def dispatch_manually(
             dispatched_by=by.office,
             assigned_at=now,
         )
-    start_clock(ticket, policy=sla.policy_for(ticket.urgency, ticket.kind), start=now)
+    start_clock(ticket, policy=sla.policy_for(ticket.urgency, ticket.kind, routing_table().sla_policies), start=now)
     if co and "multi_unit" not in ticket.focus_reasons:
         ticket.focus_reasons = [*ticket.focus_reasons, "multi_unit"]
     fire(ticket, "dispatch", by=by, note=note, data={"lead": lead.code, "co": [c.code for c in co]})
@@ -776,24 +789,23 @@ def validate_reply(fields: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def _combined_reply(ticket: Ticket, lead_reply: Reply) -> str:
-    parts = []
-    for reply in [lead_reply, *ticket.replies.filter(step=ticket.step, role="co").select_related("office")]:
-        parts.append(
-            site_text(
-                gettext_noop(
-                    "[%(office)s] %(facts)s\n%(result)s\nBasis: %(basis)s\nSigned off by %(signer)s; handled by %(handler)s; %(time)s"
-                ),
-                office=reply.office.name,
-                facts=reply.facts,
-                result=reply.result,
-                basis=reply.basis,
-                signer=reply.signer,
-                handler=reply.handler_name,
-                time=f"{timezone.localtime(reply.replied_at):%Y-%m-%d %H:%M}",
-            )
+def combined_reply(replies: list[Reply]) -> str:
+    """The lead's reply and the co-handlers' after it, as one text [AS-2] (each reply's office loaded)."""
+    return "\n\n".join(
+        site_text(
+            gettext_noop(
+                "[%(office)s] %(facts)s\n%(result)s\nBasis: %(basis)s\nSigned off by %(signer)s; handled by %(handler)s; %(time)s"
+            ),
+            office=r.office.name,
+            facts=r.facts,
+            result=r.result,
+            basis=r.basis,
+            signer=r.signer,
+            handler=r.handler_name,
+            time=f"{timezone.localtime(r.replied_at):%Y-%m-%d %H:%M}",
         )
-    return "\n\n".join(parts)
+        for r in replies
+    )
 
 
 @transaction.atomic
@@ -832,7 +844,8 @@ def reply(*, ticket: Ticket, by, **fields: str) -> Reply:
     fire(ticket, "co_reply" if co else "reply", by=by, note=cleaned["result"][:200], data={"reply": answer.pk})
     if not co:
         ticket.replied_at = now
-        ticket.reply_text = _combined_reply(ticket, answer)
+        co_replies = ticket.replies.filter(step=ticket.step, role="co").select_related("office")
+        ticket.reply_text = combined_reply([answer, *co_replies])
     ticket.contacted_at = ticket.contacted_at or now
     ticket.save()
     return answer
@@ -871,14 +884,14 @@ def accept_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
             purpose="callback",
             ticket=ticket,
             to_number=ticket.caller_phone,
-            text=_callback_sms(ticket),
+            text=callback_sms_text(ticket),
         )
         ticket.callback_sms_at = now
     ticket.save()
     return ticket
 
 
-def _callback_sms(ticket: Ticket) -> str:
+def callback_sms_text(ticket: Ticket) -> str:
     return site_text(
         gettext_noop(
             "[Pingdingshan 12345] Your request (ticket %(number)s) has been dealt with. Please reply with a number: "
@@ -931,17 +944,19 @@ def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note
             purpose="manual_callback",
             ticket=ticket,
             to_number=ticket.caller_phone,
-            text=site_text(
-                gettext_noop(
-                    "Ticket %(number)s: unsatisfied by SMS. Call the caller back and record the satisfaction."
-                ),
-                number=ticket.number,
-            ),
+            text=manual_callback_text(ticket),
         )
     else:
         _rework(ticket, by=by, now=now)
     ticket.save()
     return ticket
+
+
+def manual_callback_text(ticket: Ticket) -> str:
+    return site_text(
+        gettext_noop("Ticket %(number)s: unsatisfied by SMS. Call the caller back and record the satisfaction."),
+        number=ticket.number,
+    )
 
 
 def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:

@@ -37,6 +37,7 @@ REPEAT_AFTER_CLOSURE = dt.timedelta(days=30)  # "within one month after closure"
 REPEAT_UNRESOLVED_AFTER = dt.timedelta(days=6)
 REPEAT_KINDS = (Kind.COMPLAINT, Kind.HELP, Kind.REPORT)
 
+WRITTEN_AFTER_MAX = dt.timedelta(hours=24)  # written supervision: overdue by the allowance, at most a day
 ESCALATIONS = {
     1: ("remind", OutboundMessage.Medium.SMS, "reminder"),
     2: ("phone_supervision", OutboundMessage.Medium.CALL, "phone_supervision"),
@@ -60,9 +61,18 @@ class PassReport:
         )
 
 
+def escalation_times(ticket: Ticket) -> dict[int, dt.datetime]:
+    """When each escalation level falls due on a ticket's running clock (_OWED_LEVEL selects the same in SQL)."""
+    window = ticket.resolve_by - ticket.clock_started_at
+    remind = ticket.clock_started_at + window * NEAR_DEADLINE_FRACTION
+    if ticket.status == Status.DISPATCHED and ticket.sign_by:
+        remind = min(remind, ticket.sign_by)
+    return {1: remind, 2: ticket.resolve_by, 3: ticket.resolve_by + min(window, WRITTEN_AFTER_MAX)}
+
+
 _OWED_LEVEL = """
     CASE
-      WHEN %(now)s >= t.resolve_by + LEAST(interval '24 hours', t.resolve_by - t.clock_started_at) THEN 3
+      WHEN %(now)s >= t.resolve_by + LEAST(%(written_after)s, t.resolve_by - t.clock_started_at) THEN 3
       WHEN %(now)s >= t.resolve_by THEN 2
       WHEN %(now)s >= t.clock_started_at + (t.resolve_by - t.clock_started_at) * %(near)s
         OR (t.status = 'dispatched' AND t.sign_by IS NOT NULL AND %(now)s >= t.sign_by) THEN 1
@@ -114,7 +124,13 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
             LIMIT %(batch)s
             FOR UPDATE OF t SKIP LOCKED
             """,
-            {"now": now, "near": NEAR_DEADLINE_FRACTION, "open": list(OPEN_STATUSES), "batch": batch},
+            {
+                "now": now,
+                "near": NEAR_DEADLINE_FRACTION,
+                "written_after": WRITTEN_AFTER_MAX,
+                "open": list(OPEN_STATUSES),
+                "batch": batch,
+            },
         )
         owed = dict(cur.fetchall())
     if not owed:
@@ -128,7 +144,7 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
         used = (now - ticket.clock_started_at).total_seconds() / total if total > 0 else 1.0
         for level in range(ticket.supervision_level + 1, owed[ticket.id] + 1):
             action, medium, purpose = ESCALATIONS[level]
-            note = _escalation_note(ticket, level, used, now)
+            note = escalation_note(ticket, level, used, now)
             events.append(
                 fire(
                     ticket,
@@ -147,9 +163,7 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
                         "ticket": ticket,
                         "to_office": lead.office,
                         "to_number": lead.office.phone,
-                        "text": site_text(
-                            gettext_noop("[Supervision] ticket %(number)s: %(note)s"), number=ticket.number, note=note
-                        ),
+                        "text": supervision_message(ticket, note),
                     }
                 )
             report.reminders += level == 1
@@ -166,7 +180,11 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
     return len(tickets)
 
 
-def _escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
+def supervision_message(ticket: Ticket, note: str) -> str:
+    return site_text(gettext_noop("[Supervision] ticket %(number)s: %(note)s"), number=ticket.number, note=note)
+
+
+def escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
     deadline = timezone.localtime(ticket.resolve_by).strftime("%m-%d %H:%M")
     if level == 1:
         late_sign = ticket.status == Status.DISPATCHED and ticket.sign_by and now >= ticket.sign_by

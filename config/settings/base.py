@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "grid",
     "geo",
     "dispatch",
+    "dispatch.fieldwork",
     "workstations",
     "maps",
 ]
@@ -146,6 +147,9 @@ STATICFILES_DIRS = [
 WHITENOISE_USE_FINDERS = True  # serve straight from app and vendor folders; collectstatic is optional
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", LOCAL_DIR / "media"))
+# Ticket files go out only after a scope check (dispatch.fieldwork.views); behind nginx,
+# an internal location serving MEDIA_ROOT lets nginx send the bytes (X-Accel-Redirect).
+MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -4,9 +4,8 @@ there and show the caller only to the office that calls back [IN-2]."""
 import pytest
 
 from dispatch.models import Category, OutboundMessage, RoutingRule
-from dispatch.services import accept_reply, reply, sign_for
 
-from .conftest import CHANGQING, RUZHOU, make_ticket
+from .conftest import CHANGQING, RUZHOU, closed_water_ticket, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -72,18 +71,7 @@ def test_the_center_adds_a_routing_rule_in_admin_and_the_next_ticket_follows_it_
 
 
 def test_callback_messages_are_listed_for_the_people_who_call(admin_client, users):
-    t = make_ticket(category="0801", description="长青社区停水一整天了没有通知")
-    sign_for(ticket=t, by=users["water_handler"])
-    reply(
-        ticket=t,
-        by=users["water_handler"],
-        facts="经核实为供水主管道计划检修，未按规定提前发布停水公告。",
-        result="已于当日18时恢复供水，并补发公告，今后计划停水提前24小时通知。",
-        basis="《城市供水条例》",
-        signer="供水公司 孙经理",
-        handler_name="郑丽娟",
-    )
-    accept_reply(ticket=t, by=users["city_dispatcher"])
+    t = closed_water_ticket(users)
     assert OutboundMessage.objects.filter(ticket=t, medium="sms").exists()
     page = admin_client.get("/admin/dispatch/outboundmessage/").content.decode()
     assert t.number in page and "13812341234" in page  # the city center calls back central tickets

@@ -19,7 +19,7 @@ from dispatch.services import IntakeData
 from dispatch.supervision import supervise_once
 from grid.models import User
 
-from .conftest import CHANGQING, label
+from .conftest import CHANGQING, WATER_REPLY, label
 
 pytestmark = pytest.mark.django_db
 
@@ -133,14 +133,7 @@ def test_lead_replying_twice_at_once_replies_once(cleanup):
     cleanup.append(ticket.number)
     water = User.objects.get(username="water_handler")
     committed(lambda: services.sign_for(ticket=ticket, by=water))
-    reply = {
-        "facts": "经核实为长青社区供水主管道检修，计划内停水，未提前公告。",
-        "result": "已于当日18时恢复供水，并向小区补发停水公告，今后计划停水提前24小时通知。",
-        "basis": "《城市供水条例》第二十二条",
-        "signer": "供水公司 孙经理",
-        "handler_name": "郑丽娟",
-    }
-    results = run_in_threads(lambda i: services.reply(ticket=ticket, by=water, **reply), 2)
+    results = run_in_threads(lambda i: services.reply(ticket=ticket, by=water, **WATER_REPLY), 2)
     assert sorted(type(r).__name__ for r in results) == ["Reply", "TransitionNotAllowed"]
     assert isinstance(next(r for r in results if isinstance(r, Exception)), (TransitionNotAllowed, RuleViolation))
 

@@ -6,7 +6,7 @@ import pytest
 
 from dispatch.models import Category, Open311Key, Status, Ticket
 
-from .conftest import CHANGQING, label, make_ticket
+from .conftest import CHANGQING, closed_water_ticket, label, make_ticket
 
 pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
@@ -180,20 +180,7 @@ def test_unknown_format_is_a_404_error_list(client):
 
 
 def test_a_closed_request_shows_closed_with_the_result_as_status_notes(client, users):
-    from dispatch.services import accept_reply, reply, sign_for
-
-    t = make_ticket(category="0801", description="长青社区停水一整天了没有通知")
-    sign_for(ticket=t, by=users["water_handler"])
-    reply(
-        ticket=t,
-        by=users["water_handler"],
-        facts="经核实为供水主管道计划检修，未按规定提前发布停水公告。",
-        result="已于当日18时恢复供水，并补发公告，今后计划停水提前24小时通知。",
-        basis="《城市供水条例》",
-        signer="供水公司 孙经理",
-        handler_name="郑丽娟",
-    )
-    accept_reply(ticket=t, by=users["city_dispatcher"])
+    t = closed_water_ticket(users)
     [row] = client.get(f"{BASE}/requests/{t.number}.json").json()
     assert row["status"] == "closed" and row["status_notes"].startswith("已于当日18时恢复供水")
     assert row["agency_responsible"] == "市自来水公司"

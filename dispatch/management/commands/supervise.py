@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
-        while True:
+        while not stopping:
             started = time.monotonic()
             try:
                 report = supervise_once()
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             else:
                 if opts.get("verbosity", 1) >= 1:
                     self.stdout.write(f"supervise: {report} ({time.monotonic() - started:.2f} s)")
-            if once or stopping:
+            if once:
                 return
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:

@@ -185,6 +185,12 @@ def test_the_wall_renders_and_a_new_ticket_appears_without_reload(live_url, wall
     page.wait_for_timeout(300)
     screenshot(page, "wall-new-ticket")
 
+    # A dropped connection comes back by itself and re-fetches the whole state.
+    page.evaluate("() => { window.__refreshes = window.liveState.refreshes; window.liveState.socket.close(); }")
+    page.wait_for_function("() => !window.liveState.connected")
+    page.wait_for_function("() => window.liveState.connected && window.liveState.refreshes > window.__refreshes")
+    assert page.locator("#conn").get_attribute("data-state") == "live"
+
     # The overdue choropleth per township, then a drill-down into 新华区.
     page.click("[data-choropleth=overdue]")
     page.wait_for_function("(document.getElementById('map').dataset.choropleth || '').startsWith('overdue:')")

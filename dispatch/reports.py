@@ -1,0 +1,41 @@
+"""The assessment pages: /assessment/<yyyy-mm>/ with the four ranking tables [AR-2].
+
+Only center roles (city and county dispatchers, command-center viewers, admins)
+see them; a bad month answers 404 with a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from grid.models import Role
+
+from .assessment import GROUPS, assess_month
+
+CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+
+
+@login_required
+def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
+    if getattr(request.user, "role", None) not in CENTER_ROLES:
+        raise PermissionDenied(_("Only the command center sees the assessment."))
+    try:
+        year, month = (int(x) for x in period.split("-"))
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError
+    except ValueError:
+        raise Http404(_("No such month: %(period)s (use YYYY-MM).") % {"period": period}) from None
+    tables = assess_month(year, month)
+    return render(
+        request,
+        "assessment/month.html",
+        {"period": f"{year}-{month:02d}", "tables": [(g, tables[g]) for g in GROUPS]},
+    )
+
+
+urlpatterns = [path("<str:period>/", assessment_month, name="assessment-month")]

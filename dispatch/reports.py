@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from grid.models import Role
 
 from .assessment import GROUPS, assess_month
+from .assessment_exports import month_pdf, month_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
 
@@ -31,6 +34,18 @@ def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
     except ValueError:
         raise Http404(_("No such month: %(period)s (use YYYY-MM).") % {"period": period}) from None
     tables = assess_month(year, month)
+    fmt = request.GET.get("format", "")
+    name = f"assessment-{year}-{month:02d}"
+    if fmt == "xlsx":
+        response = HttpResponse(month_xlsx(f"{year}-{month:02d}", tables), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    if fmt == "pdf":
+        response = HttpResponse(month_pdf(f"{year}-{month:02d}", tables), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown format %(fmt)s: use pdf or xlsx.") % {"fmt": fmt})
     return render(
         request,
         "assessment/month.html",

@@ -199,3 +199,34 @@ def test_a_month_that_does_not_exist_is_404_not_500(as_user):
     client = as_user("city_dispatcher")
     assert client.get("/assessment/2026-13/").status_code == 404
     assert client.get("/assessment/march/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_pdf_and_excel_downloads_open(as_user, tmp_path):
+    import io
+    import subprocess
+
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    water = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code").first()
+    handled(water, 1, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="satisfied")
+    client = as_user("city_dispatcher")
+    xlsx = client.get("/assessment/2026-03/?format=xlsx")
+    assert xlsx.status_code == 200
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb["市直单位"]["B2"].value == water.name
+    pdf = client.get("/assessment/2026-03/?format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    (tmp_path / "m.pdf").write_bytes(pdf.content)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", tmp_path / "m.pdf", tmp_path / "p"], check=True
+    )
+    page = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    lo, hi = page.getextrema()
+    assert lo < 100 and hi > 200  # ink on paper, not a blank page
+    from pathlib import Path
+
+    Path("tests/artifacts").mkdir(exist_ok=True)
+    page.save("tests/artifacts/assessment-month-page1.png")
+    assert client.get("/assessment/2026-03/?format=doc").status_code == 400

@@ -7,11 +7,14 @@ see them; a bad month answers 404 with a message.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grid.models import Role
 
@@ -20,7 +23,33 @@ from .assessment_exports import month_pdf, month_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+GROUP_LABELS = {
+    "central_districts": gettext_lazy("Central five districts"),
+    "central_townships": gettext_lazy("Townships of the central districts"),
+    "counties": gettext_lazy("The other 7 counties"),
+    "departments": gettext_lazy("City departments"),
+}
 CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+
+
+def cached_month(year: int, month: int) -> dict:
+    """The month's tables, recomputed only when a ticket event or assignment was written since.
+
+    Every workflow transition writes a TicketEvent, so the newest event and
+    assignment ids say whether anything the figures depend on has changed.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT max(id) FROM dispatch_ticketevent), (SELECT max(id) FROM dispatch_assignment),"
+            " (SELECT max(updated_at) FROM dispatch_ticket WHERE updated_at > now() - interval '1 day')"
+        )
+        stamp = "-".join(str(x) for x in cur.fetchone())
+    key = f"assessment:{year}-{month:02d}:{stamp}"
+    tables = cache.get(key)
+    if tables is None:
+        tables = assess_month(year, month)
+        cache.set(key, tables, 3600)
+    return tables
 
 
 @login_required
@@ -33,7 +62,7 @@ def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
             raise ValueError
     except ValueError:
         raise Http404(_("No such month: %(period)s (use YYYY-MM).") % {"period": period}) from None
-    tables = assess_month(year, month)
+    tables = cached_month(year, month)
     fmt = request.GET.get("format", "")
     name = f"assessment-{year}-{month:02d}"
     if fmt == "xlsx":
@@ -49,7 +78,7 @@ def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
     return render(
         request,
         "assessment/month.html",
-        {"period": f"{year}-{month:02d}", "tables": [(g, tables[g]) for g in GROUPS]},
+        {"period": f"{year}-{month:02d}", "tables": [(GROUP_LABELS[g], tables[g]) for g in GROUPS]},
     )
 
 

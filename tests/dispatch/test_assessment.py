@@ -230,3 +230,21 @@ def test_pdf_and_excel_downloads_open(as_user, tmp_path):
     Path("tests/artifacts").mkdir(exist_ok=True)
     page.save("tests/artifacts/assessment-month-page1.png")
     assert client.get("/assessment/2026-03/?format=doc").status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_month_page_follows_new_events_not_a_stale_copy_AR_1(as_user):
+    client = as_user("city_dispatcher")
+    heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[1]
+    before = client.get("/assessment/2026-03/").content.decode()
+    assert "100.0" not in before
+    handled(heating, 7, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="basic")
+    TicketEvent.objects.create(
+        ticket=Ticket.objects.get(number=f"T-{heating.id}-7"),
+        at=at(5),
+        action="accept_reply",
+        from_status="replied",
+        to_status="closed",
+    )
+    after = client.get("/assessment/2026-03/").content.decode()
+    assert "100.0" in after and "市直单位" in after

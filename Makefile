@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint clean-db stop-db
+.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore
 
 up: setup
 	@echo ""
@@ -19,7 +19,10 @@ up: setup
 	@echo "  Demo logins (password demo12345): admin, city_dispatcher, wall_viewer,"
 	@echo "    changqing_grid, changqing_head, guangminglu_handler, xinhua_dispatcher,"
 	@echo "    ruzhou_dispatcher, heating_handler, water_handler"
+	@echo "  The supervisor (deadline flags, escalation, repeat complaints) runs beside it."
 	@echo ""
+	@$(PY) manage.py supervise --interval 60 & sup=$$!; \
+	trap 'kill $$sup 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: setup
@@ -53,25 +56,40 @@ endif
 stop-db:
 	@bin/pg-local stop
 
+# make backup [FILE=path.dump]; make restore FILE=path.dump (replaces the database's contents)
+backup: db
+	@bin/db-backup dump $(FILE)
+
+restore: db
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path.dump"; exit 2; }
+	@bin/db-backup restore $(FILE)
+
 migrate:
 	$(PY) manage.py migrate --noinput -v 0
 
 messages:
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=.local
 
-# Loads the committed Pingdingshan fixtures (skipped when already loaded).
+# Loads the committed Pingdingshan fixtures, gazetteer and ticket reference data, and
+# the demo ticket history (20,000 tickets over 6 months); each is skipped when loaded.
 load:
 	$(PY) manage.py load_pingdingshan
+	$(PY) manage.py load_gazetteer
+	$(PY) manage.py load_dispatch_reference
+	$(PY) manage.py load_demo_tickets
 
 # Rebuilds the committed fixture files from ../shared/data/pingdingshan.
 fixtures:
 	$(PY) fixtures/build_pingdingshan.py
+	$(PY) fixtures/build_gazetteer.py
 
 check-grid:
 	$(PY) manage.py check_grid
 
 bench: setup
 	$(PY) bench/locate.py
+	$(PY) bench/geocode.py
+	$(PY) bench/dispatch.py
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

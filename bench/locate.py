@@ -27,8 +27,8 @@ def main() -> None:
     from django.contrib.gis.geos import Point
     from django.db import connection
 
-    from grid.models import Area
     from grid.index import locate_index
+    from grid.models import Area
     from grid.selectors import deepest_area_ids, deepest_area_ids_sql, locate_points
 
     city = Area.objects.get(level="city", valid_to__isnull=True)
@@ -49,8 +49,13 @@ def main() -> None:
     ids = deepest_area_ids(lons, lats)
     bulk_ids_s = time.perf_counter() - t
     inside = sum(i is not None for i in ids)
-    rows.append((f"bulk path: in-process index, deepest area id (cold build {index_build_s:.2f} s not counted)",
-                 n / bulk_ids_s, bulk_ids_s))
+    rows.append(
+        (
+            f"bulk path: in-process index, deepest area id (cold build {index_build_s:.2f} s not counted)",
+            n / bulk_ids_s,
+            bulk_ids_s,
+        )
+    )
 
     # 1b. The same answer from PostGIS in one statement over the ST_Subdivide pieces.
     t = time.perf_counter()

@@ -1,9 +1,8 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dispatch.fieldwork.views import AttachmentFileView
 from maps.views import home
 
 urlpatterns = [
@@ -14,10 +13,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/grid/", include("grid.urls")),
+    path("api/geo/", include("geo.urls")),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("dispatch.open311_urls")),
     path("maps/", include("maps.urls")),
     path("assessment/", include("dispatch.reports")),
+    path("w/", include("workstations.urls")),
+    # Ticket files are never served as plain static files: only to those who may see the ticket.
+    path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

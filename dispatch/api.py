@@ -28,6 +28,7 @@ from .serializers import (
     CallbackSerializer,
     DispatchSerializer,
     ExtensionRequestSerializer,
+    IntakeResponseSerializer,
     IntakeSerializer,
     NoteSerializer,
     ReplyInputSerializer,
@@ -85,7 +86,7 @@ class TicketsView(APIView):
     @extend_schema(
         request=IntakeSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: TicketDetailSerializer, 200: TicketDetailSerializer, 400: None, 409: None, 422: None},
+        responses={201: IntakeResponseSerializer, 200: IntakeResponseSerializer, 400: None, 409: None, 422: None},
     )
     def post(self, request):
         """Take a request in: refused (422) [IN-4], answered from the knowledge base [IN-5], routed or queued."""
@@ -112,12 +113,27 @@ class TicketsView(APIView):
         headers = {"Location": f"/api/tickets/{ticket.number}/"}
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
-        return _detail(
-            request,
-            ticket,
-            status_code=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        return Response(
+            IntakeResponseSerializer(result, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
             headers=headers,
         )
+
+
+class QueueCursorPagination(TicketCursorPagination):
+    ordering = ("received_at", "id")
+
+
+class DispatchQueueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: TicketSerializer(many=True)})
+    def get(self, request):
+        """The manual dispatch queue the caller's office sees, oldest first: tickets that could not be routed."""
+        paginator = QueueCursorPagination()
+        qs = selectors.list_for_api(selectors.dispatch_queue(request.user))
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(TicketSerializer(page, many=True, context={"request": request}).data)
 
 
 class TicketDetailView(APIView):
@@ -219,18 +235,21 @@ ACTIONS: dict[str, tuple[type[serializers.Serializer], Callable, str]] = {
 
 def _action_view(name: str) -> type[TicketActionView]:
     input_serializer, perform, summary = ACTIONS[name]
-    view = type(
-        f"Ticket{name.title().replace('-', '')}View",
-        (TicketActionView,),
-        {"input_serializer": input_serializer, "perform": staticmethod(perform), "__doc__": summary},
-    )
-    view.post = extend_schema(
+
+    def post(self, request, number: str):
+        return TicketActionView.post(self, request, number)
+
+    post = extend_schema(
         request=input_serializer,
         responses={200: TicketDetailSerializer, 400: None, 403: None, 404: None, 409: None},
         summary=summary,
         operation_id=f"tickets_{name.replace('-', '_')}",
-    )(view.post)
-    return view
+    )(post)
+    return type(
+        f"Ticket{name.title().replace('-', '')}View",
+        (TicketActionView,),
+        {"input_serializer": input_serializer, "perform": staticmethod(perform), "__doc__": summary, "post": post},
+    )
 
 
 ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}

@@ -453,10 +453,6 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
 
 class Assignment(models.Model):
     """One office's part in one handling round of a ticket: lead or co-handler [AS-2]."""

@@ -20,6 +20,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
@@ -33,28 +34,34 @@ JURISDICTION = "410400"
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
 CLOSED = (Status.CLOSED, Status.CALLBACK_MANUAL, Status.ARCHIVED)
-ATTRIBUTES = [
-    {
-        "variable": True,
-        "code": "urgency",
-        "datatype": "singlevaluelist",
-        "required": False,
-        "datatype_description": "",
-        "order": 1,
-        "description": "紧急程度",
-        "values": [{"key": u.value, "name": str(u.label)} for u in Urgency],
-    },
-    {
-        "variable": True,
-        "code": "kind",
-        "datatype": "singlevaluelist",
-        "required": False,
-        "datatype_description": "",
-        "order": 2,
-        "description": "诉求类型",
-        "values": [{"key": k.value, "name": str(k.label)} for k in Kind],
-    },
-]
+
+
+def attributes() -> list[dict]:
+    """The attributes every service takes (attribute[urgency], attribute[kind]), in the request's language."""
+    return [
+        {
+            "variable": True,
+            "code": "urgency",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": 1,
+            "description": _("Urgency"),
+            "values": [{"key": u.value, "name": str(u.label)} for u in Urgency],
+        },
+        {
+            "variable": True,
+            "code": "kind",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": 2,
+            "description": _("Kind of request"),
+            "values": [{"key": k.value, "name": str(k.label)} for k in Kind],
+        },
+    ]
+
+
 XML_ITEMS = {
     "services": "service",
     "service_requests": "request",
@@ -149,7 +156,7 @@ class DiscoveryView(Open311View):
         base = request.build_absolute_uri("/open311/v2/")
         return {
             "changeset": _iso(timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)),
-            "contact": "平顶山市12345民呼必应热线 (12345)",
+            "contact": str(_("Pingdingshan 12345 citizen hotline (phone 12345)")),
             "key_service": "API keys are issued by the city command center",
             "endpoints": [
                 {
@@ -176,7 +183,7 @@ class ServiceDefinitionView(Open311View):
     def get(self, request, code: str):
         if not _leaves().filter(code=code).exists():
             raise Open311Error(404, f"service_code {code} not found")
-        return {"service_code": code, "attributes": ATTRIBUTES}
+        return {"service_code": code, "attributes": attributes()}
 
 
 def _request_row(t: Ticket) -> dict:
@@ -311,7 +318,11 @@ class RequestsView(Open311View):
         t = result.ticket
         if result.refused:
             raise Open311Error(400, f"not accepted ({t.get_refusal_reason_display()}): {t.referral}; record {t.number}")
-        notice = f"办结时限 {timezone.localtime(t.resolve_by):%Y-%m-%d %H:%M}" if t.resolve_by else "已受理，等待派单"
+        if t.resolve_by:
+            deadline = timezone.localtime(t.resolve_by).strftime("%Y-%m-%d %H:%M")
+            notice = _("To be resolved by %(deadline)s") % {"deadline": deadline}
+        else:
+            notice = _("Accepted; waiting to be dispatched")
         if t.status == Status.ARCHIVED and t.answer:
             notice = t.answer
         return [{"service_request_id": t.number, "token": str(t.token), "service_notice": notice, "account_id": None}]

@@ -257,6 +257,8 @@ class RoutingTable:
         return best
 
     def route(self, *, place: Place | None, category: CategoryRef | None) -> RoutePlan:
+        if translation.get_language() == settings.LANGUAGE_CODE:  # bulk callers switch once per batch
+            return self._route(place=place, category=category)
         with translation.override(settings.LANGUAGE_CODE):
             return self._route(place=place, category=category)
 

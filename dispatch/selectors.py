@@ -18,6 +18,7 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grid.models import Office
 
@@ -56,7 +57,7 @@ def ticket_for(user, number: str, *, queryset: QuerySet[Ticket] | None = None) -
     qs = tickets_visible_to(user) if queryset is None else queryset
     ticket = qs.select_related("category__parent", "center", "sla_policy").filter(number=number).first()
     if ticket is None:
-        raise TicketNotFound(f"no ticket {number}", code="not_found")
+        raise TicketNotFound(_("No ticket %(number)s.") % {"number": number}, code="not_found")
     return ticket
 
 
@@ -69,6 +70,8 @@ def can_see_caller(user, ticket: Ticket) -> bool:
 def mask_phone(phone: str) -> str:
     """138****1234: the first three and last four digits of a mobile; landlines keep area code and last 4."""
     digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 13 and digits.startswith("861"):  # +86 country code
+        digits = digits[2:]
     if not digits:
         return ""
     if len(digits) <= 4:

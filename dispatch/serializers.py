@@ -9,6 +9,7 @@ import re
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
@@ -102,7 +103,10 @@ class IntakeSerializer(serializers.Serializer):
         return attrs
 
     def to_intake(self) -> IntakeData:
-        d = self.validated_data
+        return self.intake_data(self.validated_data)
+
+    @staticmethod
+    def intake_data(d: dict) -> IntakeData:
         return IntakeData(
             channel=d["channel"],
             kind=d["kind"],
@@ -189,10 +193,25 @@ class TicketListQuerySerializer(serializers.Serializer):
 # -- output ----------------------------------------------------------------------------
 
 
-class OfficeRefSerializer(serializers.Serializer):
+class TicketOfficeSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "GeoJSON Point (lon, lat in WGS84)",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+    }
+)
+class PointField(GeometryField):
+    """A ticket's point as GeoJSON."""
 
 
 class CallerSerializer(serializers.Serializer):
@@ -214,9 +233,9 @@ class TicketSerializer(serializers.ModelSerializer):
     """A ticket in a list."""
 
     category = serializers.SerializerMethodField()
-    location = GeometryField(source="point", allow_null=True)
+    location = PointField(source="point", allow_null=True)
     place = serializers.SerializerMethodField()
-    center = OfficeRefSerializer(allow_null=True)
+    center = TicketOfficeSerializer(allow_null=True)
     lead = serializers.SerializerMethodField()
     caller = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
@@ -276,7 +295,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class AssignmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    office = OfficeRefSerializer()
+    office = TicketOfficeSerializer()
     role = serializers.CharField()
     step = serializers.IntegerField()
     state = serializers.CharField()
@@ -285,13 +304,13 @@ class AssignmentSerializer(serializers.Serializer):
     assigned_at = serializers.DateTimeField()
     signed_at = serializers.DateTimeField(allow_null=True)
     return_reason = serializers.CharField()
-    suggested_office = OfficeRefSerializer(allow_null=True)
+    suggested_office = TicketOfficeSerializer(allow_null=True)
     replied_at = serializers.DateTimeField(allow_null=True)
 
 
 class ReplySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    office = OfficeRefSerializer()
+    office = TicketOfficeSerializer()
     role = serializers.CharField()
     step = serializers.IntegerField()
     facts = serializers.CharField()
@@ -440,8 +459,11 @@ class ReplyInputSerializer(serializers.Serializer):
     handler_name = serializers.CharField(max_length=60)
 
 
+CALLBACK_CHANNELS = [("sms", "SMS"), ("phone", "phone")]
+
+
 class CallbackSerializer(NoteSerializer):
-    channel = serializers.ChoiceField(choices=[("sms", "SMS"), ("phone", "phone")])
+    channel = serializers.ChoiceField(choices=CALLBACK_CHANNELS)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
 
 
@@ -463,17 +485,126 @@ ACTION_TRANSITIONS = {
 }
 
 
+def _ready(action: str, ticket: Ticket, assignment, assignments: list, extensions: list) -> bool:
+    """The preconditions beyond state and actor that the services check (signed first, something pending …)."""
+    state = assignment.state if assignment is not None else None
+    if action == "sign-for":
+        return state == "assigned"
+    if action in ("contact", "request-extension"):
+        return state == "signed"
+    if action == "reply":
+        waiting = assignment.role == "lead" and any(
+            a.is_active and a.role == "co" and a.state != "replied" for a in assignments
+        )
+        return state == "signed" and not waiting
+    if action == "return":
+        return state in ("assigned", "signed")
+    if action in ("approve-return", "refuse-return"):
+        return any(a.is_active and a.state == "return_requested" for a in assignments)
+    if action in ("approve-extension", "refuse-extension"):
+        return any(e.step == ticket.step and e.state == "pending" for e in extensions)
+    return True
+
+
 def available_actions(ticket: Ticket, user) -> list[str]:
-    """The API actions this user may take on this ticket now (state and actor both allow it)."""
+    """The API actions this user may take on this ticket now (state, actor and preconditions allow it)."""
+    assignments = list(ticket.assignments.all())
+    extensions = list(ticket.extensions.all())
     allowed = []
     for action, names in ACTION_TRANSITIONS.items():
         for name in names:
             if (ticket.status or workflow.NEW) not in workflow.BY_NAME[name].sources:
                 continue
             try:
-                workflow.authorize(ticket, name, user)
+                assignment = workflow.authorize(ticket, name, user, assignments=assignments)
             except NotPermitted:
                 continue
-            allowed.append(action)
-            break
+            if _ready(action, ticket, assignment, assignments, extensions):
+                allowed.append(action)
+                break
     return allowed
+
+
+class IntakeResponseSerializer(serializers.Serializer):
+    """The answer to an intake: the ticket as routed, built from what intake made (no re-reading)."""
+
+    number = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    channel = serializers.CharField()
+    kind = serializers.CharField()
+    urgency = serializers.CharField()
+    category = serializers.DictField(allow_null=True)
+    location = PointField(allow_null=True)
+    place = serializers.DictField()
+    center = TicketOfficeSerializer(allow_null=True)
+    lead = TicketOfficeSerializer(allow_null=True)
+    assignments = serializers.ListField(child=serializers.DictField())
+    caller = CallerSerializer()
+    received_at = serializers.DateTimeField()
+    sign_by = serializers.DateTimeField(allow_null=True)
+    reply_by = serializers.DateTimeField(allow_null=True)
+    resolve_by = serializers.DateTimeField(allow_null=True)
+    time_left = ClockSerializer()
+    focus_reasons = serializers.ListField(child=serializers.CharField())
+    answer = serializers.CharField()
+    refusal = serializers.DictField(allow_null=True)
+    attachments = serializers.ListField(child=serializers.DictField())
+    history = serializers.ListField(child=serializers.DictField())
+
+    def to_representation(self, result) -> dict:
+        t = result.ticket
+        table = routing_table()
+        assignments, events, attachments = result.assignments, result.events, result.attachments
+        if assignments is None:  # a retry: read what the first intake made
+            assignments = list(t.assignments.filter(is_active=True))
+            events = list(t.events.order_by("at", "id"))
+            attachments = list(t.attachments.all())
+
+        def office(office_id: int | None) -> dict | None:
+            ref = table.offices.get(office_id)
+            return {"code": ref.code, "name": ref.name, "kind": ref.kind} if ref else None
+
+        category = table.categories.get(t.category_id)
+        lead = next((a for a in assignments if a.role == "lead"), None)
+        date_time = serializers.DateTimeField()
+        return {
+            "number": t.number,
+            "status": t.status,
+            "status_label": str(Status(t.status).label),
+            "channel": t.channel,
+            "kind": t.kind,
+            "urgency": t.urgency,
+            "category": {"code": category.code, "path": category.path} if category else None,
+            "location": {"type": "Point", "coordinates": [t.point.x, t.point.y]} if t.point else None,
+            "place": {
+                "county_code": t.county_code,
+                "township_code": t.township_code,
+                "community_code": t.community_code,
+                "names": t.place_names,
+                "is_central": t.is_central,
+            },
+            "center": office(t.center_id),
+            "lead": office(lead.office_id) if lead else None,
+            "assignments": [{"office": office(a.office_id), "role": a.role, "why": a.why} for a in assignments],
+            "caller": selectors.caller_for(self.context["request"].user, t),
+            "received_at": date_time.to_representation(t.received_at),
+            "sign_by": date_time.to_representation(t.sign_by) if t.sign_by else None,
+            "reply_by": date_time.to_representation(t.reply_by) if t.reply_by else None,
+            "resolve_by": date_time.to_representation(t.resolve_by) if t.resolve_by else None,
+            "time_left": sla.clock(t).as_dict(),
+            "focus_reasons": list(t.focus_reasons),
+            "answer": t.answer,
+            "refusal": {"reason": t.refusal_reason, "referral": t.referral} if t.refusal_reason else None,
+            "attachments": [{"url": a.file.url if a.file else a.url, "name": a.name} for a in attachments],
+            "history": [
+                {
+                    "at": date_time.to_representation(e.at),
+                    "action": e.action,
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "note": e.note,
+                }
+                for e in events
+            ],
+        }

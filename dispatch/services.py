@@ -13,15 +13,17 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from grid.models import Office
 
@@ -46,6 +48,7 @@ from .models import (
 )
 from .routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, locate_naive, routing_table
 from .selectors import best_answer
+from .texts import site_text
 from .workflow import SAME, fire
 
 logger = logging.getLogger(__name__)
@@ -54,12 +57,24 @@ logger = logging.getLogger(__name__)
 PLACEABLE_PRECISIONS = {"address", "intersection", "place", "road", "community", "township"}
 MIN_GEOCODE_CONFIDENCE = 0.3
 MIN_MEANINGFUL_CHARS = 4  # [IN-4] shorter than this is too vague to act on
+# The referral given when no refusal rule of that reason has its own [IN-4].
 DEFAULT_REFERRALS = {
-    RefusalReason.EMERGENCY: "紧急情况请立即拨打110（警情）、119（火警、水上救援）或120（急救）",
-    RefusalReason.OUTSIDE_JURISDICTION: "该事项不属于平顶山市管辖，请向事发地政府服务热线反映",
-    RefusalReason.LEGAL_PROCESS: "该事项已进入或须通过信访、仲裁、行政复议、诉讼程序，请按相应程序办理",
-    RefusalReason.SECRET_PRIVACY: "涉及国家秘密、商业秘密或个人隐私的事项不予受理",
-    RefusalReason.ABUSE_OR_VAGUE: "反映内容不具体或含有辱骂内容，请补充具体时间、地点和事项后再次反映",
+    RefusalReason.EMERGENCY: gettext_noop(
+        "In an emergency call 110 (police), 119 (fire, water rescue) or 120 (ambulance) now."
+    ),
+    RefusalReason.OUTSIDE_JURISDICTION: gettext_noop(
+        "This matter is outside Pingdingshan's jurisdiction: please contact the hotline of the place where it happened."
+    ),
+    RefusalReason.LEGAL_PROCESS: gettext_noop(
+        "This matter is in (or must go through) petition, arbitration, administrative review or litigation: "
+        "please follow that procedure."
+    ),
+    RefusalReason.SECRET_PRIVACY: gettext_noop(
+        "Matters of state or commercial secrets or of personal privacy are not accepted."
+    ),
+    RefusalReason.ABUSE_OR_VAGUE: gettext_noop(
+        "The request is not specific or is abusive: please tell us the specific time, place and matter and call again."
+    ),
 }
 
 
@@ -91,7 +106,7 @@ class IntakeData:
     extra: dict = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        payload = asdict(self)
+        payload = dict(vars(self))  # the fields are flat: no need for dataclasses.asdict's deep copy
         payload["received_at"] = self.received_at.isoformat() if self.received_at else None
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -106,13 +121,19 @@ class Location:
     precision: str = ""
     confidence: float | None = None
     outside_city: bool = False
+    rough: bool = False
     note: str = ""
 
 
 @dataclass
 class IntakeResult:
+    """The ticket an intake made (or found, for a retry), with what it made alongside when new."""
+
     ticket: Ticket
     created: bool
+    assignments: list[Assignment] | None = None
+    events: list[TicketEvent] | None = None
+    attachments: list[Attachment] | None = None
 
     @property
     def refused(self) -> bool:
@@ -133,7 +154,7 @@ def refusal_for(data: IntakeData, table: RoutingTable) -> tuple[str, str, str] |
     """[IN-4] (reason, referral, what triggered it) if the request is not acceptable, else None."""
     if data.refuse_reason:
         rule = next((r for r in table.refusal_rules if r.reason == data.refuse_reason), None)
-        referral = rule.referral if rule else DEFAULT_REFERRALS[RefusalReason(data.refuse_reason)]
+        referral = rule.referral if rule else site_text(DEFAULT_REFERRALS[RefusalReason(data.refuse_reason)])
         return data.refuse_reason, referral, "call-taker"
     text = f"{data.description}\n{data.address}"
     for rule in table.refusal_rules:
@@ -142,7 +163,7 @@ def refusal_for(data: IntakeData, table: RoutingTable) -> tuple[str, str, str] |
                 return rule.reason, rule.referral, keyword
     meaningful = re.sub(r"[\W_]+", "", data.description)
     if len(meaningful) < MIN_MEANINGFUL_CHARS:
-        return RefusalReason.ABUSE_OR_VAGUE, DEFAULT_REFERRALS[RefusalReason.ABUSE_OR_VAGUE], "too short"
+        return RefusalReason.ABUSE_OR_VAGUE, site_text(DEFAULT_REFERRALS[RefusalReason.ABUSE_OR_VAGUE]), "too short"
     return None
 
 
@@ -159,30 +180,54 @@ def geocode_address(text: str):
         return None
 
 
-def locate_request(data: IntakeData, table: RoutingTable, *, naive: bool = False, geocoded=None) -> Location:
-    """Place a request: its point if given, else its geocoded address text."""
+def geocode_addresses(texts: list[str]) -> list:
+    """The geocoder's answers for many address texts in one call; None for each when it is missing or fails."""
+    try:
+        from geo.geocoder import geocode_many
+    except ImportError:
+        return [None] * len(texts)
+    try:
+        return geocode_many(texts)
+    except Exception:  # a geocoder bug leaves the rows for manual dispatch, never loses them
+        logger.exception("bulk geocoding failed")
+        return [None] * len(texts)
+
+
+def location_of(data: IntakeData, geocoded=None) -> Location:
+    """The point of a request: given, or its address geocoded (`geocoded` is the geocoder's answer).
+
+    A point the geocoder found only roughly (a county, a low confidence) is kept
+    but marked rough: it is not used to route.
+    """
     loc = Location()
     if data.lon is not None and data.lat is not None:
         loc.point, loc.source = Point(data.lon, data.lat, srid=4326), "given"
     elif data.address:
-        result = geocoded if geocoded is not None else geocode_address(data.address)
-        if result is not None and result.point is not None:
-            loc.point = Point(result.point[0], result.point[1], srid=4326)
-            loc.source = "geocoded"
-            loc.precision = result.precision or ""
-            loc.confidence = result.confidence
-            if result.precision not in PLACEABLE_PRECISIONS or (result.confidence or 0) < MIN_GEOCODE_CONFIDENCE:
-                loc.note = f"geocoded only to {result.precision} (confidence {result.confidence:.2f})"
-                return loc  # a rough point is kept, but not used to route
-        else:
+        if geocoded is None or geocoded.point is None:
             loc.note = "address not found by the geocoder"
             return loc
-    else:
-        return loc
-    loc.place = locate_naive(loc.point.x, loc.point.y) if naive else locate(table, loc.point.x, loc.point.y)
-    if loc.place is None:
-        loc.outside_city = loc.source == "given"
+        loc.point = Point(geocoded.point[0], geocoded.point[1], srid=4326)
+        loc.source, loc.precision, loc.confidence = "geocoded", geocoded.precision or "", geocoded.confidence
+        if geocoded.precision not in PLACEABLE_PRECISIONS or (geocoded.confidence or 0) < MIN_GEOCODE_CONFIDENCE:
+            loc.rough = True
+            loc.note = f"geocoded only to {geocoded.precision} (confidence {geocoded.confidence or 0:.2f})"
+    return loc
+
+
+def set_place(loc: Location, place: Place | None) -> None:
+    loc.place = place
+    if place is None:
+        loc.outside_city = loc.source == "given"  # a geocoder's guess outside the city is not a refusal
         loc.note = "point outside the city"
+
+
+def locate_request(data: IntakeData, table: RoutingTable, *, naive: bool = False) -> Location:
+    """Place one request: its point if given, else its geocoded address text."""
+    geocoded = geocode_address(data.address) if data.lon is None and data.address else None
+    loc = location_of(data, geocoded)
+    if loc.point is not None and not loc.rough:
+        x, y = loc.point.x, loc.point.y
+        set_place(loc, locate_naive(x, y) if naive else locate(table, x, y))
     return loc
 
 
@@ -251,9 +296,12 @@ def prepare_ticket(
     by=None,
     idempotency_key: str | None = None,
     fingerprint: str = "",
-    kb_lookup: bool = True,
+    answer_with: Callable[[str], KnowledgeArticle | None] | None = best_answer,
 ) -> Prepared:
-    """Build a ticket from a request: refuse it [IN-4], answer it [IN-5], route it [AS-1] or queue it."""
+    """Build a ticket from a request: refuse it [IN-4], answer it [IN-5], route it [AS-1] or queue it.
+
+    `answer_with` finds a knowledge-base answer for a consultation (None: do not look).
+    """
     category = table.category(data.category) if data.category else None
     received_at = data.received_at or now
     place = location.place
@@ -297,7 +345,7 @@ def prepare_ticket(
     if refusal is None and location.outside_city:
         refusal = (
             RefusalReason.OUTSIDE_JURISDICTION,
-            DEFAULT_REFERRALS[RefusalReason.OUTSIDE_JURISDICTION],
+            site_text(DEFAULT_REFERRALS[RefusalReason.OUTSIDE_JURISDICTION]),
             "point outside the city",
         )
     if refusal is not None:
@@ -315,7 +363,7 @@ def prepare_ticket(
             )
         )
     else:
-        article = best_answer(data.description) if kb_lookup and data.kind == Kind.CONSULTATION else None
+        article = answer_with(data.description) if answer_with and data.kind == Kind.CONSULTATION else None
         if article is not None:
             ticket.kb_article = article
             ticket.answer = article.answer
@@ -421,7 +469,9 @@ def intake_ticket(
         if existing is None:
             raise
         return _replay(existing, fingerprint)
-    return IntakeResult(ticket, created=True)
+    return IntakeResult(
+        ticket, created=True, assignments=prepared.assignments, events=prepared.events, attachments=prepared.attachments
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -440,12 +490,6 @@ def _office(code_or_office, *, field: str = "office") -> Office:
     if office is None:
         raise ValidationError({field: _("No active office has code %(code)s.") % {"code": code_or_office}})
     return office
-
-
-def _why(text: str, **params) -> str:
-    """Reasons stored on assignments are written in the site's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(text) % params
 
 
 @transaction.atomic
@@ -473,11 +517,11 @@ def dispatch_manually(
             office=office,
             role=role,
             step=ticket.step,
-            why=_why("manual dispatch by %(who)s: %(note)s", who=who, note=note or "—"),
+            why=site_text(gettext_noop("manual dispatch by %(who)s: %(note)s"), who=who, note=note or "—"),
             dispatched_by=by.office,
             assigned_at=now,
         )
-    start_clock(ticket, policy=sla.policy_for(ticket.urgency, ticket.kind), start=now)
+    start_clock(ticket, policy=sla.policy_for(ticket.urgency, ticket.kind, routing_table().sla_policies), start=now)
     if co and "multi_unit" not in ticket.focus_reasons:
         ticket.focus_reasons = [*ticket.focus_reasons, "multi_unit"]
     fire(ticket, "dispatch", by=by, note=note, data={"lead": lead.code, "co": [c.code for c in co]})
@@ -607,8 +651,8 @@ def approve_return(
         office=new_office,
         role=returned.role,
         step=ticket.step,
-        why=_why(
-            "re-dispatched after %(office)s returned it (%(reason)s)%(note)s [AS-3]",
+        why=site_text(
+            gettext_noop("re-dispatched after %(office)s returned it (%(reason)s)%(note)s [AS-3]"),
             office=returned.office.name,
             reason=returned.return_reason,
             note=f"; {note}" if note else "",
@@ -645,6 +689,7 @@ def request_extension(*, ticket: Ticket, by, days: int, reason: str, signed_off_
     ticket = _locked(ticket)
     assignment = workflow.authorize(ticket, "request_extension", by)
     workflow.check(ticket, "request_extension")
+    _signed(assignment)
     limit = ticket.sla_policy.max_extension_days if ticket.sla_policy else 6
     errors = {}
     if not 1 <= days <= limit:
@@ -744,14 +789,23 @@ def validate_reply(fields: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def _combined_reply(ticket: Ticket, lead_reply: Reply) -> str:
-    parts = []
-    for reply in [lead_reply, *ticket.replies.filter(step=ticket.step, role="co").select_related("office")]:
-        parts.append(
-            f"【{reply.office.name}】{reply.facts}\n{reply.result}\n依据：{reply.basis}\n"
-            f"签发：{reply.signer}　经办：{reply.handler_name}　{timezone.localtime(reply.replied_at):%Y-%m-%d %H:%M}"
+def combined_reply(replies: list[Reply]) -> str:
+    """The lead's reply and the co-handlers' after it, as one text [AS-2] (each reply's office loaded)."""
+    return "\n\n".join(
+        site_text(
+            gettext_noop(
+                "[%(office)s] %(facts)s\n%(result)s\nBasis: %(basis)s\nSigned off by %(signer)s; handled by %(handler)s; %(time)s"
+            ),
+            office=r.office.name,
+            facts=r.facts,
+            result=r.result,
+            basis=r.basis,
+            signer=r.signer,
+            handler=r.handler_name,
+            time=f"{timezone.localtime(r.replied_at):%Y-%m-%d %H:%M}",
         )
-    return "\n\n".join(parts)
+        for r in replies
+    )
 
 
 @transaction.atomic
@@ -790,7 +844,8 @@ def reply(*, ticket: Ticket, by, **fields: str) -> Reply:
     fire(ticket, "co_reply" if co else "reply", by=by, note=cleaned["result"][:200], data={"reply": answer.pk})
     if not co:
         ticket.replied_at = now
-        ticket.reply_text = _combined_reply(ticket, answer)
+        co_replies = ticket.replies.filter(step=ticket.step, role="co").select_related("office")
+        ticket.reply_text = combined_reply([answer, *co_replies])
     ticket.contacted_at = ticket.contacted_at or now
     ticket.save()
     return answer
@@ -829,17 +884,20 @@ def accept_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
             purpose="callback",
             ticket=ticket,
             to_number=ticket.caller_phone,
-            text=_callback_sms(ticket),
+            text=callback_sms_text(ticket),
         )
         ticket.callback_sms_at = now
     ticket.save()
     return ticket
 
 
-def _callback_sms(ticket: Ticket) -> str:
-    return (
-        f"【平顶山12345】您反映的事项（工单{ticket.number}）已办结。请回复数字评价："
-        "1 满意，2 基本满意，3 不满意。感谢您的支持！"
+def callback_sms_text(ticket: Ticket) -> str:
+    return site_text(
+        gettext_noop(
+            "[Pingdingshan 12345] Your request (ticket %(number)s) has been dealt with. Please reply with a number: "
+            "1 satisfied, 2 basically satisfied, 3 unsatisfied. Thank you!"
+        ),
+        number=ticket.number,
     )
 
 
@@ -886,12 +944,19 @@ def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note
             purpose="manual_callback",
             ticket=ticket,
             to_number=ticket.caller_phone,
-            text=f"工单{ticket.number}短信回访不满意，请人工回访并记录满意度。",
+            text=manual_callback_text(ticket),
         )
     else:
         _rework(ticket, by=by, now=now)
     ticket.save()
     return ticket
+
+
+def manual_callback_text(ticket: Ticket) -> str:
+    return site_text(
+        gettext_noop("Ticket %(number)s: unsatisfied by SMS. Call the caller back and record the satisfaction."),
+        number=ticket.number,
+    )
 
 
 def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:
@@ -908,7 +973,7 @@ def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:
             office=a.office,
             role=a.role,
             step=ticket.step,
-            why=_why("rework after an unsatisfied callback, due within 5 working days [SLA-4]"),
+            why=site_text(gettext_noop("rework after an unsatisfied callback, due within 5 working days [SLA-4]")),
             dispatched_by=ticket.center,
             assigned_at=now,
         )

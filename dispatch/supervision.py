@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .gateways import gateway
 from .models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Kind, OutboundMessage, Status, Ticket, TicketEvent
 from .sla import NEAR_DEADLINE_FRACTION
+from .texts import site_text
 from .workflow import fire
 
 REPEAT_RADIUS_M = 200
@@ -35,6 +37,7 @@ REPEAT_AFTER_CLOSURE = dt.timedelta(days=30)  # "within one month after closure"
 REPEAT_UNRESOLVED_AFTER = dt.timedelta(days=6)
 REPEAT_KINDS = (Kind.COMPLAINT, Kind.HELP, Kind.REPORT)
 
+WRITTEN_AFTER_MAX = dt.timedelta(hours=24)  # written supervision: overdue by the allowance, at most a day
 ESCALATIONS = {
     1: ("remind", OutboundMessage.Medium.SMS, "reminder"),
     2: ("phone_supervision", OutboundMessage.Medium.CALL, "phone_supervision"),
@@ -58,9 +61,18 @@ class PassReport:
         )
 
 
+def escalation_times(ticket: Ticket) -> dict[int, dt.datetime]:
+    """When each escalation level falls due on a ticket's running clock (_OWED_LEVEL selects the same in SQL)."""
+    window = ticket.resolve_by - ticket.clock_started_at
+    remind = ticket.clock_started_at + window * NEAR_DEADLINE_FRACTION
+    if ticket.status == Status.DISPATCHED and ticket.sign_by:
+        remind = min(remind, ticket.sign_by)
+    return {1: remind, 2: ticket.resolve_by, 3: ticket.resolve_by + min(window, WRITTEN_AFTER_MAX)}
+
+
 _OWED_LEVEL = """
     CASE
-      WHEN %(now)s >= t.resolve_by + LEAST(interval '24 hours', t.resolve_by - t.clock_started_at) THEN 3
+      WHEN %(now)s >= t.resolve_by + LEAST(%(written_after)s, t.resolve_by - t.clock_started_at) THEN 3
       WHEN %(now)s >= t.resolve_by THEN 2
       WHEN %(now)s >= t.clock_started_at + (t.resolve_by - t.clock_started_at) * %(near)s
         OR (t.status = 'dispatched' AND t.sign_by IS NOT NULL AND %(now)s >= t.sign_by) THEN 1
@@ -112,7 +124,13 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
             LIMIT %(batch)s
             FOR UPDATE OF t SKIP LOCKED
             """,
-            {"now": now, "near": NEAR_DEADLINE_FRACTION, "open": list(OPEN_STATUSES), "batch": batch},
+            {
+                "now": now,
+                "near": NEAR_DEADLINE_FRACTION,
+                "written_after": WRITTEN_AFTER_MAX,
+                "open": list(OPEN_STATUSES),
+                "batch": batch,
+            },
         )
         owed = dict(cur.fetchall())
     if not owed:
@@ -126,7 +144,7 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
         used = (now - ticket.clock_started_at).total_seconds() / total if total > 0 else 1.0
         for level in range(ticket.supervision_level + 1, owed[ticket.id] + 1):
             action, medium, purpose = ESCALATIONS[level]
-            note = _escalation_note(ticket, level, used, now)
+            note = escalation_note(ticket, level, used, now)
             events.append(
                 fire(
                     ticket,
@@ -145,7 +163,7 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
                         "ticket": ticket,
                         "to_office": lead.office,
                         "to_number": lead.office.phone,
-                        "text": f"【督办】工单{ticket.number}：{note}",
+                        "text": supervision_message(ticket, note),
                     }
                 )
             report.reminders += level == 1
@@ -162,23 +180,42 @@ def _escalate_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
     return len(tickets)
 
 
-def _escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
+def supervision_message(ticket: Ticket, note: str) -> str:
+    return site_text(gettext_noop("[Supervision] ticket %(number)s: %(note)s"), number=ticket.number, note=note)
+
+
+def escalation_note(ticket: Ticket, level: int, used: float, now: dt.datetime) -> str:
     deadline = timezone.localtime(ticket.resolve_by).strftime("%m-%d %H:%M")
     if level == 1:
-        if (
-            ticket.status == Status.DISPATCHED
-            and ticket.sign_by
-            and now >= ticket.sign_by
-            and used < NEAR_DEADLINE_FRACTION
-        ):
-            return f"催办：未按时签收（签收时限 {timezone.localtime(ticket.sign_by):%m-%d %H:%M}）"
-        return f"催办：临期，已用时 {used:.0%}，办结时限 {deadline}"
+        late_sign = ticket.status == Status.DISPATCHED and ticket.sign_by and now >= ticket.sign_by
+        if late_sign and used < NEAR_DEADLINE_FRACTION:
+            sign_by = timezone.localtime(ticket.sign_by).strftime("%m-%d %H:%M")
+            return site_text(
+                gettext_noop("Reminder: not signed for in time (sign for by %(deadline)s)"), deadline=sign_by
+            )
+        return site_text(
+            gettext_noop("Reminder: near the deadline, %(used)s of the time used; resolve by %(deadline)s"),
+            used=f"{used:.0%}",
+            deadline=deadline,
+        )
     if level == 2:
-        return f"电话督办：已逾期（办结时限 {deadline}）"
-    return f"书面督办：逾期严重（办结时限 {deadline}）"
+        return site_text(gettext_noop("Phone supervision: overdue (resolve by %(deadline)s)"), deadline=deadline)
+    return site_text(gettext_noop("Written supervision: long overdue (resolve by %(deadline)s)"), deadline=deadline)
 
 
-_REPEAT_SQL = """
+# The earlier ticket's conditions, shared by the two index-friendly branches below.
+_EARLIER = """
+    e.category_id = c.category_id AND e.id <> c.id AND e.received_at < c.received_at
+    AND e.received_at >= c.received_at - %(lookback)s AND e.status <> 'refused'
+    AND (
+      (e.status = ANY(%(resolved)s) AND e.replied_at IS NOT NULL
+       AND c.received_at >= e.replied_at AND c.received_at <= e.replied_at + %(after_closure)s)
+      OR (e.status = ANY(%(open)s) AND c.received_at > e.received_at + %(unresolved)s)
+    )
+"""
+# Nearby (GiST on point) or in the same community (index on community, category): two branches,
+# each able to use its index, instead of one OR that scans the whole category.
+_REPEAT_SQL = f"""
 WITH cand AS (
     SELECT t.id, t.kind, t.category_id, t.point, t.community_code, t.received_at
     FROM dispatch_ticket t
@@ -187,27 +224,21 @@ WITH cand AS (
     LIMIT %(batch)s
     FOR UPDATE SKIP LOCKED
 )
-SELECT c.id, e.id
+SELECT c.id, m.id
 FROM cand c
 LEFT JOIN LATERAL (
-    SELECT e.id FROM dispatch_ticket e
+    SELECT u.id FROM (
+        SELECT e.id, e.received_at FROM dispatch_ticket e
+        WHERE c.point IS NOT NULL AND e.point && ST_Expand(c.point, 0.003)
+          AND ST_DWithin(e.point::geography, c.point::geography, %(radius)s) AND {_EARLIER}
+        UNION ALL
+        SELECT e.id, e.received_at FROM dispatch_ticket e
+        WHERE c.community_code <> '' AND e.community_code = c.community_code AND {_EARLIER}
+    ) u
     WHERE c.kind = ANY(%(kinds)s) AND c.category_id IS NOT NULL
-      AND e.category_id = c.category_id AND e.id <> c.id AND e.received_at < c.received_at
-      AND e.status <> 'refused'
-      AND e.received_at >= c.received_at - %(lookback)s
-      AND (
-        (c.point IS NOT NULL AND e.point IS NOT NULL AND e.point && ST_Expand(c.point, 0.003)
-         AND ST_DWithin(e.point::geography, c.point::geography, %(radius)s))
-        OR (c.community_code <> '' AND e.community_code = c.community_code)
-      )
-      AND (
-        (e.status = ANY(%(resolved)s) AND e.replied_at IS NOT NULL
-         AND c.received_at >= e.replied_at AND c.received_at <= e.replied_at + %(after_closure)s)
-        OR (e.status = ANY(%(open)s) AND c.received_at > e.received_at + %(unresolved)s)
-      )
-    ORDER BY e.received_at DESC, e.id DESC
+    ORDER BY u.received_at DESC, u.id DESC
     LIMIT 1
-) e ON true
+) m ON true
 """
 
 
@@ -248,8 +279,14 @@ def _repeat_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
         ticket.attention = "unit_head" if department else "county_leader"
         if "repeat" not in ticket.focus_reasons:
             ticket.focus_reasons = [*ticket.focus_reasons, "repeat"]
-        who = "承办单位主要负责人" if department else "县（区）分管领导"
-        note = f"重复诉求：与工单{first.number}为同一问题，转{who}跟进办理"
+        who = site_text(
+            gettext_noop("the unit's head") if department else gettext_noop("the county's leader in charge")
+        )
+        note = site_text(
+            gettext_noop("Repeat complaint: the same problem as ticket %(earlier)s; %(who)s follows it up"),
+            earlier=first.number,
+            who=who,
+        )
         events.append(
             fire(
                 ticket,
@@ -268,7 +305,14 @@ def _repeat_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
                     "ticket": ticket,
                     "to_office": lead.office,
                     "to_number": lead.office.phone,
-                    "text": f"【重复诉求】工单{ticket.number}（前次工单{first.number}）请{who}直接跟进办理。",
+                    "text": site_text(
+                        gettext_noop(
+                            "[Repeat complaint] ticket %(number)s (earlier: %(earlier)s): %(who)s to follow it up in person."
+                        ),
+                        number=ticket.number,
+                        earlier=first.number,
+                        who=who,
+                    ),
                 }
             )
     TicketEvent.objects.bulk_create(events)
@@ -293,7 +337,10 @@ def _callback_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
             fire(
                 ticket,
                 "flag_callback_overdue",
-                note=f"回访逾期：应于 {timezone.localtime(ticket.callback_due):%m-%d %H:%M} 前回访",
+                note=site_text(
+                    gettext_noop("Callback overdue: it was due by %(deadline)s"),
+                    deadline=timezone.localtime(ticket.callback_due).strftime("%m-%d %H:%M"),
+                ),
                 at=now,
                 commit=False,
             )

@@ -4,6 +4,7 @@ from . import api
 
 urlpatterns = [
     path("tickets/", api.TicketsView.as_view(), name="tickets"),
+    path("dispatch-queue/", api.DispatchQueueView.as_view(), name="dispatch-queue"),
     path("tickets/<str:number>/", api.TicketDetailView.as_view(), name="ticket"),
     path("tickets/<str:number>/attachments/", api.AttachmentUploadView.as_view(), name="ticket-attachments"),
     *[

@@ -342,10 +342,11 @@ def is_center_user(user, ticket: Ticket) -> bool:
     )
 
 
-def authorize(ticket: Ticket, name: str, user) -> Assignment | None:
+def authorize(ticket: Ticket, name: str, user, *, assignments=None) -> Assignment | None:
     """Check that this user may fire this transition; the user's assignment for assignee actions.
 
-    Raises NotPermitted with a message saying who may.
+    `assignments` may pass the ticket's assignments already loaded. Raises
+    NotPermitted with a message saying who may.
     """
     tr = BY_NAME[name]
     if tr.actor == Actor.SYSTEM:
@@ -363,7 +364,9 @@ def authorize(ticket: Ticket, name: str, user) -> Assignment | None:
         return None
     if user.role not in HANDLER_ROLES:
         raise NotPermitted(_("Your role may only view tickets."), code="view_only")
-    assignment = ticket.assignments.filter(office_id=user.office_id, is_active=True).select_related("office").first()
+    if assignments is None:
+        assignments = ticket.assignments.filter(office_id=user.office_id, is_active=True).select_related("office")
+    assignment = next((a for a in assignments if a.is_active and a.office_id == user.office_id), None)
     if assignment is None:
         raise NotPermitted(_("Your office holds no active assignment on this ticket."), code="not_assigned")
     if tr.actor == Actor.LEAD and assignment.role != Assignment.Role.LEAD:

@@ -4,6 +4,7 @@ from django.contrib.gis import admin as gis_admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Area, BoundaryGeneration, Office, User
+from .services import rebuild_pieces
 from .widgets import OfflineMapWidget
 
 
@@ -15,6 +16,11 @@ class AreaAdmin(gis_admin.GISModelAdmin):
     search_fields = ["code", "name", "short_name", "aliases"]
     raw_id_fields = ["parent", "generation"]
     readonly_fields = ["valid_from", "valid_to"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "geom" in form.changed_data and obj.valid_to is None:
+            rebuild_pieces(level=obj.level)  # point lookups follow the edited outline at once
 
 
 @admin.register(BoundaryGeneration)

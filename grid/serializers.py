@@ -1,6 +1,9 @@
 import math
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_gis import build_geo_container_schema, build_polygon_schema
+from drf_spectacular.plumbing import build_array_type
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -83,10 +86,16 @@ class AreaListQuerySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(build_geo_container_schema("MultiPolygon", build_array_type(build_polygon_schema())))
+class AreaShapeField(GeometryField):
+    """The area's MultiPolygon as annotated by the view ("shape", optionally simplified);
+    declared for the OpenAPI schema, which cannot follow an annotation to a model field."""
+
+
 class AreaFeatureSerializer(GeoFeatureModelSerializer):
     parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
     # "shape" is the (optionally simplified) geometry annotated by the view.
-    geom = GeometryField(source="shape", read_only=True, precision=6)
+    geom = AreaShapeField(source="shape", read_only=True, precision=6)
     label = serializers.SerializerMethodField()
 
     class Meta:

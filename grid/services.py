@@ -14,7 +14,7 @@ from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
-from .models import LEVEL_ORDER, Area, AreaPiece, BoundaryGeneration, GridState, Level, Office, User, parent_level
+from .models import LEVEL_ORDER, Area, AreaPiece, BoundaryGeneration, Level, Office, User, parent_level
 
 # Vertices per piece for ST_Subdivide: small pieces make point-in-polygon cheap.
 PIECE_MAX_VERTICES = 64
@@ -124,8 +124,8 @@ def bump_grid_version() -> None:
     """Tell in-process lookup indexes (grid.index) that the boundaries changed."""
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO grid_gridstate (id, version, changed_at) VALUES (1, 1, now()) "
-            "ON CONFLICT (id) DO UPDATE SET version = grid_gridstate.version + 1, changed_at = now()"
+            "INSERT INTO grid_gridstate (id, version, changed_at) VALUES (1, nextval('grid_version_seq'), now()) "
+            "ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, changed_at = now()"
         )
 
 

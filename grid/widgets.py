@@ -10,6 +10,7 @@ class OfflineMapWidget(OpenLayersWidget):
     template_name = "grid/offline_openlayers.html"
 
     class Media:
+        extend = False  # drop the parent's CDN copies of OpenLayers
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("vendor/ol/dist/ol.js", "gis/js/OLMapWidget.js")
 

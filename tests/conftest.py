@@ -1,6 +1,6 @@
-"""Test set-up: a real PostGIS test database with the Pingdingshan fixtures and the
-ticket reference data loaded once per session; every test runs in a transaction
-rolled back after it."""
+"""Test set-up: a real PostGIS test database with the Pingdingshan fixtures, the
+gazetteer and the ticket reference data loaded once per session; every test runs
+in a transaction rolled back after it."""
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +10,7 @@ from django.core.management import call_command
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_pingdingshan", verbosity=0)
+        call_command("load_gazetteer", verbosity=0)
         call_command("load_dispatch_reference", verbosity=0)
 
 

@@ -27,9 +27,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "grid",
     "geo",
     "dispatch",
+    "dispatch.fieldwork",
     "workstations",
     "maps",
 ]
@@ -44,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,6 +101,22 @@ if os.environ.get("DB_POOL", "1") == "1":
     }
 
 AUTH_USER_MODEL = "grid.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out users before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock-out after repeated failures, per user name and per address.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
+# A session lasts one work shift of inactivity, then the user logs in again.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -128,6 +147,9 @@ STATICFILES_DIRS = [
 WHITENOISE_USE_FINDERS = True  # serve straight from app and vendor folders; collectstatic is optional
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", LOCAL_DIR / "media"))
+# Ticket files go out only after a scope check (dispatch.fieldwork.views); behind nginx,
+# an internal location serving MEDIA_ROOT lets nginx send the bytes (X-Accel-Redirect).
+MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -148,6 +170,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketChannelEnum": "dispatch.models.Channel.choices",
+        "TicketKindEnum": "dispatch.models.Kind.choices",
+        "CallbackChannelEnum": "dispatch.serializers.CALLBACK_CHANNELS",
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

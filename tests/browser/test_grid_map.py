@@ -14,6 +14,7 @@ def test_grid_map_shows_the_four_levels_and_locates_a_click(live_url, page):
     page.wait_for_function("document.getElementById('map').dataset.loadedtownship")
     assert page.locator("#map").get_attribute("data-loadedcounty") == "12"
     assert page.locator("#map").get_attribute("data-loadedtownship") == "148"
+    page.wait_for_function("document.getElementById('map').dataset.loadedroads")
     # The layer control offers the four levels in Chinese.
     control = page.locator(".leaflet-control-layers-overlays").inner_text()
     for label in ("市", "县区", "乡镇街道", "社区村"):
@@ -35,5 +36,10 @@ def test_grid_map_shows_the_four_levels_and_locates_a_click(live_url, page):
     assert page.locator("[data-level=township]").inner_text() == "光明路街道"
     assert "长青社区工作站" in page.locator("[data-level=offices]").inner_text()
     screenshot(page, "grid-map-changqing")
+    # hovering a community names it with its code
+    page.mouse.move(box["x"] + point[0] + 3, box["y"] + point[1] + 3)
+    tip = page.locator(".leaflet-tooltip").filter(has_text="长青社区").first
+    tip.wait_for()
+    assert "410402002001" in tip.inner_text()
     assert not requests_outside, requests_outside
     assert not page.js_errors, page.js_errors

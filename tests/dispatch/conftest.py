@@ -66,3 +66,23 @@ def as_user(db):
 
 def events(ticket: Ticket) -> list[str]:
     return list(ticket.events.order_by("at", "id").values_list("action", flat=True))
+
+
+WATER_REPLY = {
+    "facts": "经核实为供水主管道计划检修，未按规定提前发布停水公告。",
+    "result": "已于当日18时恢复供水，并补发公告，今后计划停水提前24小时通知。",
+    "basis": "《城市供水条例》",
+    "signer": "供水公司 孙经理",
+    "handler_name": "郑丽娟",
+}
+
+
+def closed_water_ticket(users) -> Ticket:
+    """A water outage in 长青社区, handled by the water company and closed by the city center."""
+    from dispatch.services import accept_reply, reply, sign_for
+
+    t = make_ticket(category="0801", description="长青社区停水一整天了没有通知")
+    sign_for(ticket=t, by=users["water_handler"])
+    reply(ticket=t, by=users["water_handler"], **WATER_REPLY)
+    accept_reply(ticket=t, by=users["city_dispatcher"])
+    return t

@@ -247,3 +247,77 @@ def test_an_address_the_geocoder_cannot_place_goes_to_the_manual_queue(as_user):
     )
     assert resp.status_code == 201
     assert resp.json()["status"] == "pending_dispatch"
+
+
+def test_an_address_text_is_geocoded_and_routed_to_its_community(as_user):
+    """No point given: the address is geocoded offline, placed in 长青社区 and routed there [AS-1]."""
+    resp = post(
+        as_user("city_dispatcher"),
+        payload(
+            lon=None,
+            lat=None,
+            address="光明路街道长青社区19号楼下水道堵了",
+            description="光明路街道长青社区19号楼下水道堵了",
+        ),
+    )
+    assert resp.status_code == 201, resp.json()
+    body = resp.json()
+    assert body["place"]["community_code"] == CHANGQING
+    assert body["lead"]["code"] == f"WS-{CHANGQING}"
+    t = Ticket.objects.get(number=body["number"])
+    assert (t.location_source, t.geocode_precision) == ("geocoded", "community") and t.point is not None
+
+
+def test_a_crossing_is_geocoded_to_its_corner_community(as_user):
+    resp = post(
+        as_user("city_dispatcher"), payload(lon=None, lat=None, address="新建路与长青路交叉口东北角", category="0701")
+    )
+    body = resp.json()
+    assert body["place"]["community_code"] == CHANGQING and body["lead"]["code"] == "DEPT-heating"
+
+
+def test_an_address_found_only_at_city_level_is_kept_for_manual_dispatch(as_user):
+    """A point the geocoder places only in the city is kept on the ticket, not used to route."""
+    resp = post(as_user("city_dispatcher"), payload(lon=None, lat=None, address="平顶山市", category="0103"))
+    body = resp.json()
+    assert body["status"] == "pending_dispatch" and body["location"] is not None
+    assert "geocoded only to city" in body["history"][0]["note"]
+
+
+def _image(fmt: str = "PNG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def test_a_photo_is_attached_and_a_renamed_html_file_is_refused(as_user, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = as_user("city_dispatcher")
+    number = post(client, payload()).json()["number"]
+    photo = SimpleUploadedFile("drain.jpg", _image("JPEG"), content_type="image/jpeg")
+    resp = client.post(f"/api/tickets/{number}/attachments/", {"file": photo})
+    assert resp.status_code == 201, resp.json()
+    assert resp.json()["content_type"] == "image/jpeg" and resp.json()["url"].endswith(".jpg")
+    fake = SimpleUploadedFile("photo.png", b"<html><script>alert(1)</script></html>", content_type="image/png")
+    resp = client.post(f"/api/tickets/{number}/attachments/", {"file": fake})
+    assert resp.status_code == 400 and "file" in resp.json()
+    assert client.post(f"/api/tickets/{number}/attachments/", {}).status_code == 400
+    gif = SimpleUploadedFile("a.gif", _image("GIF"), content_type="image/gif")
+    assert client.post(f"/api/tickets/{number}/attachments/", {"file": gif}).status_code == 400
+    other = as_user("xiatang_handler")  # not theirs to see
+    photo.seek(0)
+    assert other.post(f"/api/tickets/{number}/attachments/", {"file": photo}).status_code == 404
+
+
+def test_the_category_taxonomy_has_two_levels_and_at_least_40_leaves(client):
+    tree = client.get("/api/categories/").json()
+    leaves = [leaf for top in tree for leaf in top["children"]]
+    assert len(leaves) >= 40 and len(tree) >= 10
+    drain = next(leaf for leaf in leaves if leaf["code"] == "0101")
+    assert drain["path"] == "城市管理/下水道堵塞" and drain["community_can_settle"] is True

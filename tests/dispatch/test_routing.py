@@ -139,3 +139,23 @@ def test_a_ticket_keeps_the_area_row_of_its_time():
     ticket = make_ticket()
     assert ticket.area.code == CHANGQING and ticket.area.valid_to is None
     assert ticket.place_names == "新华区 / 光明路街道 / 长青社区"
+
+
+def test_the_manual_dispatch_queue_lists_unrouted_tickets_oldest_first_for_the_center(as_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    older = make_ticket(
+        code=None,
+        category="0103",
+        description="有人占道经营，位置说不清",
+        received_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    newer = make_ticket(category="", description="想反映一个问题，不知道归谁管")
+    make_ticket()  # routed: not in the queue
+    body = as_user("city_dispatcher").get("/api/dispatch-queue/").json()
+    assert [t["number"] for t in body["results"]] == [older.number, newer.number]
+    # a workstation sees the queued ticket placed in its community, not the one nobody could place
+    seen = as_user("changqing_grid").get("/api/dispatch-queue/").json()["results"]
+    assert [t["number"] for t in seen] == [newer.number]

@@ -114,3 +114,42 @@ def test_bad_bulk_input_is_400_with_a_message(client, payload, fragment):
 def test_malformed_json_body_is_400(client):
     resp = client.post("/api/grid/locate", "{not json", content_type="application/json")
     assert resp.status_code == 400
+
+
+def test_in_process_index_agrees_with_postgis_on_random_points():
+    import numpy as np
+
+    from grid.selectors import deepest_area_ids, deepest_area_ids_sql
+
+    city = Area.objects.get(level="city", valid_to__isnull=True)
+    minx, miny, maxx, maxy = city.geom.extent
+    rng = np.random.default_rng(7)
+    lons, lats = rng.uniform(minx, maxx, 5_000).tolist(), rng.uniform(miny, maxy, 5_000).tolist()
+    assert deepest_area_ids(lons, lats) == deepest_area_ids_sql(lons, lats)
+
+
+def test_bulk_locate_follows_a_reimported_boundary_at_once(tmp_path, client):
+    """A re-import bumps the grid version, so the in-process index never answers from a retired generation."""
+    import geopandas as gpd
+    from django.conf import settings
+    from django.core.management import call_command
+
+    lon, lat = _label("410402002001")
+    before = client.post("/api/grid/locate", {"points": [[lon, lat]]}, content_type="application/json")
+    assert before.json()["results"][0]["community"]["name"] == "长青社区"
+    # Re-import the communities with 长青社区 renamed: the very next bulk call sees the new name.
+    gdf = gpd.read_file(settings.BASE_DIR / "fixtures" / "pingdingshan" / "communities.geojson")
+    gdf.loc[gdf["code"] == "410402002001", "name"] = "长青新社区"
+    path = tmp_path / "communities.geojson"
+    gdf[["code", "name", "parent_code", "geometry"]].to_file(path, driver="GeoJSON", engine="pyogrio")
+    call_command(
+        "import_boundaries",
+        str(path),
+        level="community",
+        code_field="code",
+        name_field="name",
+        parent_field="parent_code",
+        verbosity=0,
+    )
+    after = client.post("/api/grid/locate", {"points": [[lon, lat]]}, content_type="application/json")
+    assert after.json()["results"][0]["community"]["name"] == "长青新社区"

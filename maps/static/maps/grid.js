@@ -45,7 +45,7 @@
       style: styles[level],
       interactive: level !== "city",
       onEachFeature: (f, layer) => {
-        layer.bindTooltip(`${f.properties.name} <small>${f.properties.code}</small>`, { sticky: true });
+        layer.bindTooltip(`${f.properties.name} <small>${f.id}</small>`, { sticky: true });
         layer.on("mouseover", () => layer.setStyle({ weight: (styles[level].weight || 1) + 1.5 }));
         layer.on("mouseout", () => layers[level].resetStyle(layer));
       },
@@ -62,6 +62,32 @@
   // Communities are many: they appear by themselves once the view is close enough.
   map.on("zoomend", () => {
     if (map.getZoom() >= 12 && !map.hasLayer(layers.community)) layers.community.addTo(map);
+  });
+
+  // Base map from our own gazetteer: roads (names on hover) and, close up, named places.
+  const roads = L.geoJSON(null, {
+    style: (f) => ({ color: "#b08a4a", weight: f.properties.is_main ? 3 : 1.6, opacity: 0.85 }),
+    onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name, { sticky: true }),
+  }).addTo(map);
+  fetch("/api/geo/roads/").then((r) => r.json()).then((fc) => {
+    roads.addData(fc);
+    el.dataset.loadedroads = String(fc.features.length);
+  });
+  const places = L.geoJSON(null, {
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 3, color: "#6b5b95", weight: 1, fillOpacity: 0.8 }),
+    onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name),
+  });
+  let placesLoaded = false;
+  map.on("zoomend", () => {
+    if (map.getZoom() >= 14) {
+      if (!placesLoaded) {
+        placesLoaded = true;
+        fetch("/api/geo/places/").then((r) => r.json()).then((fc) => places.addData(fc));
+      }
+      places.addTo(map);
+    } else {
+      places.remove();
+    }
   });
 
   const panel = document.getElementById("locate-result");

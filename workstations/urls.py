@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ws"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("t/<str:number>/", views.ticket_detail, name="ticket"),
+    path("t/<str:number>/<slug:action>/", views.ticket_action, name="act"),
+    path("report/", views.report, name="report"),
+    path("report/where", views.report_where, name="report-where"),
+    path("desk/", views.desk, name="desk"),
+    path("sw.js", views.service_worker, name="sw"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("offline/", views.offline, name="offline"),
+]

@@ -219,3 +219,66 @@ def escalation(talk_months: list[bool], year_talks: int) -> str:
     if run >= 2 or year_talks >= 3:
         return "chief_talk"
     return "talk"
+
+
+def previous_months(year: int, month: int, n: int) -> list[tuple[int, int]]:
+    """The n months ending with (year, month), oldest first."""
+    out = []
+    for _ in range(n):
+        out.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out[::-1]
+
+
+@dataclass
+class Accountability:
+    group: str
+    office_id: int
+    name: str
+    score: float
+    consequence: str  # talk, chief_talk or public_statement [AR-3]
+    run: int
+    year_talks: int
+    year_score: float | None
+
+
+def accountability(year: int, month: int, *, assess=assess_month) -> list[Accountability]:
+    """The units summoned this month, with their streaks and the year's score (mean of months) [AR-2][AR-3].
+
+    `assess(year, month)` gives a month's tables (the cached page version can be passed in).
+    """
+    months = previous_months(year, month, 12 + month)  # back far enough for runs and the whole year
+    history = [assess(y, m) for y, m in months]
+    now = history[-1]
+    out = []
+    for group, rows in now.items():
+        for unit in rows:
+            if not unit.talk:
+                continue
+            flags, year_talks, year_scores = [], 0, []
+            for (y, _m), tables in zip(months, history, strict=True):
+                row = next((u for u in tables[group] if u.office_id == unit.office_id), None)
+                flagged = bool(row and row.talk)
+                flags.append(flagged)
+                if y == year:
+                    year_talks += flagged
+                    if row and row.score is not None:
+                        year_scores.append(row.score)
+            run = 0
+            for flagged in reversed(flags):
+                if not flagged:
+                    break
+                run += 1
+            out.append(
+                Accountability(
+                    group,
+                    unit.office_id,
+                    unit.name,
+                    unit.score,
+                    escalation(flags, year_talks),
+                    run,
+                    year_talks,
+                    round(sum(year_scores) / len(year_scores), 2) if year_scores else None,
+                )
+            )
+    return out

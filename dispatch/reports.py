@@ -6,6 +6,9 @@ see them; a bad month answers 404 with a message.
 
 from __future__ import annotations
 
+import csv
+import hashlib
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -18,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from grid.models import Role
 
-from .assessment import GROUPS, assess_month
+from .assessment import GROUPS, accountability, assess_month
 from .assessment_exports import month_pdf, month_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,7 +46,7 @@ def cached_month(year: int, month: int) -> dict:
             "SELECT (SELECT max(id) FROM dispatch_ticketevent), (SELECT max(id) FROM dispatch_assignment),"
             " (SELECT max(updated_at) FROM dispatch_ticket WHERE updated_at > now() - interval '1 day')"
         )
-        stamp = "-".join(str(x) for x in cur.fetchone())
+        stamp = hashlib.sha1(repr(cur.fetchone()).encode()).hexdigest()
     key = f"assessment:{year}-{month:02d}:{stamp}"
     tables = cache.get(key)
     if tables is None:
@@ -52,16 +55,21 @@ def cached_month(year: int, month: int) -> dict:
     return tables
 
 
-@login_required
-def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
-    if getattr(request.user, "role", None) not in CENTER_ROLES:
-        raise PermissionDenied(_("Only the command center sees the assessment."))
+def parse_period(period: str) -> tuple[int, int]:
     try:
         year, month = (int(x) for x in period.split("-"))
         if not (2000 <= year <= 2100 and 1 <= month <= 12):
             raise ValueError
     except ValueError:
         raise Http404(_("No such month: %(period)s (use YYYY-MM).") % {"period": period}) from None
+    return year, month
+
+
+@login_required
+def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
+    if getattr(request.user, "role", None) not in CENTER_ROLES:
+        raise PermissionDenied(_("Only the command center sees the assessment."))
+    year, month = parse_period(period)
     tables = cached_month(year, month)
     fmt = request.GET.get("format", "")
     name = f"assessment-{year}-{month:02d}"
@@ -82,4 +90,42 @@ def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
     )
 
 
-urlpatterns = [path("<str:period>/", assessment_month, name="assessment-month")]
+CONSEQUENCES = {
+    "talk": gettext_lazy("Talk (约谈)"),
+    "chief_talk": gettext_lazy("Talk with the unit's chief"),
+    "public_statement": gettext_lazy("Public statement"),
+}
+
+
+@login_required
+def accountability_month(request: HttpRequest, period: str) -> HttpResponse:
+    """The talks this month calls for, with streak escalations [AR-3]; ?format=csv exports them."""
+    if getattr(request.user, "role", None) not in CENTER_ROLES:
+        raise PermissionDenied(_("Only the command center sees the assessment."))
+    year, month = parse_period(period)
+    rows = accountability(year, month, assess=cached_month)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="accountability-{year}-{month:02d}.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+        writer = csv.writer(response)
+        writer.writerow(["group", "unit", "score", "consequence", "months_in_a_row", "talks_this_year", "year_score"])
+        for r in rows:
+            writer.writerow(
+                [GROUP_LABELS[r.group], r.name, r.score, CONSEQUENCES[r.consequence], r.run, r.year_talks, r.year_score]
+            )
+        return response
+    return render(
+        request,
+        "assessment/accountability.html",
+        {
+            "period": f"{year}-{month:02d}",
+            "rows": [(GROUP_LABELS[r.group], CONSEQUENCES[r.consequence], r) for r in rows],
+        },
+    )
+
+
+urlpatterns = [
+    path("<str:period>/", assessment_month, name="assessment-month"),
+    path("<str:period>/accountability/", accountability_month, name="assessment-accountability"),
+]

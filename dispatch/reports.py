@@ -125,7 +125,29 @@ def accountability_month(request: HttpRequest, period: str) -> HttpResponse:
     )
 
 
+def public_month(request: HttpRequest, period: str) -> HttpResponse:
+    """The figures the city publishes [AR-2]: each group's ranking and satisfaction rate, no login.
+
+    Only unit names, ranks, scores and satisfaction rates: no caller data, no ticket text.
+    """
+    year, month = parse_period(period)
+    tables = cached_month(year, month)
+    groups = [
+        (
+            GROUP_LABELS[g],
+            [
+                {"rank": u.rank, "name": u.name, "score": u.score, "satisfaction": u.rates.get("satisfaction_rate")}
+                for u in tables[g]
+                if u.rank
+            ],
+        )
+        for g in GROUPS
+    ]
+    return render(request, "assessment/public.html", {"period": f"{year}-{month:02d}", "groups": groups})
+
+
 urlpatterns = [
+    path("public/<str:period>/", public_month, name="assessment-public"),
     path("<str:period>/", assessment_month, name="assessment-month"),
     path("<str:period>/accountability/", accountability_month, name="assessment-accountability"),
 ]

@@ -282,3 +282,17 @@ def test_two_talks_in_a_row_escalate_to_the_chief_and_export_as_csv_AR_3(as_user
     assert [r[1] for r in rows[1:]] == [water.name]
     assert rows[1][4:6] == ["2", "2"]  # two months in a row, two talks this year
     assert as_user("changqing_grid").get("/assessment/2026-03/accountability/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_public_page_needs_no_login_and_shows_no_caller_data_or_ticket_text_AR_2(client):
+    water = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code").first()
+    t = handled(water, 1, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="basic")
+    Ticket.objects.filter(pk=t.pk).update(caller_name="王芳", caller_phone="13812341234", description="楼下下水道堵了")
+    page = client.get("/assessment/public/2026-03/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert water.name in html and "100%" in html
+    assert "王芳" not in html and "1381234" not in html and "下水道" not in html
+    assert client.get("/assessment/public/2026-00/").status_code == 404
+    assert client.get("/assessment/2026-03/").status_code == 302  # the full assessment needs a login

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("dispatch.open311_urls")),
     path("maps/", include("maps.urls")),
+    path("assessment/", include("dispatch.reports")),
     path("w/", include("workstations.urls")),
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),

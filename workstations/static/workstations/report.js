@@ -259,32 +259,6 @@
     form.querySelector("input[name=idempotency_key]").value = newKey();
     if (lat.value && lon.value) setPoint(Number(lat.value), Number(lon.value), "kept");
 
-  // A typed address (when there is no position): where the geocoder puts it, shown before sending.
-  const address = form.querySelector("input[name=address]");
-  let typed = null, addressTimer = null, addressAsked = 0;
-  address.addEventListener("input", () => {
-    clearTimeout(addressTimer);
-    addressTimer = setTimeout(() => {
-      const text = address.value.trim();
-      if (!text || (lat.value && lon.value) || !navigator.onLine) return;
-      const q = new URLSearchParams({ address: text, category: category() });
-      const ticket = ++addressAsked;
-      fetch(`${form.action}where?${q}`, { headers: { Accept: "application/json" } })
-        .then((r) => (r.ok ? r.json() : null))
-        .then((body) => {
-          if (!body || ticket !== addressAsked || (lat.value && lon.value)) return;
-          if (typed) { typed.remove(); typed = null; }
-          if (body.lat !== null && body.lon !== null) {
-            typed = L.circleMarker([body.lat, body.lon], { radius: 8, color: "#c8102e", dashArray: "3 3", fillOpacity: 0.2 }).addTo(map);
-            map.setView([body.lat, body.lon], Math.max(map.getZoom(), 15));
-          }
-          const place = body.found ? body.place : t.outside;
-          where.textContent = body.lead ? `${place} · ${fmt(t.goes_to, { office: body.lead })}` : place;
-          where.dataset.source = "address";
-        })
-        .catch(() => {});
-    }, 700);
-  });
     showChosen();
     await window.wsOutbox.remove(item.key);
     form.scrollIntoView();

@@ -1,0 +1,284 @@
+"""Monthly assessment of the units that answer tickets [AR-1][AR-2][AR-3].
+
+The figures come from the tickets' own records: each lead assignment made in the
+month (not returned with the center's approval) is one handled ticket of the
+office holding it, and its sign-for, contact, reply, review, extension, rework
+(a `rework` TicketEvent), overdue, repeat and callback facts are counted in one
+SQL pass. Counts add up from offices to the ranked units (a township = its
+service center and its workstations; a district or county = every office of
+its area; a department = itself), so every rate is computed after summing.
+Formulas and default weights: docs/assessment.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+from grid.models import Area, Level, Office
+
+GROUPS = ("central_districts", "central_townships", "counties", "departments")
+
+COUNTS = (
+    "handled",
+    "signed_on_time",
+    "contacted",
+    "due",
+    "replied_on_time",
+    "closed",
+    "reviewed",
+    "accepted_first",
+    "returns",
+    "refused_returns",
+    "extensions",
+    "reworked",
+    "overdue",
+    "repeats",
+    "callbacks",
+    "satisfied",
+)
+
+# metric -> (numerator, denominator, points when the rate is 100%)
+RATE_WEIGHTS = {
+    "sign_on_time_rate": ("signed_on_time", "handled", 10),
+    "contact_rate": ("contacted", "handled", 10),
+    "reply_on_time_rate": ("replied_on_time", "due", 20),
+    "closure_rate": ("closed", "handled", 15),
+    "reply_quality": ("accepted_first", "reviewed", 10),
+    "satisfaction_rate": ("satisfied", "callbacks", 35),
+}
+# penalty -> (count, denominator, points per percentage point, cap)
+PENALTIES = {
+    "overdue": ("overdue", "handled", 0.5, 10),
+    "rework": ("reworked", "handled", 0.5, 5),
+    "refused_returns": ("refused_returns", "handled", 1.0, 5),
+    "repeats": ("repeats", "handled", 0.5, 5),
+}
+
+SQL = """
+SELECT a.office_id,
+  count(*) FILTER (WHERE a.state <> 'returned') AS handled,
+  count(*) FILTER (WHERE a.state <> 'returned' AND a.signed_at IS NOT NULL
+                   AND (t.sign_by IS NULL OR a.signed_at <= t.sign_by)) AS signed_on_time,
+  count(*) FILTER (WHERE a.state <> 'returned' AND t.contacted_at IS NOT NULL) AS contacted,
+  count(*) FILTER (WHERE a.state <> 'returned' AND (a.replied_at IS NOT NULL OR t.resolve_by < %(now)s)) AS due,
+  count(*) FILTER (WHERE a.state <> 'returned' AND a.replied_at IS NOT NULL
+                   AND (t.resolve_by IS NULL OR a.replied_at <= t.resolve_by)) AS replied_on_time,
+  count(*) FILTER (WHERE a.state <> 'returned' AND t.closed_at IS NOT NULL) AS closed,
+  count(*) FILTER (WHERE a.state <> 'returned' AND fr.review IS NOT NULL) AS reviewed,
+  count(*) FILTER (WHERE a.state <> 'returned' AND fr.review = 'accepted') AS accepted_first,
+  count(*) FILTER (WHERE a.return_requested_at IS NOT NULL) AS returns,
+  count(*) FILTER (WHERE a.return_requested_at IS NOT NULL AND a.state <> 'returned') AS refused_returns,
+  coalesce(sum(ex.n) FILTER (WHERE a.state <> 'returned'), 0) AS extensions,
+  count(*) FILTER (WHERE a.state <> 'returned' AND EXISTS (
+      SELECT 1 FROM dispatch_ticketevent e WHERE e.ticket_id = t.id AND e.action = 'rework')) AS reworked,
+  count(*) FILTER (WHERE a.state <> 'returned' AND t.overdue_at IS NOT NULL) AS overdue,
+  count(*) FILTER (WHERE a.state <> 'returned' AND t.repeat_of_id IS NOT NULL) AS repeats,
+  count(*) FILTER (WHERE a.state <> 'returned' AND t.satisfaction <> '') AS callbacks,
+  count(*) FILTER (WHERE a.state <> 'returned' AND t.satisfaction IN ('satisfied', 'basic')) AS satisfied
+FROM dispatch_assignment a
+JOIN dispatch_ticket t ON t.id = a.ticket_id
+LEFT JOIN LATERAL (
+  SELECT r.review FROM dispatch_reply r
+  WHERE r.assignment_id = a.id AND r.review IN ('accepted', 'sent_back')
+  ORDER BY r.replied_at, r.id LIMIT 1) fr ON true
+LEFT JOIN LATERAL (
+  SELECT count(*) AS n FROM dispatch_extensionrequest x
+  WHERE x.assignment_id = a.id AND x.state = 'approved') ex ON true
+WHERE a.role = 'lead' AND a.assigned_at >= %(start)s AND a.assigned_at < %(end)s
+GROUP BY a.office_id
+"""
+
+
+@dataclass
+class UnitScore:
+    group: str
+    office_id: int
+    name: str
+    counts: dict = field(default_factory=dict)
+    rates: dict = field(default_factory=dict)
+    penalties: dict = field(default_factory=dict)
+    score: float | None = None
+    rank: int | None = None
+    talk: bool = False
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime(year, month, 1, tzinfo=tz)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return start, end
+
+
+def office_counts(start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None) -> dict[int, dict]:
+    """Per office id, the COUNTS of its lead assignments made in [start, end)."""
+    with connection.cursor() as cur:
+        cur.execute(SQL, {"start": start, "end": end, "now": now or timezone.now()})
+        cols = [c.name for c in cur.description]
+        return {row[0]: dict(zip(cols[1:], row[1:], strict=True)) for row in cur.fetchall()}
+
+
+def score_counts(counts: dict) -> tuple[dict, dict, float | None]:
+    """Rates, penalties and the score (0–100) of one unit's counts; None when it handled nothing.
+
+    A rate with nothing to measure (no callbacks yet) scores its full weight.
+    """
+    if not counts.get("handled"):
+        return {}, {}, None
+    rates, penalties, score = {}, {}, 0.0
+    for name, (num, den, weight) in RATE_WEIGHTS.items():
+        rate = counts[num] / counts[den] if counts[den] else None
+        rates[name] = rate
+        score += weight * (1.0 if rate is None else rate)
+    for name, (num, den, per_point, cap) in PENALTIES.items():
+        points = min(cap, per_point * 100.0 * counts[num] / counts[den])
+        penalties[name] = points
+        score -= points
+    return rates, penalties, round(max(score, 0.0), 2)
+
+
+def ranked_units() -> list[tuple[str, Office, str]]:
+    """(group, office, area-code prefix or '' for a department) of every unit ranked [AR-2]."""
+    central_counties = set(
+        Area.objects.filter(level=Level.COUNTY, is_central=True, valid_to__isnull=True).values_list("code", flat=True)
+    )
+    units = []
+    for office in Office.objects.filter(is_active=True).order_by("code"):
+        if office.kind == Office.Kind.COUNTY_DISPATCH and office.area_code in central_counties:
+            units.append(("central_districts", office, office.area_code))
+        elif office.kind == Office.Kind.SUB_CENTER:
+            units.append(("counties", office, office.area_code))
+        elif office.kind == Office.Kind.TOWNSHIP_CENTER and office.area_code[:6] in central_counties:
+            units.append(("central_townships", office, office.area_code))
+        elif office.kind == Office.Kind.DEPARTMENT:
+            units.append(("departments", office, ""))
+    return units
+
+
+def assess_month(year: int, month: int, *, now: dt.datetime | None = None) -> dict[str, list[UnitScore]]:
+    """The month's four ranking tables [AR-2], each sorted by score, with the talk flags [AR-3]."""
+    start, end = month_bounds(year, month)
+    per_office = office_counts(start, end, now=now)
+    offices = dict(
+        Office.objects.filter(id__in=per_office).exclude(kind=Office.Kind.DEPARTMENT).values_list("id", "area_code")
+    )
+    tables: dict[str, list[UnitScore]] = {g: [] for g in GROUPS}
+    for group, office, prefix in ranked_units():
+        if prefix:
+            members = [oid for oid, code in offices.items() if code.startswith(prefix)]
+        else:
+            members = [office.id] if office.id in per_office else []
+        counts = {c: sum(per_office[m][c] for m in members) for c in COUNTS}
+        rates, penalties, score = score_counts(counts)
+        tables[group].append(UnitScore(group, office.id, office.name, counts, rates, penalties, score))
+    for group, rows in tables.items():
+        rows.sort(key=lambda u: (u.score is None, -(u.score or 0), u.name))
+        scored = [u for u in rows if u.score is not None]
+        for i, u in enumerate(scored, 1):
+            u.rank = i
+        for u in talk_flags(group, [(x.office_id, x.score) for x in scored]):
+            next(x for x in scored if x.office_id == u).talk = True
+    return tables
+
+
+def talk_flags(group: str, ranking: list[tuple[int, float]]) -> list[int]:
+    """Units summoned for a talk this month [AR-3], from (unit, score) ranked best first.
+
+    Districts/counties: the last-placed unit if below 90% of the group's top.
+    Departments and central townships: each of the last two if below 85% of the top.
+    """
+    if len(ranking) < 2:
+        return []
+    top = ranking[0][1]
+    if group in ("central_districts", "counties"):
+        last, score = ranking[-1]
+        return [last] if score < 0.9 * top else []
+    return [unit for unit, score in ranking[-2:] if score < 0.85 * top]
+
+
+def escalation(talk_months: list[bool], year_talks: int) -> str:
+    """The consequence of this month's talk given the unit's history [AR-3].
+
+    talk_months: whether the unit was summoned in each month, oldest first, ending this month;
+    year_talks: its talks in this calendar year, this month included.
+    Two in a row or three in a year → talk with the chief; three in a row or five
+    in a year → public statement.
+    """
+    if not talk_months or not talk_months[-1]:
+        return ""
+    run = 0
+    for flagged in reversed(talk_months):
+        if not flagged:
+            break
+        run += 1
+    if run >= 3 or year_talks >= 5:
+        return "public_statement"
+    if run >= 2 or year_talks >= 3:
+        return "chief_talk"
+    return "talk"
+
+
+def previous_months(year: int, month: int, n: int) -> list[tuple[int, int]]:
+    """The n months ending with (year, month), oldest first."""
+    out = []
+    for _ in range(n):
+        out.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out[::-1]
+
+
+@dataclass
+class Accountability:
+    group: str
+    office_id: int
+    name: str
+    score: float
+    consequence: str  # talk, chief_talk or public_statement [AR-3]
+    run: int
+    year_talks: int
+    year_score: float | None
+
+
+def accountability(year: int, month: int, *, assess=assess_month) -> list[Accountability]:
+    """The units summoned this month, with their streaks and the year's score (mean of months) [AR-2][AR-3].
+
+    `assess(year, month)` gives a month's tables (the cached page version can be passed in).
+    """
+    months = previous_months(year, month, 12 + month)  # back far enough for runs and the whole year
+    history = [assess(y, m) for y, m in months]
+    now = history[-1]
+    out = []
+    for group, rows in now.items():
+        for unit in rows:
+            if not unit.talk:
+                continue
+            flags, year_talks, year_scores = [], 0, []
+            for (y, _m), tables in zip(months, history, strict=True):
+                row = next((u for u in tables[group] if u.office_id == unit.office_id), None)
+                flagged = bool(row and row.talk)
+                flags.append(flagged)
+                if y == year:
+                    year_talks += flagged
+                    if row and row.score is not None:
+                        year_scores.append(row.score)
+            run = 0
+            for flagged in reversed(flags):
+                if not flagged:
+                    break
+                run += 1
+            out.append(
+                Accountability(
+                    group,
+                    unit.office_id,
+                    unit.name,
+                    unit.score,
+                    escalation(flags, year_talks),
+                    run,
+                    year_talks,
+                    round(sum(year_scores) / len(year_scores), 2) if year_scores else None,
+                )
+            )
+    return out

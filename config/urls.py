@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/grid/", include("grid.urls")),
     path("api/geo/", include("geo.urls")),
+    path("api/maps/", include("maps.api_urls")),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("dispatch.open311_urls")),
     path("maps/", include("maps.urls")),

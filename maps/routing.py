@@ -1,3 +1,9 @@
 """WebSocket routes of the live maps."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import WallConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/maps/live/", WallConsumer.as_asgi()),
+]

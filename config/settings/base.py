@@ -182,7 +182,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A prefix keeps runs that share one Redis apart (tests, several sites).
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
         }
     }
 else:
@@ -192,6 +193,10 @@ else:
 # server sets MAP_TILE_URL (e.g. http://tiles.gov.local/{z}/{x}/{y}.png).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+# Each server process with a wall connected pushes "became overdue" and refreshes
+# the hotspot register this often (seconds; 0 turns the ticker off).
+MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
+MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECONDS", "60"))
 
 # Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
 # calls and notices (the default records them in the database), and, for the

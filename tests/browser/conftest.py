@@ -44,7 +44,9 @@ def live_url(django_db_setup, django_db_blocker):
         connection.ensure_connection()
         url = _database_url()
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+    # The server inherits the test run's settings module (so it checks the demo users' passwords
+    # with the hasher that set them); its live ticker stays off, leaving no register rows behind.
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "MAPS_LIVE_TICK_SECONDS": "0"}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = (ARTIFACTS / "daphne.log").open("wb")
     proc = subprocess.Popen(
@@ -80,7 +82,7 @@ def live_url(django_db_setup, django_db_blocker):
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API keeps an event loop running: end it with the module
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -1,0 +1,125 @@
+"""The wall's WebSocket: joins the groups of the user's office, forwards the events
+the user may see, and keeps the process's live ticker running (overdue sweep and
+hotspot register)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.db import connection
+
+from dispatch.selectors import tickets_visible_to
+
+from . import live
+
+logger = logging.getLogger(__name__)
+
+# (message key, office id) → may see: one scope query per message and office in a process,
+# however many of that office's walls are connected.
+_VISIBLE: OrderedDict[tuple[str, int], bool] = OrderedDict()
+_VISIBLE_MAX = 4096
+
+
+def _may_see(user, key: str, ticket_ids: list[int]) -> bool:
+    cache_key = (key, user.office_id)
+    if cache_key in _VISIBLE:
+        return _VISIBLE[cache_key]
+    visible = tickets_visible_to(user).filter(id__in=ticket_ids).exists()
+    _VISIBLE[cache_key] = visible
+    while len(_VISIBLE) > _VISIBLE_MAX:
+        _VISIBLE.popitem(last=False)
+    return visible
+
+
+class WallConsumer(AsyncJsonWebsocketConsumer):
+    """ws/maps/live/: server → client events only; the client re-fetches state over HTTP when it (re)connects."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        office = await database_sync_to_async(lambda: user.office)()
+        self.groups_joined = live.groups_for_office(office)
+        if not self.groups_joined:
+            await self.close(code=4403)
+            return
+        self.user = user
+        self.seen: OrderedDict[str, None] = OrderedDict()
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "scope": office.area_code, "office": office.name})
+        ensure_ticker()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if content.get("type") == "ping":
+            await self.send_json({"type": "pong", "t": content.get("t")})
+
+    async def maps_event(self, message):
+        key = message["key"]
+        if key in self.seen:  # the same event through two of this socket's groups
+            return
+        self.seen[key] = None
+        if len(self.seen) > 512:
+            self.seen.popitem(last=False)
+        if await database_sync_to_async(_may_see)(self.user, key, message["ticket_ids"]):
+            await self.send_json(message["event"])
+
+
+# -- the live ticker -------------------------------------------------------------------
+
+_ticker: asyncio.Task | None = None
+
+
+def ensure_ticker() -> None:
+    """Start this process's ticker once (with the first wall socket): every few seconds it pushes
+    tickets that have just become overdue and refreshes the hotspot register when tickets came in.
+    Several processes may run one: row and advisory locks keep each change pushed once."""
+    global _ticker
+    interval = float(settings.MAPS_LIVE_TICK_SECONDS)
+    if interval <= 0 or (_ticker is not None and not _ticker.done()):
+        return
+    _ticker = asyncio.get_running_loop().create_task(_tick_forever(interval))
+
+
+def _tick(state: dict, loop: asyncio.AbstractEventLoop) -> None:
+    """One pass, in a worker thread: push what just became overdue; re-cluster the city when
+    tickets came in, at most once per refresh period (it is the heavier part)."""
+    from dispatch.models import Ticket
+
+    from .services import refresh_hotspots, sweep_overdue
+
+    try:
+        with live.sending_through(loop):
+            sweep_overdue()
+            now = time.monotonic()
+            if now - state.get("refreshed", -1e9) >= settings.MAPS_HOTSPOT_REFRESH_SECONDS:
+                latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
+                if latest != state.get("latest"):
+                    refresh_hotspots()
+                    state["latest"], state["refreshed"] = latest, now
+    finally:
+        connection.close()
+
+
+async def _tick_forever(interval: float) -> None:
+    state: dict = {}
+    while True:
+        try:
+            # Its own thread: a slow clustering pass must not hold up the sockets' scope checks.
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, _tick, state, loop)
+        except Exception:
+            logger.exception("live ticker pass failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,173 @@
+"""Writes of the maps: the hotspot register, supervision cases on hotspots, and the
+live sweep that tells the walls when a ticket has just become overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import connection, transaction
+from django.utils import timezone, translation
+
+from config.api import Forbidden, NotFound
+from dispatch.models import OPEN_STATUSES, Ticket
+from grid.models import Office
+
+from . import live
+from .hotspots import find_hotspots, name_place
+from .models import Hotspot, LiveWatermark
+
+STEADY_AFTER = dt.timedelta(hours=24)  # a hotspot that has not grown for a day is no longer news
+_REGISTER_LOCK = 1_2345_0001  # pg advisory lock: one register refresh at a time, across processes
+
+
+@dataclass
+class RegisterChanges:
+    formed: list[Hotspot] = field(default_factory=list)
+    grew: list[Hotspot] = field(default_factory=list)
+    cooled: list[Hotspot] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _polygon(wkt: str):
+    geom = GEOSGeometry(wkt, srid=4326)
+    if geom.geom_type != "Polygon":  # a buffered hull is a polygon; be safe with degenerate input
+        geom = geom.convex_hull
+    return geom
+
+
+def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> RegisterChanges:
+    """Cluster the city's tickets with the current rules and update the register: a cluster that
+    shares tickets with an active hotspot of its category continues it (growing if it has more
+    tickets), any other forms a new one, and an active hotspot no cluster continues cools down.
+    New and growing hotspots are pushed to the walls after commit [AN-1].
+
+    It runs in a web server's worker thread, so the Python side stays linear in the tickets:
+    one ticket → hotspot index instead of pairwise set intersections, unchanged hotspots are not
+    written, the rest are written in bulk."""
+    now = now or timezone.now()
+    changes = RegisterChanges()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_REGISTER_LOCK])
+        found = find_hotspots(Ticket.objects.all(), now=now, with_places=False)
+        active = {h.id: h for h in Hotspot.objects.exclude(state=Hotspot.State.COOLED).select_for_update()}
+        owner = {(h.category_id, t): h.id for h in active.values() for t in h.ticket_ids}
+        continued: set[int] = set()
+        changed: list[Hotspot] = []
+        for f in found:
+            c = f.cluster
+            votes = Counter(owner.get((c.category_id, t)) for t in c.ticket_ids)
+            votes.pop(None, None)
+            best_id = next((i for i, _n in votes.most_common() if i not in continued), None)
+            if best_id is None:
+                h = Hotspot(category_id=c.category_id, state=Hotspot.State.NEW, detected_at=now)
+                name_place(f)
+                _fill(h, f, now)
+                changes.formed.append(h)
+                continue
+            best = active[best_id]
+            continued.add(best_id)
+            if set(best.ticket_ids) == set(c.ticket_ids):  # nothing new: no write, no gazetteer lookup
+                if best.state != Hotspot.State.STEADY and now - (best.grew_at or best.detected_at) >= STEADY_AFTER:
+                    best.state = Hotspot.State.STEADY
+                    changed.append(best)
+                changes.unchanged += 1
+                continue
+            # Growing means tickets received since the hotspot's latest one joined it, not a border
+            # ticket that DBSCAN happened to give to a neighbouring cluster last time.
+            grew = c.last_at > best.last_at
+            name_place(f, known=best)
+            _fill(best, f, now)
+            if grew:
+                best.state, best.grew_at = Hotspot.State.GROWING, now
+                changes.grew.append(best)
+            else:
+                changes.unchanged += 1
+            changed.append(best)
+        if changes.formed:
+            Hotspot.objects.bulk_create(changes.formed)
+        if changed:
+            Hotspot.objects.bulk_update(changed, [f.name for f in Hotspot._meta.concrete_fields if not f.primary_key])
+        cooled = [h for i, h in active.items() if i not in continued]
+        if cooled:
+            Hotspot.objects.filter(id__in=[h.id for h in cooled]).update(
+                state=Hotspot.State.COOLED, cooled_at=now, updated_at=now
+            )
+            for h in cooled:
+                h.state, h.cooled_at = Hotspot.State.COOLED, now
+            changes.cooled = cooled
+        if push:
+            formed, grew = list(changes.formed), list(changes.grew)
+            transaction.on_commit(lambda: _push(formed, grew))
+    return changes
+
+
+def _push(formed: list[Hotspot], grew: list[Hotspot]) -> None:
+    for h in formed:
+        live.push_hotspot(h, "hotspot.formed")
+    for h in grew:
+        live.push_hotspot(h, "hotspot.grew")
+
+
+def _fill(h: Hotspot, f, now: dt.datetime) -> None:
+    c = f.cluster
+    h.label = f.label
+    h.place_name = f.place_name
+    h.county_code, h.township_code, h.community_code = c.county_code, c.township_code, c.community_code
+    h.hull = _polygon(c.hull_wkt)
+    h.centroid = Point(*c.centroid, srid=4326)
+    h.ticket_count = c.count
+    h.peak_count = max(h.peak_count or 0, c.count)
+    h.ticket_ids = c.ticket_ids
+    h.first_at, h.last_at = c.first_at, c.last_at
+    h.window_days = c.window_days
+    h.updated_at = now
+
+
+CASE_OFFICE_KINDS = (Office.Kind.CITY_CENTER, Office.Kind.SUB_CENTER)
+
+
+def open_supervision_case(*, hotspot: Hotspot, by, note: str) -> Hotspot:
+    """The center opens a supervision case on a hotspot [SV-1][SV-3] (concentrated events are focus cases)."""
+    office = getattr(by, "office", None)
+    if office is None or office.kind not in CASE_OFFICE_KINDS:
+        raise Forbidden(translation.gettext("Only the command center or a sub-center opens supervision cases."))
+    with transaction.atomic():
+        h = Hotspot.objects.select_for_update().filter(id=hotspot.id).first()
+        if h is None:
+            raise NotFound(translation.gettext("No such hotspot."))
+        if h.case_opened_at is None:
+            h.case_opened_at, h.case_opened_by, h.case_note = timezone.now(), by, note
+            h.save(update_fields=["case_opened_at", "case_opened_by", "case_note"])
+    return h
+
+
+# -- overdue sweep -------------------------------------------------------------------
+
+OVERDUE_SWEEP = "overdue"
+MAX_SWEEP_BACK = dt.timedelta(hours=1)  # after a long stop, do not replay a backlog of old deadlines
+
+
+def sweep_overdue(*, now: dt.datetime | None = None, push: bool = True) -> list[int]:
+    """Tickets whose resolve deadline passed since the last sweep and that are still open: push
+    "ticket.overdue" for each, once across all server processes. Returns their ids."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        mark = LiveWatermark.objects.select_for_update(skip_locked=True).filter(name=OVERDUE_SWEEP).first()
+        if mark is None:  # first sweep ever (start from now), or another process holds it this round
+            LiveWatermark.objects.get_or_create(name=OVERDUE_SWEEP, defaults={"until": now})
+            return []
+        since = max(mark.until, now - MAX_SWEEP_BACK)
+        ids = list(
+            Ticket.objects.filter(status__in=OPEN_STATUSES, resolve_by__gt=since, resolve_by__lte=now)
+            .order_by("resolve_by")
+            .values_list("id", flat=True)[:500]
+        )
+        mark.until = now
+        mark.save(update_fields=["until"])
+        if push and ids:
+            transaction.on_commit(lambda: [live.push_ticket(i, "ticket.overdue") for i in ids])
+    return ids

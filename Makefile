@@ -25,8 +25,9 @@ up: setup
 	trap 'kill $$sup 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
+# The suite runs with config.settings.test (no connection pool, fast password hashing).
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: deps venv assets db migrate messages load
 	@mkdir -p .local/static

@@ -130,6 +130,7 @@ def _ready(page) -> None:
 
 
 def test_the_wall_renders_and_a_new_ticket_appears_without_reload(live_url, wall_data, wall_page):
+    """[AN-3] a GIS map of tickets on the big-data display, with the concentrated (hotspot) events."""
     page = wall_page
     outside = []
     page.on(

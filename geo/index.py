@@ -9,7 +9,6 @@ after a change and never answers from retired data (the pattern of grid.index).
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,12 +18,10 @@ from django.conf import settings
 from django.db import connection
 from pyproj import Transformer
 
+from grid.index import VersionedCache
 from grid.selectors import deepest_area_ids
 
 from .parser import Entry, Lexicon
-
-_lock = threading.Lock()
-_current: GazetteerIndex | None = None
 
 TO_METRIC = Transformer.from_crs(4326, settings.METRIC_SRID, always_xy=True)
 TO_GEOGRAPHIC = Transformer.from_crs(settings.METRIC_SRID, 4326, always_xy=True)
@@ -237,14 +234,9 @@ def _build(version: tuple[int, int]) -> GazetteerIndex:
     return index
 
 
+_gazetteer_index = VersionedCache(version=versions, build=_build)
+
+
 def gazetteer_index() -> GazetteerIndex:
     """The index for the gazetteer and grid as they are now (one small query to check)."""
-    global _current
-    version = versions()
-    index = _current
-    if index is not None and index.version == version:
-        return index
-    with _lock:
-        if _current is None or _current.version != version:
-            _current = _build(version)
-        return _current
+    return _gazetteer_index.get()

@@ -10,14 +10,15 @@ re-import and never answers from a retired generation.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 import shapely
 from django.db import connection
 
-_lock = threading.Lock()
-_current: LocateIndex | None = None
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,30 @@ def _build(version: int) -> LocateIndex:
     return LocateIndex(version=version, trees=trees)
 
 
+class VersionedCache(Generic[T]):
+    """One value per process, rebuilt when `version()` changes: the pattern of the
+    in-process indexes (this one, and geo's gazetteer index). The check is one small
+    query; the build runs once per version even when threads ask at the same time."""
+
+    def __init__(self, *, version: Callable[[], Hashable], build: Callable[[Hashable], T]):
+        self._version, self._build = version, build
+        self._lock = threading.Lock()
+        self._current: tuple[Hashable, T] | None = None
+
+    def get(self) -> T:
+        version = self._version()
+        current = self._current
+        if current is not None and current[0] == version:
+            return current[1]
+        with self._lock:
+            if self._current is None or self._current[0] != version:
+                self._current = (version, self._build(version))
+            return self._current[1]
+
+
+_locate_index = VersionedCache(version=grid_version, build=_build)
+
+
 def locate_index() -> LocateIndex:
     """The index for the grid as it is now (one small query to check the version)."""
-    global _current
-    version = grid_version()
-    index = _current
-    if index is not None and index.version == version:
-        return index
-    with _lock:
-        if _current is None or _current.version != version:
-            _current = _build(version)
-        return _current
+    return _locate_index.get()

@@ -7,10 +7,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
+
+from tests.servers import database_url, free_port
 
 # Playwright's sync API keeps an event loop running in this thread; Django's ORM
 # calls in the tests are still synchronous, so tell Django not to refuse them.
@@ -21,29 +22,13 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def _database_url() -> str:
-    """The test database as a URL for the server process (Unix-socket hosts as ?host=)."""
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="") + (f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else "")
-    host, port = s["HOST"] or "", s["PORT"] or "5432"
-    if host.startswith("/"):
-        return f"postgis://{auth}@/{s['NAME']}?host={quote(host)}&port={port}"
-    return f"postgis://{auth}@{host}:{port}/{s['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_url(django_db_setup, django_db_blocker):
     """Base URL of a daphne server on the test database (fixtures already loaded)."""
     with django_db_blocker.unblock():
         connection.ensure_connection()
-        url = _database_url()
-    port = _free_port()
+        url = database_url()
+    port = free_port()
     # The server inherits the test run's settings module (so it checks the demo users' passwords
     # with the hasher that set them); its live ticker stays off, leaving no register rows behind.
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "MAPS_LIVE_TICK_SECONDS": "0"}

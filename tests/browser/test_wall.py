@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dispatch.models import OPEN_STATUSES, Ticket
 from tests.dispatch.conftest import CHANGQING, XIATANG, label, make_ticket
-from tests.maps.servers import run_committed
+from tests.servers import run_committed
 
 from .conftest import screenshot
 

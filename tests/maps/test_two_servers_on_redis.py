@@ -17,8 +17,7 @@ import requests
 from django.db import connection
 
 from dispatch.models import Ticket
-
-from .servers import database_url, free_port, process, run_committed
+from tests.servers import database_url, free_port, process, run_committed
 
 
 @contextmanager

@@ -23,3 +23,6 @@ urlpatterns = [
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),
 ]
+
+# A lost database connection answers 503 + Retry-After instead of 500 (config.errors).
+handler500 = "config.errors.server_error"

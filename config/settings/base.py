@@ -39,7 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.SessionMiddleware",  # Django's, but a database outage does not turn an answer into a 400
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,8 +83,9 @@ DATABASES = {
         engine="django.contrib.gis.db.backends.postgis",
     )
 }
-# dj-database-url maps postgres:// to the plain backend; the whole project needs PostGIS.
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# dj-database-url maps postgres:// to the plain backend; the whole project needs PostGIS:
+# Django's PostGIS backend, with a pool that recovers at once after a restart (config.db).
+DATABASES["default"]["ENGINE"] = "config.db"
 # A Unix-socket URL (?host=/path&port=N) lands in OPTIONS; keep HOST/PORT authoritative.
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if "host" in _db_options:
@@ -92,12 +93,17 @@ if "host" in _db_options:
     DATABASES["default"]["PORT"] = str(_db_options.pop("port", DATABASES["default"].get("PORT") or ""))
 # Under ASGI every request runs in a fresh thread, so persistent per-thread
 # connections would mean a new PostgreSQL connection per request (~10 ms);
-# a psycopg pool hands out open connections instead.
+# a psycopg pool hands out open connections instead. It checks each connection as it
+# hands it out (CONN_HEALTH_CHECKS) and, when one is dead (a PostgreSQL restart cut them
+# all), the whole pool (config.dbpool), so a server recovers at once after a restart
+# (tests/reliability/test_db_outage.py). `timeout` is how long a request waits for the
+# database to come back before it is answered 503 (config.errors).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("DB_POOL", "1") == "1":
     _db_options["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-        "timeout": 10,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 
 AUTH_USER_MODEL = "grid.User"

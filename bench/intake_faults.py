@@ -405,6 +405,15 @@ def move_deadlines(url: str, run: str, *, per_level: int, killed_at: float, down
 # ---------------------------------------------------------------------------
 
 
+def refuses(connect) -> bool:
+    """Whether a connection attempt fails (to see that a stopped service really is down)."""
+    try:
+        connect()
+    except Exception:
+        return True
+    return False
+
+
 def supervisor_passes(path: Path) -> int:
     try:
         return sum(1 for line in path.read_text(errors="replace").splitlines() if line.startswith("supervise: "))
@@ -545,11 +554,12 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.time()
                 cluster.stop()
                 stopped = time.time()
+                refused = refuses(lambda: sql(db_url, "SELECT 1"))
                 time.sleep(args.db_down)
                 cluster.start()
                 started = time.time()
                 faults["postgis"] = {"at_tickets": load.done, "stop_s": stopped - t, "down_s": started - stopped,
-                                     "start_s": started, "stopped_at": t}  # fmt: skip
+                                     "start_s": started, "stopped_at": t, "refused_while_down": refused}  # fmt: skip
                 log(f"fault (a): PostGIS back after {started - stopped:.1f} s down")
 
                 if not wait_progress(0.35):
@@ -557,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"fault (b): SIGKILL to the supervisor at {load.done} tickets")
                 killed = time.time()
                 supervisor.kill(signal.SIGKILL)
+                killed_status = supervisor.proc.returncode
                 groups = move_deadlines(
                     db_url, run, per_level=args.flags_per_level, killed_at=killed, down=args.supervisor_down
                 )
@@ -565,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
                 restarted = time.time()
                 supervisor.start()
                 faults["supervisor"] = {"at_tickets": load.done, "down_s": restarted - killed,
-                                        "killed_at": killed, "restarted_at": restarted}  # fmt: skip
+                                        "killed_at": killed, "restarted_at": restarted, "exit_status": killed_status}  # fmt: skip
                 log(f"fault (b): supervisor restarted after {restarted - killed:.1f} s dead")
 
                 if not wait_progress(0.6):
@@ -573,10 +584,16 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"fault (c): stopping Redis at {load.done} tickets")
                 t = time.time()
                 redis.stop()
+                refused = refuses(lambda: socket.create_connection(("127.0.0.1", redis_port), timeout=2).close())
                 time.sleep(args.redis_down)
                 redis.start()
                 started = time.time()
-                faults["redis"] = {"at_tickets": load.done, "down_s": started - t, "start_s": started}
+                faults["redis"] = {
+                    "at_tickets": load.done,
+                    "down_s": started - t,
+                    "start_s": started,
+                    "refused_while_down": refused,
+                }
                 log(f"fault (c): Redis back after {started - t:.1f} s down")
             except Exception as exc:  # reported with the checks
                 faults["error"] = repr(exc)
@@ -643,7 +660,11 @@ def main(argv: list[str] | None = None) -> int:
                 "the supervisor made a full pass after the load": supervisor_ok,
                 "a push after the Redis restart reaches a wall on the other server": probe_pushed,
                 "no fault injection error": "error" not in faults,
-                "all three faults happened": {"postgis", "supervisor", "redis"} <= faults.keys(),
+                "all three faults happened (PostGIS and Redis refused connections, the supervisor died of SIGKILL)": (
+                    faults.get("postgis", {}).get("refused_while_down") is True
+                    and faults.get("redis", {}).get("refused_while_down") is True
+                    and faults.get("supervisor", {}).get("exit_status") == -signal.SIGKILL
+                ),
             }
         )
         result["ok"] = all(result["checks"].values())
@@ -809,6 +830,7 @@ def check(db_url: str, run: str, args, load: Load, faults: dict, flags: dict, fi
         and not flag_problems
         and len(raised_after) == n_flagged,
         "no run ticket owes a flag after the final pass": still_owed == 0,
+        "no 500 answers (a database outage is answered 503 + Retry-After)": causes.get("HTTP 500", 0) == 0,
     }
     return result
 

@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore
+.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-stop cluster-status bench-faults
 
 up: setup
 	@echo ""
@@ -24,6 +24,18 @@ up: setup
 	@$(PY) manage.py supervise --interval 60 & sup=$$!; \
 	trap 'kill $$sup 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+# Scale-out on one machine: two daphne processes (CLUSTER_PORTS, default "8001 8002") and two
+# supervisors against one PostGIS and one Redis (REDIS_URL, else a private redis-server on 6390),
+# in the background; `make cluster-stop` ends them. See README "Scale-out".
+cluster: setup
+	@bin/cluster start
+
+cluster-stop:
+	@bin/cluster stop
+
+cluster-status:
+	@bin/cluster status
 
 # The suite runs with config.settings.test (no connection pool, fast password hashing).
 test: setup
@@ -91,6 +103,11 @@ bench: setup
 	$(PY) bench/locate.py
 	$(PY) bench/geocode.py
 	$(PY) bench/dispatch.py
+
+# 5,000 tickets from 20 retrying clients through a PostGIS restart, a supervisor SIGKILL and a
+# Redis restart, on a throwaway cluster; figures to bench/RESULTS.md (docs/RELIABILITY.md).
+bench-faults: setup
+	$(PY) bench/intake_faults.py
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

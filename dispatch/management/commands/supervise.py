@@ -16,8 +16,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="run one pass and exit")
         parser.add_argument("--interval", type=float, default=60.0, help="seconds between passes (default 60)")
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=500,
+            help="tickets locked per transaction (default 500); smaller batches let several supervisors share a pass",
+        )
 
-    def handle(self, *args, once: bool, interval: float, **opts):
+    def handle(self, *args, once: bool, interval: float, batch: int, **opts):
         stopping = False
 
         def stop(signum, frame):
@@ -30,7 +36,7 @@ class Command(BaseCommand):
         while not stopping:
             started = time.monotonic()
             try:
-                report = supervise_once()
+                report = supervise_once(batch=batch)
             except (OperationalError, InterfaceError) as exc:
                 if once:
                     raise

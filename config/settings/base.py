@@ -4,6 +4,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.redis_hosts import channel_layer_hosts
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCAL_DIR = BASE_DIR / ".local"
 
@@ -184,12 +186,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (config.redis_hosts).
+_redis_hosts = channel_layer_hosts(
+    REDIS_URL, os.environ.get("REDIS_SENTINELS", ""), os.environ.get("REDIS_SENTINEL_MASTERS", "")
+)
+if _redis_hosts:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A prefix keeps runs that share one Redis apart (tests, several sites).
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+            "CONFIG": {"hosts": _redis_hosts, "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
         }
     }
 else:

@@ -63,8 +63,11 @@ TICKET_TABLES = [
 ]
 
 
+_T0 = time.time()
+
+
 def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    print(f"[{time.time() - _T0:7.1f} s] {msg}", flush=True)  # elapsed: Django resets the time zone midway
 
 
 def free_port() -> int:

@@ -24,7 +24,7 @@ from collections import Counter
 import pytest
 import requests
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.models import OutboundMessage, Ticket, TicketEvent
@@ -65,9 +65,19 @@ def committed_session(username: str, django_db_blocker) -> str:
     return holder["key"]
 
 
-def make_owed_tickets(run: str) -> dict[str, list[int]]:
-    """Committed tickets whose clocks say the supervisor owes level 1, 2 or 3 (stable for an hour),
-    and closed ones whose callback is overdue."""
+def make_tickets(run: str) -> dict[str, list[int]]:
+    """Committed, routed tickets (with their real deadlines: nothing owed yet), in four groups."""
+    groups = {}
+    for group, n in (("1", PER_LEVEL), ("2", PER_LEVEL), ("3", PER_LEVEL), ("callback", CALLBACKS)):
+        groups[group] = [
+            make_ticket(code=CHANGQING, description=f"{run} {group}组 {i}号 楼道灯坏了").id for i in range(n)
+        ]
+    return groups
+
+
+def make_owed(groups: dict[str, list[int]]) -> None:
+    """Move the clocks so that the supervisor owes level 1, 2 or 3 on each group (stable for an hour)
+    and a callback on the last: all at once, for supervisors that are already running."""
     now = timezone.now()
     window = dt.timedelta(hours=10)
     shapes = {  # (clock started, resolve by)
@@ -75,33 +85,28 @@ def make_owed_tickets(run: str) -> dict[str, list[int]]:
         2: (now - dt.timedelta(hours=2), now - dt.timedelta(minutes=1)),
         3: (now - dt.timedelta(hours=3), now - dt.timedelta(hours=2)),
     }
-    groups: dict[str, list[int]] = {}
-    for level, (start, resolve) in shapes.items():
-        ids = [
-            make_ticket(code=CHANGQING, description=f"{run} 第{level}级 {i}号 楼道灯坏了").id for i in range(PER_LEVEL)
-        ]
-        Ticket.objects.filter(id__in=ids).update(
-            clock_started_at=start,
-            resolve_by=resolve or start + window,
-            reply_by=resolve or start + window,
-            sign_by=None,
-            supervision_level=0,
+    with transaction.atomic():
+        for level, (start, resolve) in shapes.items():
+            Ticket.objects.filter(id__in=groups[str(level)]).update(
+                clock_started_at=start,
+                resolve_by=resolve or start + window,
+                reply_by=resolve or start + window,
+                sign_by=None,
+                supervision_level=0,
+            )
+        Ticket.objects.filter(id__in=groups["callback"]).update(
+            status="closed", callback_due=now - dt.timedelta(hours=1)
         )
-        groups[str(level)] = ids
-    ids = [make_ticket(code=CHANGQING, description=f"{run} 回访 {i}号 楼道灯坏了").id for i in range(CALLBACKS)]
-    Ticket.objects.filter(id__in=ids).update(status="closed", callback_due=now - dt.timedelta(hours=1))
-    groups["callback"] = ids
-    return groups
 
 
 @pytest.fixture(scope="module")
 def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Owed tickets committed first, then the cluster started against the test database: both
-    supervisors start on the same backlog."""
+    """The cluster started against the test database with tickets committed; once both supervisors
+    have made a pass, the tickets become owed all at once, so both work on the same backlog."""
     run = f"scale-{uuid.uuid4().hex[:8]}"
     tmp_path = tmp_path_factory.mktemp("cluster")
     groups: dict = {}
-    run_committed(lambda: groups.update(make_owed_tickets(run)), django_db_blocker)
+    run_committed(lambda: groups.update(make_tickets(run)), django_db_blocker)
     with django_db_blocker.unblock():
         connection.ensure_connection()
         db_url = database_url()
@@ -124,6 +129,12 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
     started = subprocess.run([bin_cluster, "start"], env=env, capture_output=True, text=True, timeout=120)
     try:
         assert started.returncode == 0, started.stdout + started.stderr
+        logs = [tmp_path / "cluster" / f"supervisor-{n}.log" for n in (1, 2)]
+        deadline = time.time() + 60
+        while not all(passes(log) for log in logs) and time.time() < deadline:
+            time.sleep(0.2)
+        assert all(passes(log) for log in logs), [log.read_text()[-1000:] for log in logs]
+        run_committed(lambda: make_owed(groups), django_db_blocker)
         yield {"run": run, "groups": groups, "ports": ports, "dir": tmp_path / "cluster", "env": env}
     finally:
         stopped = subprocess.run([bin_cluster, "stop"], env=env, capture_output=True, text=True, timeout=60)
@@ -141,6 +152,8 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def passes(path) -> list[tuple[int, int, int, int]]:
+    if not path.exists():
+        return []
     return [tuple(map(int, m.groups())) for m in PASS_LINE.finditer(path.read_text())]
 
 

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from dispatch.assessment import assess_month, escalation, talk_flags
-from dispatch.models import Assignment, Reply, Ticket, TicketEvent
+from dispatch.assessment_store import refresh_assessment
+from dispatch.models import AssessmentMonth, Assignment, Reply, Ticket, TicketEvent
 from grid.models import Office
 
 TZ = timezone.get_current_timezone()
@@ -236,11 +237,12 @@ def test_pdf_and_excel_downloads_open(as_user, tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_month_page_follows_new_events_not_a_stale_copy_AR_1(as_user):
+def test_the_month_page_reads_the_stored_month_and_follows_new_events_after_a_refresh_AR_1(as_user):
     client = as_user("city_dispatcher")
     heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[1]
     before = client.get("/assessment/2026-03/").content.decode()
-    assert "100.0" not in before
+    assert "100.00" not in before
+    stored = AssessmentMonth.objects.get(month=dt.date(2026, 3, 1))
     handled(heating, 7, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="basic")
     TicketEvent.objects.create(
         ticket=Ticket.objects.get(number=f"T-{heating.id}-7"),
@@ -249,8 +251,12 @@ def test_the_month_page_follows_new_events_not_a_stale_copy_AR_1(as_user):
         from_status="replied",
         to_status="closed",
     )
+    assert "100.00" not in client.get("/assessment/2026-03/").content.decode()  # a page load is a read
+    assert AssessmentMonth.objects.get(month=dt.date(2026, 3, 1)).computed_at == stored.computed_at
+    report = refresh_assessment()  # the supervisor's step
+    assert "2026-03" in report.recomputed
     after = client.get("/assessment/2026-03/").content.decode()
-    assert "100.0" in after
+    assert "100.00" in after
 
 
 @pytest.mark.django_db

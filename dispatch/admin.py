@@ -245,8 +245,9 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
             {
                 "fields": list(AssessmentScheme.RATE_FIELDS.values()),
                 "description": _(
-                    "Each rate earns its weight times the rate: a unit that signed for 90% of its tickets on time "
-                    "earns 90% of the sign-for weight. A rate with nothing to measure earns its whole weight."
+                    "Each rate earns its weight times the rate: a unit that signed for 90 percent of its tickets "
+                    "on time earns 90 percent of the sign-for weight. A rate with nothing to measure earns its "
+                    "whole weight."
                 ),
             },
         ),
@@ -255,8 +256,9 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
             {
                 "fields": [f for pair in AssessmentScheme.PENALTY_FIELDS.values() for f in pair],
                 "description": _(
-                    "Example: 0.5 points per percentage point with a cap of 10 takes 5 points off a unit with 10% "
-                    "of its tickets overdue, and never more than 10. Set the points to 0 to drop a penalty."
+                    "Example: 0.5 points per percentage point with a cap of 10 takes 5 points off a unit with "
+                    "10 percent of its tickets overdue, and never more than 10. Set the points to 0 to drop a "
+                    "penalty."
                 ),
             },
         ),

@@ -228,33 +228,55 @@ def score_counts(counts: dict, scheme: Scheme | None = None) -> tuple[dict, dict
     return rates, penalties, round(max(score, 0.0), 2)
 
 
-def ranked_units() -> list[tuple[str, Office, str]]:
-    """(group, office, area-code prefix or '' for a department) of every unit ranked [AR-2]."""
-    central_counties = set(
+def _central_counties() -> set[str]:
+    return set(
         Area.objects.filter(level=Level.COUNTY, is_central=True, valid_to__isnull=True).values_list("code", flat=True)
     )
+
+
+def _unit_group(office: Office, central_counties: set[str]) -> tuple[str, str] | None:
+    """(group, area-code prefix or '' for a department) if the office is a ranked unit [AR-2]."""
+    if office.kind == Office.Kind.COUNTY_DISPATCH and office.area_code in central_counties:
+        return "central_districts", office.area_code
+    if office.kind == Office.Kind.SUB_CENTER:
+        return "counties", office.area_code
+    if office.kind == Office.Kind.TOWNSHIP_CENTER and office.area_code[:6] in central_counties:
+        return "central_townships", office.area_code
+    if office.kind == Office.Kind.DEPARTMENT:
+        return "departments", ""
+    return None
+
+
+RANKED_KINDS = (
+    Office.Kind.COUNTY_DISPATCH,
+    Office.Kind.SUB_CENTER,
+    Office.Kind.TOWNSHIP_CENTER,
+    Office.Kind.DEPARTMENT,
+)
+
+
+def ranked_units() -> list[tuple[str, Office, str]]:
+    """(group, office, area-code prefix or '' for a department) of every unit ranked [AR-2]."""
+    central = _central_counties()
     units = []
-    for office in Office.objects.filter(is_active=True).order_by("code"):
-        if office.kind == Office.Kind.COUNTY_DISPATCH and office.area_code in central_counties:
-            units.append(("central_districts", office, office.area_code))
-        elif office.kind == Office.Kind.SUB_CENTER:
-            units.append(("counties", office, office.area_code))
-        elif office.kind == Office.Kind.TOWNSHIP_CENTER and office.area_code[:6] in central_counties:
-            units.append(("central_townships", office, office.area_code))
-        elif office.kind == Office.Kind.DEPARTMENT:
-            units.append(("departments", office, ""))
+    for office in Office.objects.filter(is_active=True, kind__in=RANKED_KINDS).order_by("code"):
+        found = _unit_group(office, central)
+        if found:
+            units.append((found[0], office, found[1]))
     return units
 
 
 def ranked_unit(office_id: int) -> tuple[str, Office, list[int]] | None:
     """(group, office, ids of the offices whose tickets it answers for) of one ranked unit; None if not ranked."""
-    for group, office, prefix in ranked_units():
-        if office.id == office_id:
-            if not prefix:
-                return group, office, [office.id]
-            members = Office.objects.filter(area_code__startswith=prefix).exclude(kind=Office.Kind.DEPARTMENT)
-            return group, office, list(members.values_list("id", flat=True))
-    return None
+    office = Office.objects.filter(id=office_id, is_active=True).first()
+    found = office and _unit_group(office, _central_counties())
+    if not found:
+        return None
+    group, prefix = found
+    if not prefix:
+        return group, office, [office.id]
+    members = Office.objects.filter(area_code__startswith=prefix).exclude(kind=Office.Kind.DEPARTMENT)
+    return group, office, list(members.values_list("id", flat=True))
 
 
 def assess_month(
@@ -450,6 +472,14 @@ class Change:
     new: bool
     rank: int | None = None
     score: float | None = None
+
+    @property
+    def places(self) -> int:
+        return abs(self.rank or 0)
+
+    @property
+    def points(self) -> float:
+        return abs(self.score or 0.0)
 
 
 def month_over_month(tables: dict[str, list[UnitScore]], previous: dict[str, list[UnitScore]]) -> dict[int, Change]:

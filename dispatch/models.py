@@ -709,17 +709,21 @@ class AssessmentScheme(models.Model):
         _("Points earned when every caller called back was satisfied or basically satisfied."),
     )
     overdue_per_point = _points(
-        _("overdue: points per percentage point"), 0.5, _("Points taken off per 1% of handled tickets overdue.")
+        _("overdue: points per percentage point"),
+        0.5,
+        _("Points taken off per percentage point of handled tickets overdue."),
     )
     overdue_cap = _points(_("overdue: cap"), 10, _("At most this many points are taken off for overdue tickets."))
     rework_per_point = _points(
-        _("rework: points per percentage point"), 0.5, _("Points taken off per 1% of handled tickets sent for rework.")
+        _("rework: points per percentage point"),
+        0.5,
+        _("Points taken off per percentage point of handled tickets sent for rework."),
     )
     rework_cap = _points(_("rework: cap"), 5, _("At most this many points are taken off for rework."))
     refused_returns_per_point = _points(
         _("refused returns: points per percentage point"),
         1,
-        _("Points taken off per 1% of handled tickets whose return the center refused."),
+        _("Points taken off per percentage point of handled tickets whose return the center refused."),
     )
     refused_returns_cap = _points(
         _("refused returns: cap"), 5, _("At most this many points are taken off for refused returns.")
@@ -727,7 +731,7 @@ class AssessmentScheme(models.Model):
     repeats_per_point = _points(
         _("repeat complaints: points per percentage point"),
         0.5,
-        _("Points taken off per 1% of handled tickets that are repeat complaints."),
+        _("Points taken off per percentage point of handled tickets that are repeat complaints."),
     )
     repeats_cap = _points(
         _("repeat complaints: cap"), 5, _("At most this many points are taken off for repeat complaints.")

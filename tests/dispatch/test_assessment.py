@@ -86,8 +86,8 @@ def handled(
     return t
 
 
-@pytest.mark.django_db
-def test_hand_computed_month_every_metric_and_the_ranking_AR_1_AR_2_AR_3():
+def water_and_heating_march():
+    """The hand-computed scenario: two departments' March 2026 (see the test below for every figure)."""
     water, heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[:2]
     handled(
         water,
@@ -126,6 +126,12 @@ def test_hand_computed_month_every_metric_and_the_ranking_AR_1_AR_2_AR_3():
         satisfaction="basic",
         reviews=["accepted"],
     )
+    return water, heating
+
+
+@pytest.mark.django_db
+def test_hand_computed_month_every_metric_and_the_ranking_AR_1_AR_2_AR_3():
+    water, heating = water_and_heating_march()
 
     tables = assess_month(2026, 3, now=at(15, month=4))
     depts = {u.office_id: u for u in tables["departments"]}

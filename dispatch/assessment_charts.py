@@ -35,8 +35,8 @@ def score_bars(rows: list[UnitScore], *, title: str, talk_label: str) -> SafeStr
     scored = [u for u in rows if u.score is not None]
     if not scored:
         return mark_safe("")
-    label_w, bar_w, row_h, top = 190, 400, 22, 24
-    width, height = label_w + bar_w + 70, top + row_h * len(scored) + 8
+    label_w, bar_w, row_h, top = 180, 270, 22, 24
+    width, height = label_w + bar_w + 50, top + row_h * len(scored) + 8
     parts = [
         f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'

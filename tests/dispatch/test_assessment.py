@@ -17,8 +17,8 @@ from grid.models import Office
 TZ = timezone.get_current_timezone()
 
 
-def at(day: int, hour: int = 9, month: int = 3) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, tzinfo=TZ)
+def at(day: int, hour: int = 9, month: int = 3, year: int = 2026) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=TZ)
 
 
 def handled(
@@ -37,6 +37,7 @@ def handled(
     reviews=(),
     rework=False,
     month=3,
+    year=2026,
 ):
     t = Ticket.objects.create(
         number=f"T-{office.id}-{n}",
@@ -44,14 +45,14 @@ def handled(
         kind="complaint",
         description="x",
         status="in_progress",
-        received_at=at(2, month=month),
-        sign_by=at(2, 10, month=month),
-        resolve_by=resolve_by or at(7, month=month),
+        received_at=at(2, month=month, year=year),
+        sign_by=at(2, 10, month=month, year=year),
+        resolve_by=resolve_by or at(7, month=month, year=year),
         contacted_at=contacted,
         replied_at=replied,
         closed_at=closed,
         satisfaction=satisfaction,
-        overdue_at=at(8, month=month) if overdue else None,
+        overdue_at=at(8, month=month, year=year) if overdue else None,
     )
     a = Assignment.objects.create(
         ticket=t,
@@ -59,7 +60,7 @@ def handled(
         role="lead",
         state=state,
         why="test",
-        assigned_at=at(2, month=month),
+        assigned_at=at(2, month=month, year=year),
         signed_at=signed,
         replied_at=replied,
         return_requested_at=returned_at,
@@ -76,12 +77,12 @@ def handled(
             basis="b",
             signer="s",
             handler_name="h",
-            replied_at=at(4, 9 + i),
+            replied_at=at(4, 9 + i, month, year),
             review=review,
         )
     if rework:
         TicketEvent.objects.create(
-            ticket=t, at=at(9, month=month), action="rework", from_status="callback_manual", to_status="dispatched"
+            ticket=t, at=at(9, month=month, year=year), action="rework", from_status="callback_manual", to_status="dispatched"
         )
     return t
 

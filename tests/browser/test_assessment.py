@@ -74,9 +74,7 @@ def log_in(page, live_url: str, username: str, then: str) -> None:
     page.wait_for_load_state()
 
 
-def test_the_month_page_ranks_with_arrows_and_charts_and_drills_down_to_tickets_AR_1_AR_2(
-    live_url, page, scenario
-):
+def test_the_month_page_ranks_with_arrows_and_charts_and_drills_down_to_tickets_AR_1_AR_2(live_url, page, scenario):
     water, heating, gas = scenario["water"], scenario["heating"], scenario["gas"]
     log_in(page, live_url, "city_dispatcher", "/assessment/2025-06/")
     assert page.url.endswith("/assessment/2025-06/")

@@ -82,7 +82,11 @@ def handled(
         )
     if rework:
         TicketEvent.objects.create(
-            ticket=t, at=at(9, month=month, year=year), action="rework", from_status="callback_manual", to_status="dispatched"
+            ticket=t,
+            at=at(9, month=month, year=year),
+            action="rework",
+            from_status="callback_manual",
+            to_status="dispatched",
         )
     return t
 

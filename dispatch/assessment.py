@@ -125,7 +125,7 @@ CONDITIONS = {
     "reviewed": "fr.review IS NOT NULL",
     "accepted_first": "fr.review = 'accepted'",
     "refused_returns": "a.return_requested_at IS NOT NULL",
-    "reworked": ("EXISTS (SELECT 1 FROM dispatch_ticketevent e WHERE e.ticket_id = t.id AND e.action = 'rework')"),
+    "reworked": "EXISTS (SELECT 1 FROM dispatch_ticketevent e WHERE e.ticket_id = t.id AND e.action = 'rework')",
     "overdue": "t.overdue_at IS NOT NULL",
     "repeats": "t.repeat_of_id IS NOT NULL",
     "callbacks": "t.satisfaction <> ''",
@@ -144,13 +144,8 @@ LEFT JOIN LATERAL (
 
 SQL = (
     "SELECT a.office_id,\n"
-    + ",\n".join(
-        f"  count(*) FILTER (WHERE {KEPT} AND {cond}) AS {name}"
-        for name, cond in CONDITIONS.items()
-        if name not in ("refused_returns",)
-    )
-    + ",\n  count(*) FILTER (WHERE a.return_requested_at IS NOT NULL) AS returns"
-    + f",\n  count(*) FILTER (WHERE {KEPT} AND {CONDITIONS['refused_returns']}) AS refused_returns"
+    + ",\n".join(f"  count(*) FILTER (WHERE {KEPT} AND {cond}) AS {name}" for name, cond in CONDITIONS.items())
+    + ",\n  count(*) FILTER (WHERE a.return_requested_at IS NOT NULL) AS returns"  # approved ones too
     + f",\n  coalesce(sum(ex.n) FILTER (WHERE {KEPT}), 0)::bigint AS extensions"
     + _FROM
     + """LEFT JOIN LATERAL (

@@ -126,20 +126,26 @@ def month_tables(year: int, month: int) -> StoredMonth:
     return months_tables([(year, month)])[(year, month)]
 
 
-def months_tables(months: list[tuple[int, int]]) -> dict[tuple[int, int], StoredMonth]:
-    """Several months' stored tables in one read, computing those never computed or stale first."""
+def _headers(months: list[tuple[int, int]]) -> dict[dt.date, AssessmentMonth]:
+    """The months' headers by first day, computing the months never computed or stale first."""
     wanted = {_first_day(y, m): (y, m) for y, m in months}
     headers = {h.month: h for h in AssessmentMonth.objects.filter(month__in=wanted)}
     for day, (y, m) in wanted.items():
         if day not in headers or headers[day].stale:
             headers[day] = store_month(y, m)
+    return headers
+
+
+def months_tables(months: list[tuple[int, int]]) -> dict[tuple[int, int], StoredMonth]:
+    """Several months' stored tables in one read, computing those never computed or stale first."""
+    headers = _headers(months)
     out = {
-        wanted[day]: StoredMonth(
+        (day.year, day.month): StoredMonth(
             day.year, day.month, h.computed_at, Scheme.from_json(h.scheme_used), {g: [] for g in GROUPS}
         )
         for day, h in headers.items()
     }
-    by_header = {h.id: wanted[day] for day, h in headers.items()}
+    by_header = {h.id: (day.year, day.month) for day, h in headers.items()}
     for row in AssessmentRow.objects.filter(month_id__in=by_header).order_by("month_id", "group", "position"):
         out[by_header[row.month_id]].tables[row.group].append(_unit(row))
     return out
@@ -148,11 +154,17 @@ def months_tables(months: list[tuple[int, int]]) -> dict[tuple[int, int], Stored
 def unit_trend(office_id: int, year: int, month: int, n: int = 6) -> list[tuple[str, float | None, int | None]]:
     """(yyyy-mm, score, rank) of one unit over the n months ending with (year, month), oldest first."""
     months = previous_months(year, month, n)
-    stored = months_tables(months)
+    headers = _headers(months)
+    found = {
+        month_id: (score, rank)
+        for month_id, score, rank in AssessmentRow.objects.filter(
+            office_id=office_id, month_id__in=[h.id for h in headers.values()]
+        ).values_list("month_id", "score", "rank")
+    }
     out = []
     for y, m in months:
-        u = stored[(y, m)].unit(office_id)
-        out.append((f"{y}-{m:02d}", u.score if u else None, u.rank if u else None))
+        score, rank = found.get(headers[_first_day(y, m)].id, (None, None))
+        out.append((f"{y}-{m:02d}", score, rank))
     return out
 
 

@@ -126,6 +126,12 @@ def test_the_admin_explains_a_bad_total_and_saving_a_scheme_marks_its_year_stale
     assert not AssessmentMonth.objects.get(month=dt.date(2025, 12, 1)).stale
     assert month_tables(2026, 3).scheme.year == 2026  # a page reading a stale month recomputes it
     assert not AssessmentMonth.objects.get(month=dt.date(2026, 3, 1)).stale
+    months = client.get("/admin/dispatch/assessmentmonth/")
+    assert months.status_code == 200 and "2026" in months.content.decode()
+    assert client.get("/admin/dispatch/assessmentmonth/add/").status_code == 403  # computed, never typed in
+    scheme_id = AssessmentScheme.objects.get(year=2026).id
+    assert client.post(f"/admin/dispatch/assessmentscheme/{scheme_id}/delete/", {"post": "yes"}).status_code == 302
+    assert AssessmentMonth.objects.get(month=dt.date(2026, 3, 1)).stale  # back to the defaults: recompute
 
 
 # -- the stored table [AR-1][AR-2] -------------------------------------------------------------------

@@ -421,7 +421,7 @@ class Accountability:
 def accountability(year: int, month: int, *, assess=assess_month) -> list[Accountability]:
     """The units summoned this month, with their streaks and the year's score (mean of months) [AR-2][AR-3].
 
-    `assess(year, month)` gives a month's tables (the cached page version can be passed in).
+    `assess(year, month)` gives a month's tables (the pages pass the stored tables, dispatch.assessment_store).
     """
     months = previous_months(year, month, 12 + month)  # back far enough for runs and the whole year
     history = [assess(y, m) for y, m in months]

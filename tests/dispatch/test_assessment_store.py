@@ -345,3 +345,12 @@ def test_arrows_compare_rank_and_score_with_the_previous_month_AR_2(as_user):
     assert "<svg" in html  # the groups' bar charts
     trend = as_user("city_dispatcher").get(f"/assessment/2026-03/?unit={second.id}").content.decode()
     assert 'id="trend"' in trend and "<polyline" in trend
+
+
+def test_the_public_page_reads_the_stored_month_and_publishes_nothing_for_months_not_over_AR_2(client):
+    water, heating = water_and_heating_march()
+    store_month(2026, 3, now=APRIL)
+    html = client.get("/assessment/public/2026-03/").content.decode()
+    assert heating.name in html and water.name in html and "35.0" in html
+    assert client.get("/assessment/public/2099-01/").status_code == 404
+    assert not AssessmentMonth.objects.filter(month=dt.date(2099, 1, 1)).exists()

@@ -10,14 +10,15 @@ import pytest
 from django.utils import timezone
 
 from dispatch.assessment import assess_month, escalation, talk_flags
-from dispatch.models import Assignment, Reply, Ticket, TicketEvent
+from dispatch.assessment_store import refresh_assessment
+from dispatch.models import AssessmentMonth, Assignment, Reply, Ticket, TicketEvent
 from grid.models import Office
 
 TZ = timezone.get_current_timezone()
 
 
-def at(day: int, hour: int = 9, month: int = 3) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, tzinfo=TZ)
+def at(day: int, hour: int = 9, month: int = 3, year: int = 2026) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=TZ)
 
 
 def handled(
@@ -36,6 +37,7 @@ def handled(
     reviews=(),
     rework=False,
     month=3,
+    year=2026,
 ):
     t = Ticket.objects.create(
         number=f"T-{office.id}-{n}",
@@ -43,14 +45,14 @@ def handled(
         kind="complaint",
         description="x",
         status="in_progress",
-        received_at=at(2, month=month),
-        sign_by=at(2, 10, month=month),
-        resolve_by=resolve_by or at(7, month=month),
+        received_at=at(2, month=month, year=year),
+        sign_by=at(2, 10, month=month, year=year),
+        resolve_by=resolve_by or at(7, month=month, year=year),
         contacted_at=contacted,
         replied_at=replied,
         closed_at=closed,
         satisfaction=satisfaction,
-        overdue_at=at(8, month=month) if overdue else None,
+        overdue_at=at(8, month=month, year=year) if overdue else None,
     )
     a = Assignment.objects.create(
         ticket=t,
@@ -58,7 +60,7 @@ def handled(
         role="lead",
         state=state,
         why="test",
-        assigned_at=at(2, month=month),
+        assigned_at=at(2, month=month, year=year),
         signed_at=signed,
         replied_at=replied,
         return_requested_at=returned_at,
@@ -75,18 +77,22 @@ def handled(
             basis="b",
             signer="s",
             handler_name="h",
-            replied_at=at(4, 9 + i),
+            replied_at=at(4, 9 + i, month, year),
             review=review,
         )
     if rework:
         TicketEvent.objects.create(
-            ticket=t, at=at(9, month=month), action="rework", from_status="callback_manual", to_status="dispatched"
+            ticket=t,
+            at=at(9, month=month, year=year),
+            action="rework",
+            from_status="callback_manual",
+            to_status="dispatched",
         )
     return t
 
 
-@pytest.mark.django_db
-def test_hand_computed_month_every_metric_and_the_ranking_AR_1_AR_2_AR_3():
+def water_and_heating_march():
+    """The hand-computed scenario: two departments' March 2026 (see the test below for every figure)."""
     water, heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[:2]
     handled(
         water,
@@ -125,6 +131,12 @@ def test_hand_computed_month_every_metric_and_the_ranking_AR_1_AR_2_AR_3():
         satisfaction="basic",
         reviews=["accepted"],
     )
+    return water, heating
+
+
+@pytest.mark.django_db
+def test_hand_computed_month_every_metric_and_the_ranking_AR_1_AR_2_AR_3():
+    water, heating = water_and_heating_march()
 
     tables = assess_month(2026, 3, now=at(15, month=4))
     depts = {u.office_id: u for u in tables["departments"]}
@@ -236,11 +248,12 @@ def test_pdf_and_excel_downloads_open(as_user, tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_month_page_follows_new_events_not_a_stale_copy_AR_1(as_user):
+def test_the_month_page_reads_the_stored_month_and_follows_new_events_after_a_refresh_AR_1(as_user):
     client = as_user("city_dispatcher")
     heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[1]
     before = client.get("/assessment/2026-03/").content.decode()
-    assert "100.0" not in before
+    assert "100.00" not in before
+    stored = AssessmentMonth.objects.get(month=dt.date(2026, 3, 1))
     handled(heating, 7, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="basic")
     TicketEvent.objects.create(
         ticket=Ticket.objects.get(number=f"T-{heating.id}-7"),
@@ -249,8 +262,12 @@ def test_the_month_page_follows_new_events_not_a_stale_copy_AR_1(as_user):
         from_status="replied",
         to_status="closed",
     )
+    assert "100.00" not in client.get("/assessment/2026-03/").content.decode()  # a page load is a read
+    assert AssessmentMonth.objects.get(month=dt.date(2026, 3, 1)).computed_at == stored.computed_at
+    report = refresh_assessment()  # the supervisor's step
+    assert "2026-03" in report.recomputed
     after = client.get("/assessment/2026-03/").content.decode()
-    assert "100.0" in after
+    assert "100.00" in after
 
 
 @pytest.mark.django_db

@@ -4,13 +4,15 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections
 
+from dispatch.assessment_store import refresh_assessment
 from dispatch.supervision import supervise_once
 
 
 class Command(BaseCommand):
     help = (
         "The supervisor [SV-1][SV-2][CB-1]: flags near-deadline and overdue tickets, escalates reminder → phone → "
-        "written supervision, links repeat complaints. Loops every --interval seconds; safe to run twice at once."
+        "written supervision, links repeat complaints, then refreshes the stored monthly assessment [AR-1] for the "
+        "months new ticket events touched. Loops every --interval seconds; safe to run twice at once."
     )
 
     def add_arguments(self, parser):
@@ -22,8 +24,9 @@ class Command(BaseCommand):
             default=500,
             help="tickets locked per transaction (default 500); smaller batches let several supervisors share a pass",
         )
+        parser.add_argument("--no-assessment", action="store_true", help="do not refresh the stored monthly assessment")
 
-    def handle(self, *args, once: bool, interval: float, batch: int, **opts):
+    def handle(self, *args, once: bool, interval: float, batch: int, no_assessment: bool = False, **opts):
         stopping = False
 
         def stop(signum, frame):
@@ -37,6 +40,8 @@ class Command(BaseCommand):
             started = time.monotonic()
             try:
                 report = supervise_once(batch=batch)
+                if not no_assessment:
+                    report = f"{report}; {refresh_assessment()}"
             except (OperationalError, InterfaceError) as exc:
                 if once:
                     raise

@@ -20,6 +20,7 @@ urlpatterns = [
     path("maps/", include("maps.urls")),
     path("assessment/", include("dispatch.reports")),
     path("w/", include("workstations.urls")),
+    path("audit/", include("audit.urls")),
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),
 ]

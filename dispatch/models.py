@@ -575,8 +575,21 @@ class ExtensionRequest(models.Model):
         ]
 
 
+class TicketEventQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        from .audit import record_events
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        record_events(created)  # every persisted state change has its audit row (dispatch.audit)
+        return created
+
+
 class TicketEvent(models.Model):
-    """One entry of a ticket's history: who did what, when, from which state to which, and why."""
+    """One entry of a ticket's history: who did what, when, from which state to which, and why.
+
+    Persisting one (save, bulk_create) writes its row of the audit log in the same
+    transaction (dispatch.audit); the COPY loads call dispatch.audit themselves.
+    """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
@@ -590,6 +603,8 @@ class TicketEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
+    objects = TicketEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["ticket", "at", "id"]
         verbose_name = _("ticket event")
@@ -598,6 +613,14 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        from .audit import record_events
+
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            record_events([self])
 
 
 class Attachment(models.Model):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -322,6 +323,13 @@ class Open311Key(models.Model):
     key = models.CharField(max_length=64, unique=True, default=uuid.uuid4)
     channel = models.CharField(max_length=24, choices=Channel.choices, default=Channel.APP)
     is_active = models.BooleanField(default=True)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        _("requests per minute"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("POSTs this key may make per minute; empty for the site's default (OPEN311_RATE_LIMIT_PER_MINUTE)"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -331,6 +339,21 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_rate_limit(self) -> int:
+        return self.rate_limit_per_minute or settings.OPEN311_RATE_LIMIT_PER_MINUTE
+
+
+class RateCounter(models.Model):
+    """Requests of one client in one window (dispatch.ratelimit's PostgreSQL store, shared by all processes)."""
+
+    bucket = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bucket", "window_start"], name="ratecounter_bucket_window")]
 
 
 # ---------------------------------------------------------------------------

@@ -194,6 +194,19 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# With Redis the cache is shared by every process (rate limits, the assessment tables);
+# without it each process keeps its own in memory, and rate limits count in PostgreSQL.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
+        }
+    }
+RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL else "database")
+# Open311 POSTs per API key and minute (a key may have its own limit in admin).
+OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
 
 # Maps: the base map is drawn from our own data; a site with its own tile
 # server sets MAP_TILE_URL (e.g. http://tiles.gov.local/{z}/{x}/{y}.png).

@@ -1,4 +1,6 @@
-"""Who is asking: the client's address as the site's reverse proxies report it.
+"""Small security helpers used by the settings and views.
+
+Who is asking: the client's address as the site's reverse proxies report it.
 
 Behind nginx every request comes from the proxy, so REMOTE_ADDR alone would
 lock every citizen out together (django-axes) and audit every act as the
@@ -10,6 +12,7 @@ addresses further left are the client's say-so and are ignored.
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -31,3 +34,12 @@ def client_ip(request) -> str | None:
     if len(chain) < hops:
         return remote
     return _valid(chain[-hops]) or remote
+
+
+def tile_sources(url: str) -> list[str]:
+    """The img-src entry for a tile server URL template (http://{s}.tiles.gov.local/{z}/{x}/{y}.png)."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    host = parts.netloc.replace("{s}.", "*.")  # subdomain rotation: a.tiles…, b.tiles…
+    return [f"{parts.scheme}://{host}"] if parts.scheme in ("http", "https") and host else []

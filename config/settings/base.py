@@ -4,6 +4,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.security import tile_sources
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCAL_DIR = BASE_DIR / ".local"
 
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",
     "axes",
     "audit",
     "grid",
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -216,6 +220,28 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # the hotspot register this often (seconds; 0 turns the ticker off).
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
 MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECONDS", "60"))
+
+# Content Security Policy (django-csp): scripts and styles from our own static files only —
+# no inline script, no eval, no inline style attribute — and no page inside another site's
+# frame. JSON data blocks (json_script) are not scripts and need no exception. The one page
+# with inline scripts by design, the standalone briefing map, sets its own per-response
+# nonce policy (maps.views.briefing_report). docs/SECURITY.md explains each directive.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *tile_sources(MAP_TILE_URL)],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],  # CSP3 'self' covers the same host's ws:/wss: (the live map)
+        "worker-src": ["'self'"],  # the workstations' service worker
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
 # calls and notices (the default records them in the database), and, for the

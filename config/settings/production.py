@@ -39,3 +39,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The base Content Security Policy (no inline script or style, frame-ancestors 'none'), and
+# any http: reference a page still makes goes out as https:.
+CONTENT_SECURITY_POLICY = {  # noqa: F405
+    **CONTENT_SECURITY_POLICY,  # noqa: F405
+    "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": True},  # noqa: F405
+}

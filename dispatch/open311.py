@@ -128,7 +128,10 @@ class Open311View(View):
             return error(404, f"jurisdiction_id {jurisdiction} not found: this endpoint serves {JURISDICTION}", fmt)
         handler = getattr(self, request.method.lower(), None)
         if handler is None:
-            return error(400, f"method {request.method} not supported here", fmt)
+            allowed = ", ".join(m.upper() for m in ("get", "post") if hasattr(self, m))
+            response = error(405, f"method {request.method} not supported here: use {allowed}", fmt)
+            response["Allow"] = allowed
+            return response
         try:
             data = handler(request, *args, **kwargs)
         except Open311Error as exc:

@@ -60,7 +60,9 @@ def visit(browser, live_url, world):
     contexts = []
 
     def go(username: str | None, path: str, *, ready: str | None = None, viewport=None, name: str = ""):
-        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, locale="zh-CN")
+        context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 800}, locale="zh-CN", bypass_csp=False
+        )
         contexts.append(context)
         context.add_init_script(WATCH)
         if username:
@@ -150,7 +152,7 @@ def test_the_admin_with_its_offline_map_widget(visit, world):
         "admin", f"/admin/grid/area/{world['area'].pk}/change/", ready=".dj_map .ol-viewport", name="admin-area"
     )
     assert page.evaluate("typeof window.geodjango_geom") == "object"  # the widget started from its JSON options
-    page.wait_for_function("document.querySelectorAll('.dj_map canvas').length > 0")
+    page.wait_for_selector(".dj_map canvas", state="attached")  # OpenLayers drew the map
     visit("admin", f"/admin/dispatch/ticket/{world['ticket'].pk}/change/", name="admin-ticket")
     visit("admin", "/admin/audit/auditentry/", name="admin-audit")
 
@@ -170,7 +172,7 @@ def test_the_briefing_map_runs_its_inline_blocks_under_a_per_response_nonce(visi
 
 
 def test_the_audit_export_streams_from_daphne(browser, live_url, world):
-    context = browser.new_context()
+    context = browser.new_context(bypass_csp=False)
     cookie = {"name": settings.SESSION_COOKIE_NAME, "value": world["sessions"]["admin"], "url": live_url}
     context.add_cookies([cookie])
     today = timezone.localdate()

@@ -128,7 +128,7 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 
 @admin.register(Open311Key)
 class Open311KeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "channel", "is_active", "created_at", "last_used_at"]
+    list_display = ["name", "channel", "is_active", "rate_limit_per_minute", "created_at", "last_used_at"]
     readonly_fields = ["created_at", "last_used_at"]
 
 

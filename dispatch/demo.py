@@ -37,6 +37,7 @@ from tqdm import tqdm
 from grid.models import Area, Office
 
 from . import sla
+from .audit import record_events
 from .bulk import copy_insert, delete_tickets
 from .models import (
     Assignment,
@@ -732,6 +733,7 @@ def load_demo(
             copy_insert(Reply, out.replies)
             copy_insert(ExtensionRequest, out.extensions)
             copy_insert(TicketEvent, out.events)
+            record_events(out.events)
             copy_insert(OutboundMessage, out.messages)
             report.statuses.update(t.status for t in out.tickets)
             report.created += len(out.tickets)

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
+from .audit import record_events
 from .bulk import copy_insert
 from .models import Assignment, Attachment, Status, Ticket, TicketEvent
 from .routing import locate_many, routing_table
@@ -245,7 +246,9 @@ def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportRepor
     with transaction.atomic():
         copy_insert(Ticket, tickets)
         copy_insert(Assignment, [a for p in prepared for a in p.assignments])
-        copy_insert(TicketEvent, [e for p in prepared for e in p.events])
+        events = [e for p in prepared for e in p.events]
+        copy_insert(TicketEvent, events)
+        record_events(events)
         copy_insert(Attachment, [a for p in prepared for a in p.attachments])
     report.imported += len(tickets)
     report.refused += sum(t.status == Status.REFUSED for t in tickets)

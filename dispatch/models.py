@@ -325,6 +325,13 @@ class Open311Key(models.Model):
     key = models.CharField(max_length=64, unique=True, default=uuid.uuid4)
     channel = models.CharField(max_length=24, choices=Channel.choices, default=Channel.APP)
     is_active = models.BooleanField(default=True)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        _("requests per minute"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("POSTs this key may make per minute; empty for the site's default (OPEN311_RATE_LIMIT_PER_MINUTE)"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -334,6 +341,21 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_rate_limit(self) -> int:
+        return self.rate_limit_per_minute or settings.OPEN311_RATE_LIMIT_PER_MINUTE
+
+
+class RateCounter(models.Model):
+    """Requests of one client in one window (dispatch.ratelimit's PostgreSQL store, shared by all processes)."""
+
+    bucket = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bucket", "window_start"], name="ratecounter_bucket_window")]
 
 
 # ---------------------------------------------------------------------------
@@ -578,8 +600,21 @@ class ExtensionRequest(models.Model):
         ]
 
 
+class TicketEventQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        from .audit import record_events
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        record_events(created)  # every persisted state change has its audit row (dispatch.audit)
+        return created
+
+
 class TicketEvent(models.Model):
-    """One entry of a ticket's history: who did what, when, from which state to which, and why."""
+    """One entry of a ticket's history: who did what, when, from which state to which, and why.
+
+    Persisting one (save, bulk_create) writes its row of the audit log in the same
+    transaction (dispatch.audit); the COPY loads call dispatch.audit themselves.
+    """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
@@ -593,6 +628,8 @@ class TicketEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
+    objects = TicketEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["ticket", "at", "id"]
         verbose_name = _("ticket event")
@@ -601,6 +638,14 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        from .audit import record_events
+
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            record_events([self])
 
 
 class Attachment(models.Model):

@@ -6,7 +6,8 @@ appears here [IN-2]. POST needs an api_key (Open311Key, managed in admin), and
 goes through the same intake as the tickets API: idempotent on an
 Idempotency-Key header, refused with a 400 naming the referral [IN-4].
 Every answer is JSON or XML by the path's extension; errors are
-[{"code", "description"}] with 400, 403 or 404.
+[{"code", "description"}] with 400, 403, 404, or 429 (with Retry-After) when a key
+POSTs more than its requests per minute (dispatch.ratelimit, shared by all processes).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from . import ratelimit
 from .models import Assignment, Category, Kind, Open311Key, Reply, Status, Ticket, Urgency
 from .routing import routing_table
 from .serializers import IntakeSerializer
@@ -74,10 +76,11 @@ XML_ITEMS = {
 
 
 class Open311Error(Exception):
-    def __init__(self, code: int, description: str):
+    def __init__(self, code: int, description: str, *, headers: dict[str, str] | None = None):
         super().__init__(description)
         self.code = code
         self.description = description
+        self.headers = headers or {}
 
 
 def _xml(tag: str, value) -> ET.Element:
@@ -125,11 +128,17 @@ class Open311View(View):
             return error(404, f"jurisdiction_id {jurisdiction} not found: this endpoint serves {JURISDICTION}", fmt)
         handler = getattr(self, request.method.lower(), None)
         if handler is None:
-            return error(400, f"method {request.method} not supported here", fmt)
+            allowed = ", ".join(m.upper() for m in ("get", "post") if hasattr(self, m))
+            response = error(405, f"method {request.method} not supported here: use {allowed}", fmt)
+            response["Allow"] = allowed
+            return response
         try:
             data = handler(request, *args, **kwargs)
         except Open311Error as exc:
-            return error(exc.code, exc.description, fmt)
+            response = error(exc.code, exc.description, fmt)
+            for name, value in exc.headers.items():
+                response[name] = value
+            return response
         return render(data, fmt, root=self.root)
 
 
@@ -277,6 +286,14 @@ class RequestsView(Open311View):
         key = Open311Key.objects.filter(key=p.get("api_key", ""), is_active=True).first() if p.get("api_key") else None
         if key is None:
             raise Open311Error(403, "api_key was not provided or is not valid")
+        verdict = ratelimit.hit(f"open311:{key.pk}", limit=key.effective_rate_limit)
+        if not verdict.allowed:
+            raise Open311Error(
+                429,
+                f"rate limit exceeded: this api_key may POST {verdict.limit} requests per minute; "
+                f"retry after {verdict.retry_after} seconds",
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
         code = p.get("service_code", "").strip()
         if not code:
             raise Open311Error(400, "service_code is required")

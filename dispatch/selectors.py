@@ -89,7 +89,15 @@ def mask_name(name: str) -> str:
 
 
 def caller_for(user, ticket: Ticket) -> dict[str, str | bool]:
+    """The caller as this user may see them [IN-2]; every unmasked showing is audited.
+
+    The one place that hands the caller out (API, workstation pages, admin): never
+    read ticket.caller_* for display anywhere else.
+    """
     if can_see_caller(user, ticket):
+        from .audit import caller_viewed
+
+        caller_viewed(user, ticket)
         return {"name": ticket.caller_name, "phone": ticket.caller_phone, "email": ticket.caller_email, "masked": False}
     return {
         "name": mask_name(ticket.caller_name),

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_noop
 from grid.models import Office
 
 from . import sla, workflow
-from .exceptions import IdempotencyConflict, RuleViolation
+from .exceptions import IdempotencyConflict, NotPermitted, RuleViolation
 from .gateways import gateway
 from .models import (
     Assignment,
@@ -986,7 +986,9 @@ def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:
 
 @transaction.atomic
 def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
-    """A photo or document for a ticket (checked by the API layer)."""
+    """A photo or document for a ticket (its content checked by the API layer); not by a view-only role."""
+    if getattr(by, "role", None) not in workflow.HANDLER_ROLES:
+        raise NotPermitted(_("Your role may only view tickets."), code="view_only")
     ticket = _locked(ticket)
     return Attachment.objects.create(
         ticket=ticket,

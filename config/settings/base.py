@@ -5,6 +5,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from config.redis_hosts import channel_layer_hosts
+from config.security import tile_sources
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCAL_DIR = BASE_DIR / ".local"
@@ -29,7 +30,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",
     "axes",
+    "audit",
     "grid",
     "geo",
     "dispatch",
@@ -40,12 +43,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.SessionMiddleware",  # Django's, but a database outage does not turn an answer into a 400
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -120,6 +125,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
+# The client's address for lock-outs and the audit log: behind N trusted reverse proxies,
+# the N-th address from the right of X-Forwarded-For (config.security.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # A session lasts one work shift of inactivity, then the user logs in again.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
@@ -200,6 +209,19 @@ if _redis_hosts:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# With Redis the cache is shared by every process (rate limits, the assessment tables);
+# without it each process keeps its own in memory, and rate limits count in PostgreSQL.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
+        }
+    }
+RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL else "database")
+# Open311 POSTs per API key and minute (a key may have its own limit in admin).
+OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
 
 # Maps: the base map is drawn from our own data; a site with its own tile
 # server sets MAP_TILE_URL (e.g. http://tiles.gov.local/{z}/{x}/{y}.png).
@@ -209,6 +231,28 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # the hotspot register this often (seconds; 0 turns the ticker off).
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
 MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECONDS", "60"))
+
+# Content Security Policy (django-csp): scripts and styles from our own static files only —
+# no inline script, no eval, no inline style attribute — and no page inside another site's
+# frame. JSON data blocks (json_script) are not scripts and need no exception. The one page
+# with inline scripts by design, the standalone briefing map, sets its own per-response
+# nonce policy (maps.views.briefing_report). docs/SECURITY.md explains each directive.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *tile_sources(MAP_TILE_URL)],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],  # CSP3 'self' covers the same host's ws:/wss: (the live map)
+        "worker-src": ["'self'"],  # the workstations' service worker
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
 # calls and notices (the default records them in the database), and, for the

@@ -138,7 +138,7 @@
           L.marker([lat, lon], {
             pane: "tickets",
             icon: L.divIcon({ className: "", iconSize: [size, size],
-              html: `<div class="bin-icon${p.overdue ? " has-overdue" : ""}" style="width:${size}px;height:${size}px">${p.count}</div>` }),
+              html: sizedDiv(`bin-icon${p.overdue ? " has-overdue" : ""}`, size, String(p.count)) }),
           }).bindTooltip(`${p.count} ${t.tickets_unit} · ${t.open} ${p.open} · ${t.overdue} ${p.overdue}`).addTo(ticketLayer);
         }
       });
@@ -228,6 +228,16 @@
   }
 
   // -- panels -------------------------------------------------------------------------------
+  // A marker's box, sized through the CSSOM (the site's CSP refuses style="" in markup).
+  function sizedDiv(className, size, text) {
+    const div = document.createElement("div");
+    div.className = className;
+    div.style.width = `${size}px`;
+    div.style.height = `${size}px`;
+    div.textContent = text;
+    return div;
+  }
+
   function escapeHtml(s) {
     return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   }
@@ -278,10 +288,12 @@
       s.categories.forEach((c) => {
         const li = document.createElement("li");
         const trend = c.today > c.daily_mean_7_days * 1.2 ? "trend-up" : c.today < c.daily_mean_7_days * 0.8 ? "trend-down" : "";
+        // Widths through the CSSOM, not style="" in markup: the site's CSP refuses inline style attributes.
         li.innerHTML = `<span title="${escapeHtml(c.parent_name)}">${escapeHtml(c.name)}</span>` +
-          `<span class="bars"><span class="bar today" style="width:${(100 * c.today) / max}%"></span>` +
-          `<span class="bar mean" style="width:${(100 * c.daily_mean_7_days) / max}%"></span></span>` +
+          `<span class="bars"><span class="bar today"></span><span class="bar mean"></span></span>` +
           `<span class="num ${trend}">${c.today}</span>`;
+        li.querySelector(".bar.today").style.width = `${(100 * c.today) / max}%`;
+        li.querySelector(".bar.mean").style.width = `${(100 * c.daily_mean_7_days) / max}%`;
         li.title = `${t.today} ${c.today} · ${t.mean7} ${c.daily_mean_7_days}`;
         cats.appendChild(li);
       });
@@ -330,7 +342,7 @@
       while (feed.children.length > 20) feed.lastChild.remove();
       if (m.lon !== null) {
         const d = Math.round(14 * px);
-        const icon = L.divIcon({ className: "", iconSize: [d, d], html: `<div class="new-ticket-pulse" style="width:${d}px;height:${d}px"></div>` });
+        const icon = L.divIcon({ className: "", iconSize: [d, d], html: sizedDiv("new-ticket-pulse", d, "") });
         const marker = L.marker([m.lat, m.lon], { icon, pane: "fresh" })
           .bindTooltip(`${t.new_ticket} ${m.number}<br>${m.category}`).addTo(freshLayer);
         setTimeout(() => freshLayer.removeLayer(marker), 120000);

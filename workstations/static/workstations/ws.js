@@ -30,6 +30,11 @@
   }
   setInterval(tick, 30000);
   document.addEventListener("htmx:afterSwap", tick);
+  // "More" removes itself once its page has arrived (not hx-on: that is eval, which the site's CSP refuses).
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const elt = e.detail && e.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-remove-after-request]") && e.detail.successful) elt.remove();
+  });
 
   // Photo pickers: at most N files of at most M MB, said at once (the server checks the content).
   function checkPhotos(input) {

@@ -1,0 +1,382 @@
+"""The access matrix (OWASP ASVS 4.1.1, 4.2.1): every API operation and every page, for every role
+(grid.models.Role, one demo user each) and an anonymous visitor, against an object of ANOTHER office —
+a ticket, its file and its hotspot in 下汤镇 (鲁山县, a sub-center county none of these users belongs to).
+
+The table is the policy, written out: 404 where even the object's existence must not leak (a ticket
+outside the user's scope), 403 where the user may see it but not do this, 302 to the log-in page for a
+page and 403 for the API without a session, 405 for a method the operation does not have. The routes
+are enumerated from the URL resolver and the OpenAPI schema, so a new endpoint without a row here fails
+`test_every_route_and_schema_operation_has_a_row`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.gis.geos import Point, Polygon
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.views import APIView
+
+from dispatch.models import Category
+from dispatch.open311 import Open311View
+from grid.models import Role, User
+from maps.models import Hotspot
+from tests.dispatch.conftest import CHANGQING, XIATANG, label, make_ticket
+from tests.dispatch.fieldwork.images import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+# One demo user per role (fixtures/pingdingshan/users.json); None is a visitor without a session.
+ROLES: dict[str, str | None] = {
+    "anonymous": None,
+    Role.GRID_WORKER: "changqing_grid",
+    Role.WORKSTATION_HEAD: "changqing_head",
+    Role.TOWNSHIP_HANDLER: "guangminglu_handler",
+    Role.COUNTY_DISPATCHER: "xinhua_dispatcher",
+    Role.CITY_DISPATCHER: "city_dispatcher",
+    Role.DEPARTMENT_HANDLER: "water_handler",
+    Role.CENTER_VIEWER: "wall_viewer",
+    Role.ADMIN: "admin",
+}
+USERS = [r for r in ROLES if r != "anonymous"]
+# The city command center sees every ticket of the city [ORG-1]; the others see nothing in 下汤镇.
+CITY_CENTER = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+CENTER_PAGES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+
+
+def each(status_for_users: int, *, anonymous: int, **overrides: int) -> dict[str, int]:
+    return {"anonymous": anonymous, **{r: overrides.get(r, status_for_users) for r in USERS}}
+
+
+PUBLIC = each(200, anonymous=200)
+PAGE = each(200, anonymous=302)  # a page for any logged-in member of an office
+API = each(200, anonymous=403)  # an API for any logged-in user (its data scoped to the office)
+# The other office's ticket: a 404 for everyone outside its scope, as if it did not exist.
+FOREIGN_TICKET_API_READ = each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 200))
+FOREIGN_TICKET_PAGE = each(404, anonymous=302, **dict.fromkeys(CITY_CENTER, 200))
+# Acting on it: outside the scope a 404; inside (the city center) a 403, for the ticket's own center
+# is the 鲁山 sub-center and it holds no assignment of the city center [ORG-2].
+FOREIGN_TICKET_ACT = each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 403))
+
+
+@dataclass
+class Row:
+    path: str  # with {ticket}, {file}, {hotspot}, {month}, {today} filled in from the world
+    expect: dict[str, int]
+    body: dict = field(default_factory=dict)
+    multipart: bool = False
+    redirect_to_login: bool = True  # a 302 here goes to the log-in page
+
+
+REPLY = {
+    "facts": "经现场核实情况属实。",
+    "result": "已处理完毕并回复群众。",
+    "basis": "相关规定",
+    "signer": "王五",
+    "handler_name": "赵六",
+}
+ACTION_BODIES = {
+    "dispatch": {"lead": "TC-410423101"},
+    "sign-for": {},
+    "contact": {"note": "已电话联系来电人"},
+    "return": {"reason": "不属于本单位职责", "suggested_office": "DEPT-water"},
+    "approve-return": {"note": "同意"},
+    "refuse-return": {"note": "属于你单位职责"},
+    "request-extension": {"days": 2, "reason": "需要协调施工队", "signed_off_by": "单位负责人"},
+    "approve-extension": {"note": "同意"},
+    "refuse-extension": {"note": "可在时限内办结"},
+    "reply": REPLY,
+    "accept-reply": {"note": "答复完整"},
+    "send-back": {"note": "答复不完整"},
+    "callback": {"channel": "phone", "satisfaction": "satisfied"},
+}
+
+# (route as the resolver spells it, method) → the row. Admin routes are one row (Django's admin: staff only).
+MATRIX: dict[tuple[str, str], Row] = {
+    ("", "GET"): Row("/", PUBLIC),
+    ("admin/", "GET"): Row("/admin/dispatch/ticket/{ticket_id}/change/", each(302, anonymous=302, **{Role.ADMIN: 200})),
+    ("accounts/login/", "GET"): Row("/accounts/login/", PUBLIC),
+    ("accounts/logout/", "GET"): Row("/accounts/logout/", each(405, anonymous=405)),  # log-out is a POST
+    ("accounts/password_change/", "GET"): Row("/accounts/password_change/", PAGE),
+    ("accounts/password_change/done/", "GET"): Row("/accounts/password_change/done/", PAGE),
+    ("accounts/password_reset/", "GET"): Row("/accounts/password_reset/", PUBLIC),
+    ("accounts/password_reset/done/", "GET"): Row("/accounts/password_reset/done/", PUBLIC),
+    ("accounts/reset/<uidb64>/<token>/", "GET"): Row("/accounts/reset/MQ/bad-token/", PUBLIC),
+    ("accounts/reset/done/", "GET"): Row("/accounts/reset/done/", PUBLIC),
+    ("i18n/setlang/", "POST"): Row(
+        "/i18n/setlang/", each(302, anonymous=302), body={"language": "en"}, redirect_to_login=False
+    ),
+    ("api/schema/", "GET"): Row("/api/schema/", PUBLIC),
+    ("api/docs/", "GET"): Row("/api/docs/", PUBLIC),
+    ("api/grid/locate", "GET"): Row("/api/grid/locate?lon={lon}&lat={lat}", PUBLIC),
+    ("api/grid/locate", "POST"): Row("/api/grid/locate", PUBLIC, body={"points": [[113.3, 33.7]]}),
+    ("api/grid/areas/", "GET"): Row("/api/grid/areas/?level=county", PUBLIC),
+    ("api/grid/areas/<str:code>/", "GET"): Row(f"/api/grid/areas/{XIATANG}/", PUBLIC),
+    ("api/geo/geocode", "GET"): Row("/api/geo/geocode?q=平顶山市新华区光明路街道长青路12号", PUBLIC),
+    ("api/geo/geocode", "POST"): Row("/api/geo/geocode", PUBLIC, body={"queries": ["平顶山市新华区长青路12号"]}),
+    ("api/geo/reverse", "GET"): Row("/api/geo/reverse?lon={lon}&lat={lat}", PUBLIC),
+    ("api/geo/roads/", "GET"): Row("/api/geo/roads/", PUBLIC),
+    ("api/geo/places/", "GET"): Row("/api/geo/places/", PUBLIC),
+    ("api/maps/summary", "GET"): Row(f"/api/maps/summary?area={XIATANG}", API),
+    ("api/maps/areas", "GET"): Row(f"/api/maps/areas?parent={XIATANG[:6]}", API),
+    ("api/maps/clusters", "GET"): Row("/api/maps/clusters?bbox=113.0,33.6,113.4,33.9&zoom=12", API),
+    ("api/maps/hotspots", "GET"): Row(f"/api/maps/hotspots?area={XIATANG}", API),
+    ("api/maps/hotspots/register", "GET"): Row("/api/maps/hotspots/register", API),
+    # The other county's hotspot: the city center (its dispatchers; not a viewer) opens the case.
+    ("api/maps/hotspots/register/<int:hotspot_id>/case", "POST"): Row(
+        "/api/maps/hotspots/register/{hotspot}/case",
+        each(404, anonymous=403, **{Role.CITY_DISPATCHER: 200, Role.ADMIN: 200, Role.CENTER_VIEWER: 403}),
+        body={"note": "请鲁山县分中心督办"},
+    ),
+    ("api/tickets/", "GET"): Row("/api/tickets/", API),
+    ("api/tickets/", "POST"): Row(
+        "/api/tickets/",
+        each(201, anonymous=403),
+        body={
+            "channel": "phone",
+            "kind": "complaint",
+            "category": "0101",
+            "description": "下汤镇集市旁下水道堵塞",
+            "lon": "{xlon}",
+            "lat": "{xlat}",
+            "caller_name": "张三",
+            "caller_phone": "13700001111",
+        },
+    ),
+    ("api/dispatch-queue/", "GET"): Row("/api/dispatch-queue/", API),
+    ("api/tickets/<str:number>/", "GET"): Row("/api/tickets/{ticket}/", FOREIGN_TICKET_API_READ),
+    # Adding a file: only a unit that works on tickets (not a viewer); the city center sees the ticket.
+    ("api/tickets/<str:number>/attachments/", "POST"): Row(
+        "/api/tickets/{ticket}/attachments/",
+        each(404, anonymous=403, **{Role.CITY_DISPATCHER: 201, Role.ADMIN: 201, Role.CENTER_VIEWER: 403}),
+        multipart=True,
+    ),
+    **{
+        (f"api/tickets/<str:number>/{name}/", "POST"): Row(f"/api/tickets/{{ticket}}/{name}/", FOREIGN_TICKET_ACT, body)
+        for name, body in ACTION_BODIES.items()
+    },
+    ("api/categories/", "GET"): Row("/api/categories/", PUBLIC),
+    ("api/knowledge/", "GET"): Row("/api/knowledge/?q=停水", API),
+    ("open311/v2/^discovery\\.(?P<fmt>[A-Za-z0-9]+)$", "GET"): Row("/open311/v2/discovery.json", PUBLIC),
+    ("open311/v2/^services\\.(?P<fmt>[A-Za-z0-9]+)$", "GET"): Row("/open311/v2/services.json", PUBLIC),
+    ("open311/v2/^services/(?P<code>[^/.]+)\\.(?P<fmt>[A-Za-z0-9]+)$", "GET"): Row(
+        "/open311/v2/services/0101.json", PUBLIC
+    ),
+    # Open311 requests are public by design (no caller in them [IN-2]); a POST needs an API key.
+    ("open311/v2/^requests\\.(?P<fmt>[A-Za-z0-9]+)$", "GET"): Row("/open311/v2/requests.json", PUBLIC),
+    ("open311/v2/^requests\\.(?P<fmt>[A-Za-z0-9]+)$", "POST"): Row(
+        "/open311/v2/requests.json", each(403, anonymous=403), body={"service_code": "0101"}
+    ),
+    ("open311/v2/^requests/(?P<request_id>[^/.]+)\\.(?P<fmt>[A-Za-z0-9]+)$", "GET"): Row(
+        "/open311/v2/requests/{ticket}.json", PUBLIC
+    ),
+    ("open311/v2/^tokens/(?P<token>[^/.]+)\\.(?P<fmt>[A-Za-z0-9]+)$", "GET"): Row(
+        "/open311/v2/tokens/{token}.json", PUBLIC
+    ),
+    ("maps/grid/", "GET"): Row("/maps/grid/", PUBLIC),
+    ("maps/wall/", "GET"): Row("/maps/wall/", PAGE),
+    ("maps/live/", "GET"): Row("/maps/live/", PAGE),
+    ("maps/hotspots/", "GET"): Row("/maps/hotspots/", PAGE),
+    # Any area's briefing map may be asked for; it shows only the tickets the user may see (tested in maps).
+    ("maps/report/<str:code>/", "GET"): Row(f"/maps/report/{XIATANG}/?download=0", PAGE),
+    ("assessment/public/<str:period>/", "GET"): Row("/assessment/public/{month}/", PUBLIC),
+    ("assessment/<str:period>/", "GET"): Row(
+        "/assessment/{month}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
+    ),
+    ("assessment/<str:period>/accountability/", "GET"): Row(
+        "/assessment/{month}/accountability/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
+    ),
+    ("w/", "GET"): Row("/w/", PAGE),
+    ("w/t/<str:number>/", "GET"): Row("/w/t/{ticket}/", FOREIGN_TICKET_PAGE),
+    ("w/t/<str:number>/<slug:action>/", "POST"): Row(
+        "/w/t/{ticket}/sign-for/", each(404, anonymous=302, **dict.fromkeys(CITY_CENTER, 403))
+    ),
+    ("w/report/", "GET"): Row("/w/report/", PAGE),
+    ("w/report/where", "GET"): Row("/w/report/where?lon={lon}&lat={lat}", PAGE),
+    ("w/desk/", "GET"): Row("/w/desk/", each(403, anonymous=302, **{Role.TOWNSHIP_HANDLER: 200})),
+    ("w/sw.js", "GET"): Row("/w/sw.js", PUBLIC),
+    ("w/manifest.webmanifest", "GET"): Row("/w/manifest.webmanifest", PUBLIC),
+    ("w/offline/", "GET"): Row("/w/offline/", PUBLIC),
+    ("audit/export.csv", "GET"): Row(
+        "/audit/export.csv?from={today}&to={today}", each(403, anonymous=302, **{Role.ADMIN: 200})
+    ),
+    # The other office's ticket's photo: a 404 unless the ticket is the user's to see.
+    ("media/<path:path>", "GET"): Row("/media/{file}", each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 200))),
+}
+
+
+def _routes(patterns, prefix: str = ""):
+    """(route, callback) of every URL the site answers, includes flattened."""
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.callback
+
+
+def site_routes() -> dict[str, object]:
+    routes = {}
+    for route, callback in _routes(get_resolver().url_patterns):
+        routes["admin/" if route.startswith("admin/") else route] = callback
+    return routes
+
+
+def api_methods(callback) -> set[str]:
+    """The methods of an API operation (DRF and Open311 views); empty for pages."""
+    cls = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if cls is None or not issubclass(cls, (APIView, Open311View)):
+        return set()
+    return {m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m)}
+
+
+def test_every_route_and_schema_operation_has_a_row():
+    routes = site_routes()
+    in_matrix = {route for route, _ in MATRIX}
+    assert set(routes) - in_matrix == set(), "routes without a row in the access matrix"
+    assert in_matrix - set(routes) == set(), "rows for routes that no longer exist"
+    for route, callback in routes.items():
+        missing = {m for m in api_methods(callback) if (route, m) not in MATRIX}
+        assert not missing, (route, missing)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, operations in schema["paths"].items():
+        match = resolve(re.sub(r"\{[^}]+\}", "1", path))
+        route = "admin/" if match.route.startswith("admin/") else match.route
+        for method in operations:
+            assert (route, method.upper()) in MATRIX, (path, method)
+
+
+def test_every_role_has_a_user_in_the_matrix():
+    assert set(ROLES) - {"anonymous"} == set(Role.values)
+    for role, username in ROLES.items():
+        if username:
+            assert User.objects.get(username=username).role == role
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    """A ticket in 下汤镇 (鲁山县) with a photo, and a hotspot of it; the month and today."""
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dispatch.services import add_attachment
+
+    ticket = make_ticket(code=XIATANG, category="0101", description="下汤镇集市旁下水道堵塞，污水横流")
+    city_dispatcher = User.objects.get(username="city_dispatcher")
+    photo = add_attachment(
+        ticket=ticket,
+        by=city_dispatcher,
+        upload=SimpleUploadedFile("drain.jpg", image_bytes("JPEG"), content_type="image/jpeg"),
+    )
+    lon, lat = label(XIATANG)
+    now = timezone.now()
+    hotspot = Hotspot.objects.create(
+        category=Category.objects.get(code="0101"),
+        label="下汤镇 · 下水道堵塞",
+        county_code=XIATANG[:6],
+        township_code=XIATANG,
+        hull=Polygon.from_bbox((lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001)),
+        centroid=Point(lon, lat),
+        ticket_count=5,
+        peak_count=5,
+        ticket_ids=[ticket.id],
+        first_at=now,
+        last_at=now,
+        window_days=7,
+        detected_at=now,
+        updated_at=now,
+    )
+    clon, clat = label(CHANGQING)
+    return {
+        "ticket": ticket.number,
+        "ticket_id": ticket.id,
+        "token": str(ticket.token),
+        "file": photo.file.name,
+        "hotspot": hotspot.id,
+        "month": f"{timezone.localdate():%Y-%m}",
+        "today": str(timezone.localdate()),
+        "lon": f"{clon:.6f}",
+        "lat": f"{clat:.6f}",
+        "xlon": f"{lon:.6f}",
+        "xlat": f"{lat:.6f}",
+    }
+
+
+def fill(value, world):
+    if isinstance(value, str):
+        return value.format(**world) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: fill(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, world) for v in value]
+    return value
+
+
+def client_for(role: str) -> Client:
+    client = Client()
+    if ROLES[role]:
+        client.force_login(User.objects.get(username=ROLES[role]))
+    return client
+
+
+def ask(client: Client, method: str, row: Row, world: dict):
+    path = fill(row.path, world)
+    if method == "GET":
+        return client.get(path)
+    if row.multipart:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return client.post(path, {"file": SimpleUploadedFile("p.jpg", image_bytes("JPEG"), content_type="image/jpeg")})
+    if path.startswith("/api/"):
+        return client.post(path, fill(row.body, world), content_type="application/json")
+    return client.post(path, fill(row.body, world))
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_access_matrix(role, world):
+    """Every operation as this role, against the other office's objects: exactly the status the table says."""
+    client = client_for(role)
+    wrong = []
+    for (_route, method), row in MATRIX.items():
+        resp = ask(client, method, row, world)
+        expected = row.expect[role]
+        if resp.status_code != expected:
+            wrong.append(f"{method} {fill(row.path, world)}: {resp.status_code}, expected {expected}")
+        elif expected == 302 and row.redirect_to_login and "/login/" not in resp["Location"]:
+            wrong.append(f"{method} {fill(row.path, world)}: redirected to {resp['Location']}, not the log-in page")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", [Role.CITY_DISPATCHER, Role.GRID_WORKER])
+def test_a_method_an_operation_does_not_have_is_405(role, world):
+    client = client_for(role)
+    checked = 0
+    for route, callback in site_routes().items():
+        has = api_methods(callback)
+        if not has or route == "admin/":
+            continue
+        row = MATRIX[(route, sorted(has)[0])]
+        for method in {"PUT", "PATCH", "DELETE"} - has:
+            resp = getattr(client, method.lower())(fill(row.path, world))
+            assert resp.status_code == 405, (method, route, resp.status_code)
+            checked += 1
+    assert checked > 40
+
+
+def test_the_foreign_ticket_is_a_404_with_the_same_body_as_a_number_that_does_not_exist(world):
+    """A denial must not tell "exists but not yours" from "does not exist" (ASVS 4.2.1)."""
+    client = client_for(Role.GRID_WORKER)
+    foreign = client.get(f"/api/tickets/{world['ticket']}/")
+    missing = client.get("/api/tickets/PDS-20000101-999999/")
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json()["code"] == missing.json()["code"]
+    assert foreign.json()["detail"].replace(world["ticket"], "N") == missing.json()["detail"].replace(
+        "PDS-20000101-999999", "N"
+    )
+    assert (
+        client.get(f"/w/t/{world['ticket']}/").status_code == client.get("/w/t/PDS-20000101-999999/").status_code == 404
+    )

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from dispatch.models import Category
 from dispatch.open311 import Open311View
-from grid.models import Role, User
+from grid.models import Office, Role, User
 from maps.models import Hotspot
 from tests.dispatch.conftest import CHANGQING, XIATANG, label, make_ticket
 from tests.dispatch.fieldwork.images import image_bytes
@@ -191,6 +191,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("assessment/<str:period>/accountability/", "GET"): Row(
         "/assessment/{month}/accountability/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
     ),
+    # Another county's ranked unit (the 鲁山 sub-center): the center sees every unit, a unit's own staff
+    # only their own, so everyone else here is refused [AR-2].
+    ("assessment/<str:period>/unit/<str:office>/", "GET"): Row(
+        "/assessment/{month}/unit/{unit}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
+    ),
     ("w/", "GET"): Row("/w/", PAGE),
     ("w/t/<str:number>/", "GET"): Row("/w/t/{ticket}/", FOREIGN_TICKET_PAGE),
     ("w/t/<str:number>/<slug:action>/", "POST"): Row(
@@ -297,6 +302,7 @@ def world(settings, tmp_path):
         "token": str(ticket.token),
         "file": photo.file.name,
         "hotspot": hotspot.id,
+        "unit": Office.objects.get(kind=Office.Kind.SUB_CENTER, area_code=XIATANG[:6]).id,
         "month": f"{timezone.localdate():%Y-%m}",
         "today": str(timezone.localdate()),
         "lon": f"{clon:.6f}",

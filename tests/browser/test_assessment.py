@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
+from dispatch.assessment_store import refresh_assessment
 from dispatch.models import AssessmentMonth, Category, Ticket
 from grid.models import Office
 from tests.dispatch.test_assessment import at as day_at
@@ -59,10 +61,13 @@ def scenario(django_db_setup, django_db_blocker):
             ticket(heating, 10 + n, 6, True)
             ticket(water, 10 + n, 6, n == 0, overdue=n == 3)
             ticket(gas, 10 + n, 6, n < 3)
+        # What the supervisor's pass does after new events: months stored earlier (another test's
+        # page may have computed May and June 2025 as empty history) are recomputed.
+        refresh_assessment()
     yield {"water": water, "heating": heating, "gas": gas, "tickets": made}
     with django_db_blocker.unblock():
         Ticket.objects.filter(id__gte=first_id).delete()
-        AssessmentMonth.objects.filter(id__gte=first_month).delete()
+        AssessmentMonth.objects.filter(Q(id__gte=first_month) | Q(month__year=2025, month__month__in=(5, 6))).delete()
         connection.close()
 
 

@@ -9,8 +9,9 @@ from dispatch.supervision import supervise_once
 
 class Command(BaseCommand):
     help = (
-        "The supervisor [SV-1][SV-2][CB-1]: flags near-deadline and overdue tickets, escalates reminder → phone → "
-        "written supervision, links repeat complaints. Loops every --interval seconds; safe to run twice at once."
+        "The supervisor [SV-1][SV-2][CB-1][AN-1]: flags near-deadline and overdue tickets, escalates reminder → "
+        "phone → written supervision, links repeat complaints, raises spike alerts. Loops every --interval seconds; "
+        "safe to run twice at once."
     )
 
     def add_arguments(self, parser):

@@ -1,0 +1,39 @@
+"""Number formats of the briefing page: shares as percents, changes as signed points or percents."""
+
+from django import template
+
+from dispatch.briefings import pct as _pct
+from dispatch.briefings import points as _points
+
+register = template.Library()
+
+
+@register.filter
+def pct(value) -> str:
+    """0.128 → 12.8%."""
+    return _pct(value)
+
+
+@register.filter
+def pp(value) -> str:
+    """A change of share: 0.012 → +1.2."""
+    return _points(value)
+
+
+@register.filter
+def signed_pct(value) -> str:
+    """A relative change: 0.05 → +5.0%; None → —."""
+    return "—" if value is None else f"{value * 100:+.1f}%"
+
+
+@register.filter
+def trend(value) -> str:
+    """The CSS class of a change: up, down or flat."""
+    if value is None:
+        return "flat"
+    return "up" if value > 0.0005 else "down" if value < -0.0005 else "flat"
+
+
+@register.filter
+def hours(value) -> str:
+    return "—" if value is None else f"{value:.1f}"

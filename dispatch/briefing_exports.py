@@ -193,6 +193,12 @@ def chart_png(name: str, b: Briefing, area: Area | None = None) -> bytes:
 # -- PDF ----------------------------------------------------------------------------------
 
 
+def _local(value):
+    from django.utils import timezone
+
+    return timezone.localtime(value)
+
+
 def _hours(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
@@ -257,7 +263,7 @@ def briefing_pdf(b: Briefing, *, title: str, area: Area | None = None) -> bytes:
     story = [
         Paragraph(pdf_text(title), h1),
         Paragraph(
-            f"生成时间 {b.generated_at:%Y-%m-%d %H:%M}" + ("" if b.complete else "（本期尚未结束，数据截至生成时间）"),
+            f"生成时间 {_local(b.generated_at):%Y-%m-%d %H:%M}" + ("" if b.complete else "（本期尚未结束，数据截至生成时间）"),
             small,
         ),
         Spacer(1, 4 * mm),
@@ -316,7 +322,7 @@ def briefing_pdf(b: Briefing, *, title: str, area: Area | None = None) -> bytes:
             table(
                 ["序号", "热点", "件数", "首件", "末件"],
                 [
-                    [i, h.label, h.count, f"{h.first_at:%m-%d}", f"{h.last_at:%m-%d}"]
+                    [i, h.label, h.count, f"{_local(h.first_at):%m-%d}", f"{_local(h.last_at):%m-%d}"]
                     for i, h in enumerate(b.hotspots, 1)
                 ],
                 [12, 100, 15, 18, 18],
@@ -404,7 +410,7 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
             ["标题", title],
             ["期间", f"{b.period.start} 至 {b.period.end}"],
             ["区域", b.area_name],
-            ["生成时间", f"{b.generated_at:%Y-%m-%d %H:%M}"],
+            ["生成时间", f"{_local(b.generated_at):%Y-%m-%d %H:%M}"],
             ["本期受理", int(b.volume.now)],
             ["上期受理", int(b.volume.before)],
             *[["要点", line] for line in b.headlines],
@@ -432,7 +438,7 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
         "热点",
         ["序号", "热点", "分类", "乡镇（街道）", "件数", "首件", "末件"],
         [
-            [i, h.label, h.category, h.township, h.count, f"{h.first_at:%Y-%m-%d}", f"{h.last_at:%Y-%m-%d}"]
+            [i, h.label, h.category, h.township, h.count, f"{_local(h.first_at):%Y-%m-%d}", f"{_local(h.last_at):%Y-%m-%d}"]
             for i, h in enumerate(b.hotspots, 1)
         ],
     )
@@ -440,7 +446,7 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
         "重复投诉",
         ["首次工单", "分类", "地点", "地址", "本期重复次数", "最近一次"],
         [
-            [r.number, r.category, r.place, r.address, r.repeats, f"{r.latest_at:%Y-%m-%d %H:%M}"]
+            [r.number, r.category, r.place, r.address, r.repeats, f"{_local(r.latest_at):%Y-%m-%d %H:%M}"]
             for r in b.repeat_chains
         ],
     )

@@ -37,3 +37,29 @@ def trend(value) -> str:
 @register.filter
 def hours(value) -> str:
     return "—" if value is None else f"{value:.1f}"
+
+
+@register.filter
+def reads_briefings(user) -> bool:
+    """Whether the briefings (and the flare list) are for this user: links are shown only to them."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from maps.briefing_views import briefing_home
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        briefing_home(user)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+@register.filter
+def sees_flares(user) -> bool:
+    """Whether the flare-alert list is for this user (the center, the counties, the townships)."""
+    from dispatch.flares.views import AUDIENCE
+
+    office = getattr(user, "office", None) if getattr(user, "is_authenticated", False) else None
+    return office is not None and office.is_active and office.kind in AUDIENCE

@@ -31,6 +31,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from .models import Category, Channel, Status, Ticket
 
@@ -114,7 +115,7 @@ class Period:
     @property
     def short_label(self) -> str:
         """W46 or 10月 style, for chart axes and table heads."""
-        return f"W{self.number:02d}" if self.kind == "week" else _("%(month)s月") % {"month": self.number}
+        return f"W{self.number:02d}" if self.kind == "week" else _("month %(month)s") % {"month": self.number}
 
 
 def parse_period(text: str) -> Period:
@@ -567,22 +568,33 @@ def points(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:+.1f}"
 
 
+# The words of a week and of a month, whole (Chinese says 本周/本月, 上周/上月, 连续三周/连续三个月).
+PERIOD_WORDS = {
+    "week": {
+        "this": gettext_lazy("this week"),
+        "previous": gettext_lazy("the previous week"),
+        "three": gettext_lazy("three weeks running"),
+    },
+    "month": {
+        "this": gettext_lazy("this month"),
+        "previous": gettext_lazy("the previous month"),
+        "three": gettext_lazy("three months running"),
+    },
+}
+
+
 def headlines(b: Briefing) -> list[str]:
     """The few sentences at the top of a briefing, in the words the center uses [AN-2]."""
     lines = []
-    unit = _("week") if b.period.kind == "week" else _("month")
+    words = {k: str(v) for k, v in PERIOD_WORDS[b.period.kind].items()}
+    sep = pgettext("list separator", ", ")
     rel = b.volume.relative
     if rel is None:
-        lines.append(_("%(count)s tickets this %(unit)s.") % {"count": int(b.volume.now), "unit": unit})
+        lines.append(_("%(count)s tickets %(this)s.") % {"count": int(b.volume.now), **words})
     else:
         lines.append(
-            _("%(count)s tickets this %(unit)s, %(change)s on the previous %(unit)s (%(before)s).")
-            % {
-                "count": int(b.volume.now),
-                "unit": unit,
-                "change": f"{rel * 100:+.1f}%",
-                "before": int(b.volume.before),
-            }
+            _("%(count)s tickets %(this)s, %(change)s on %(previous)s (%(before)s).")
+            % {"count": int(b.volume.now), "change": f"{rel * 100:+.1f}%", "before": int(b.volume.before), **words}
         )
     named = [c for c in b.categories if c.code]
     if named:
@@ -591,8 +603,8 @@ def headlines(b: Briefing) -> list[str]:
         series = " → ".join(pct(s) for s in top.shares)
         if all(b.totals) and all(leader.code == top.code for leader in leaders):
             lines.append(
-                _("%(category)s was the top category three %(unit)ss running: %(series)s of all tickets.")
-                % {"category": top.name, "unit": unit, "series": series}
+                _("%(category)s was the top category %(three)s: %(series)s of all tickets.")
+                % {"category": top.name, "series": series, **words}
             )
         else:
             lines.append(
@@ -600,24 +612,20 @@ def headlines(b: Briefing) -> list[str]:
                 % {"category": top.name, "share": pct(top.shares[2]), "series": series}
             )
     if b.rising:
-        lines.append(
-            _("Rising: %(list)s.")
-            % {
-                "list": _(", ").join(
-                    _("%(path)s (%(before)s → %(now)s)") % {"path": r.path, "before": r.previous, "now": r.count}
-                    for r in b.rising[:3]
-                )
-            }
-        )
+        items = [
+            _("%(path)s (%(before)s → %(now)s)") % {"path": r.path, "before": r.previous, "now": r.count}
+            for r in b.rising[:3]
+        ]
+        lines.append(_("Rising: %(list)s.") % {"list": sep.join(items)})
     if b.hotspots:
-        lines.append(_("Hotspots: %(list)s.") % {"list": _(", ").join(h.label for h in b.hotspots[:3])})
+        lines.append(_("Hotspots: %(list)s.") % {"list": sep.join(h.label for h in b.hotspots[:3])})
     sat = b.satisfaction
     if sat.rate is not None:
         if sat.change is None:
             lines.append(_("Satisfaction %(rate)s over %(n)s callbacks.") % {"rate": pct(sat.rate), "n": sat.callbacks})
         else:
             lines.append(
-                _("Satisfaction %(rate)s over %(n)s callbacks (%(change)s points on the previous %(unit)s).")
-                % {"rate": pct(sat.rate), "n": sat.callbacks, "change": points(sat.change), "unit": unit}
+                _("Satisfaction %(rate)s over %(n)s callbacks (%(change)s points on %(previous)s).")
+                % {"rate": pct(sat.rate), "n": sat.callbacks, "change": points(sat.change), **words}
             )
     return lines

@@ -5,6 +5,7 @@ answer their role may not give a 403, an alert no longer open a 409."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -43,7 +44,7 @@ class SpikeDetailView(APIView):
     def get(self, request, alert_id: int):
         """One spike alert, with its report deadline and answer."""
         if selectors.spike_for(request.user, alert_id) is None:
-            raise NotFound(f"No spike alert {alert_id}.")
+            raise NotFound(_("No spike alert %(id)s.") % {"id": alert_id})
         return _out(request, alert_id)
 
 

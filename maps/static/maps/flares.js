@@ -59,14 +59,8 @@
   document.addEventListener("live:message", (e) => {
     const m = e.detail;
     if (m.type !== "spike.raised") return;
-    flares.set(m.id, { ...m, fresh: true });
+    flares.set(m.id, { ...m, fresh: true }); // the banner itself is the announcement (it glows; the new row flashes)
     render();
-    const toast = document.getElementById("toast");
-    if (toast) {
-      toast.textContent = `${t.raised}: ${m.township} · ${m.category} · ${t.today} ${m.count} ${t.tickets}`;
-      toast.hidden = false;
-      setTimeout(() => { toast.hidden = true; }, 8000);
-    }
   });
   setInterval(tick, 1000);
   setInterval(load, 60000);

@@ -203,3 +203,11 @@ def test_the_list_api_validates_its_filters(as_user):
         client.post("/api/spikes/999999/report/", {"text": REPORT}, content_type="application/json").status_code == 404
     )
     assert client.post("/api/spikes/1/dismiss/", {}, content_type="application/json").status_code == 400
+
+
+def test_the_admin_lists_alerts_read_only(drains, as_user):
+    services.raise_spike_alerts(day=DAY, now=NOW)
+    admin = as_user("admin")
+    page = admin.get("/admin/dispatch/spikealert/")
+    assert page.status_code == 200 and GUANGMINGLU in page.content.decode()
+    assert admin.get("/admin/dispatch/spikealert/add/").status_code == 403

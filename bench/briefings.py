@@ -183,6 +183,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
+    import os
+
+    os.environ["DB_POOL"] = "0"  # a pooled connection would stay on the first database
     setup_django()
     import psycopg
     from django.conf import settings

@@ -263,7 +263,8 @@ def briefing_pdf(b: Briefing, *, title: str, area: Area | None = None) -> bytes:
     story = [
         Paragraph(pdf_text(title), h1),
         Paragraph(
-            f"生成时间 {_local(b.generated_at):%Y-%m-%d %H:%M}" + ("" if b.complete else "（本期尚未结束，数据截至生成时间）"),
+            f"生成时间 {_local(b.generated_at):%Y-%m-%d %H:%M}"
+            + ("" if b.complete else "（本期尚未结束，数据截至生成时间）"),
             small,
         ),
         Spacer(1, 4 * mm),
@@ -438,7 +439,15 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
         "热点",
         ["序号", "热点", "分类", "乡镇（街道）", "件数", "首件", "末件"],
         [
-            [i, h.label, h.category, h.township, h.count, f"{_local(h.first_at):%Y-%m-%d}", f"{_local(h.last_at):%Y-%m-%d}"]
+            [
+                i,
+                h.label,
+                h.category,
+                h.township,
+                h.count,
+                f"{_local(h.first_at):%Y-%m-%d}",
+                f"{_local(h.last_at):%Y-%m-%d}",
+            ]
             for i, h in enumerate(b.hotspots, 1)
         ],
     )

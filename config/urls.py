@@ -20,10 +20,13 @@ urlpatterns = [
     path("api/grid/", include("grid.urls")),
     path("api/geo/", include("geo.urls")),
     path("api/maps/", include("maps.api_urls")),
+    path("api/spikes/", include("dispatch.flares.api_urls")),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("dispatch.open311_urls")),
     path("maps/", include("maps.urls")),
     path("assessment/", include("dispatch.reports")),
+    path("briefings/spikes/", include("dispatch.flares.views")),
+    path("briefings/", include("maps.briefing_views")),
     path("w/", include("workstations.urls")),
     path("audit/", include("audit.urls")),
     # Ticket files are never served as plain static files: only to those who may see the ticket.

@@ -11,6 +11,8 @@
   the earlier ticket and goes up to the unit head (department) or the county's
   leader in charge.
 - Callbacks not made within 2 working days of closing [CB-1].
+- Spikes [AN-1]: a category far above its own baseline in a township today
+  raises a flare alert once (dispatch.flares), with its 2-hour report deadline.
 
 Every query takes its rows with SELECT … FOR UPDATE SKIP LOCKED and re-checks
 the condition under the lock, so two supervisors running at once never act on
@@ -26,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from .flares.services import raise_spike_alerts
 from .gateways import gateway
 from .models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Kind, OutboundMessage, Status, Ticket, TicketEvent
 from .sla import NEAR_DEADLINE_FRACTION
@@ -53,11 +56,13 @@ class PassReport:
     repeats: int = 0
     repeat_checked: int = 0
     callback_overdue: int = 0
+    spikes: int = 0
 
     def __str__(self) -> str:
         return (
             f"reminders {self.reminders}, phone {self.phone}, written {self.written}, "
-            f"repeats {self.repeats} of {self.repeat_checked} checked, callbacks overdue {self.callback_overdue}"
+            f"repeats {self.repeats} of {self.repeat_checked} checked, callbacks overdue {self.callback_overdue}, "
+            f"spike alerts {self.spikes}"
         )
 
 
@@ -91,6 +96,8 @@ def supervise_once(*, now: dt.datetime | None = None, batch: int = 500) -> PassR
         pass
     while _callback_batch(now, batch, report):
         pass
+    # Flares [AN-1]: today's category × township counts against their baseline, one grouped query.
+    report.spikes = len(raise_spike_alerts(day=timezone.localdate(now), now=now))
     return report
 
 

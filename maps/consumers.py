@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import connection
 
+from dispatch.flares.selectors import spikes_visible_to
 from dispatch.selectors import tickets_visible_to
 
 from . import live
@@ -26,11 +27,14 @@ _VISIBLE: OrderedDict[tuple[str, int], bool] = OrderedDict()
 _VISIBLE_MAX = 4096
 
 
-def _may_see(user, key: str, ticket_ids: list[int]) -> bool:
+def _may_see(user, key: str, ticket_ids: list[int], spike_id: int | None = None) -> bool:
     cache_key = (key, user.office_id)
     if cache_key in _VISIBLE:
         return _VISIBLE[cache_key]
-    visible = tickets_visible_to(user).filter(id__in=ticket_ids).exists()
+    if spike_id is not None:  # a flare concerns a township: whoever answers for that township [AN-1]
+        visible = spikes_visible_to(user).filter(id=spike_id).exists()
+    else:
+        visible = tickets_visible_to(user).filter(id__in=ticket_ids).exists()
     _VISIBLE[cache_key] = visible
     while len(_VISIBLE) > _VISIBLE_MAX:
         _VISIBLE.popitem(last=False)
@@ -73,7 +77,7 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
         self.seen[key] = None
         if len(self.seen) > 512:
             self.seen.popitem(last=False)
-        if await database_sync_to_async(_may_see)(self.user, key, message["ticket_ids"]):
+        if await database_sync_to_async(_may_see)(self.user, key, message["ticket_ids"], message.get("spike_id")):
             await self.send_json(message["event"])
 
 
@@ -84,7 +88,8 @@ _ticker: asyncio.Task | None = None
 
 def ensure_ticker() -> None:
     """Start this process's ticker once (with the first wall socket): every few seconds it pushes
-    tickets that have just become overdue and refreshes the hotspot register when tickets came in.
+    tickets that have just become overdue and new spike alerts, and refreshes the hotspot register
+    when tickets came in.
     Several processes may run one: row and advisory locks keep each change pushed once."""
     global _ticker
     interval = float(settings.MAPS_LIVE_TICK_SECONDS)
@@ -98,11 +103,12 @@ def _tick(state: dict, loop: asyncio.AbstractEventLoop) -> None:
     tickets came in, at most once per refresh period (it is the heavier part)."""
     from dispatch.models import Ticket
 
-    from .services import refresh_hotspots, sweep_overdue
+    from .services import push_spike_alerts, refresh_hotspots, sweep_overdue
 
     try:
         with live.sending_through(loop):
             sweep_overdue()
+            push_spike_alerts()
             now = time.monotonic()
             if now - state.get("refreshed", -1e9) >= settings.MAPS_HOTSPOT_REFRESH_SECONDS:
                 latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()

@@ -86,14 +86,17 @@ def sending_through(loop: asyncio.AbstractEventLoop):
         _thread.loop = None
 
 
-def send(groups: list[str], event: dict, *, ticket_ids: list[int]) -> None:
+def send(groups: list[str], event: dict, *, ticket_ids: list[int], spike_id: int | None = None) -> None:
     """Send one event to groups (from synchronous code). ticket_ids are what the scope check tests:
-    a socket forwards the event only if its user may see at least one of them."""
+    a socket forwards the event only if its user may see at least one of them; a flare's event
+    (spike_id) is checked against the flare's township instead."""
     layer = get_channel_layer()
     if layer is None:
         return
     event = {**event, "sent_at": time.time()}
     message = {"type": MESSAGE_TYPE, "key": uuid.uuid4().hex, "event": event, "ticket_ids": ticket_ids}
+    if spike_id is not None:
+        message["spike_id"] = spike_id
     loop = getattr(_thread, "loop", None)
     for group in groups:
         try:
@@ -169,3 +172,30 @@ def push_hotspot(hotspot, kind: str) -> None:
     for county, township, community in places.distinct():
         groups.update(groups_for_places(county=county, township=township, community=community))
     send(sorted(groups), event, ticket_ids=list(hotspot.ticket_ids))
+
+
+def spike_event(alert, *, township_name: str = "") -> dict:
+    """The wall's message about a flare [AN-1]: what, where, how many against the baseline, and
+    when the 2-hour report is due."""
+    return {
+        "type": "spike.raised",
+        "id": alert.id,
+        "category": alert.category.path,
+        "category_code": alert.category.code,
+        "county_code": alert.county_code,
+        "township_code": alert.township_code,
+        "township": township_name or alert.township_code,
+        "day": alert.day.isoformat(),
+        "count": alert.count,
+        "baseline_mean": alert.baseline_mean,
+        "detected_at": _iso(alert.detected_at),
+        "report_due": _iso(alert.report_due),
+        "state": alert.state,
+    }
+
+
+def push_spike(alert, *, township_name: str = "") -> None:
+    """Tell the walls of the city, the county and the township about a flare; each socket forwards it
+    only if its user may see that township (maps.consumers checks dispatch.flares' rule)."""
+    groups = groups_for_places(county=alert.county_code, township=alert.township_code)
+    send(groups, spike_event(alert, township_name=township_name), ticket_ids=[], spike_id=alert.id)

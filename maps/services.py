@@ -173,3 +173,34 @@ def sweep_overdue(*, now: dt.datetime | None = None, push: bool = True) -> list[
         if push and ids:
             transaction.on_commit(lambda: [live.push_ticket(i, "ticket.overdue") for i in ids])
     return ids
+
+
+# -- spike alerts ------------------------------------------------------------------------
+
+SPIKE_PUSH_WITHIN = dt.timedelta(minutes=15)  # older unpushed alerts are marked, not announced again
+
+
+def push_spike_alerts(*, now: dt.datetime | None = None, push: bool = True) -> list[int]:
+    """Spike alerts nobody has pushed yet: push "spike.raised" for each to the walls of its
+    township, once across all server processes (row locks, SKIP LOCKED) [AN-1]. An alert raised
+    long before any wall was connected is only marked: the walls fetch it with their state.
+    Returns the ids pushed."""
+    from dispatch.flares.selectors import attach_township_names
+    from dispatch.models import SpikeAlert
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        alerts = list(
+            SpikeAlert.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("category__parent")
+            .filter(pushed_at__isnull=True)
+            .order_by("detected_at", "id")[:100]
+        )
+        if not alerts:
+            return []
+        SpikeAlert.objects.filter(id__in=[a.id for a in alerts]).update(pushed_at=now)
+        fresh = [a for a in alerts if a.detected_at >= now - SPIKE_PUSH_WITHIN]
+        attach_township_names(fresh)
+        if push and fresh:
+            transaction.on_commit(lambda: [live.push_spike(a, township_name=a.township_name) for a in fresh])
+    return [a.id for a in fresh]

@@ -10,9 +10,10 @@ from dispatch.supervision import supervise_once
 
 class Command(BaseCommand):
     help = (
-        "The supervisor [SV-1][SV-2][CB-1]: flags near-deadline and overdue tickets, escalates reminder → phone → "
-        "written supervision, links repeat complaints, then refreshes the stored monthly assessment [AR-1] for the "
-        "months new ticket events touched. Loops every --interval seconds; safe to run twice at once."
+        "The supervisor [SV-1][SV-2][CB-1][AN-1]: flags near-deadline and overdue tickets, escalates reminder → "
+        "phone → written supervision, links repeat complaints, raises spike alerts, then refreshes the stored "
+        "monthly assessment [AR-1] for the months new ticket events touched. Loops every --interval seconds; "
+        "safe to run several at once."
     )
 
     def add_arguments(self, parser):

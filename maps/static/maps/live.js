@@ -358,6 +358,7 @@
   function onMessage(m) {
     live.messages.push(m);
     if (live.messages.length > 200) live.messages.shift();
+    document.dispatchEvent(new CustomEvent("live:message", { detail: m })); // flares.js listens
     if (m.type && m.type.startsWith("ticket.")) onTicket(m);
     else if (m.type === "hotspot.formed" || m.type === "hotspot.grew") {
       toast(`${m.type === "hotspot.formed" ? t.hotspot_formed : t.hotspot_grew}: ${m.label}`);
@@ -376,6 +377,7 @@
       live.connected = true;
       setConn("live", t.live);
       refreshAll(); // a (re)connection may have missed messages: fetch the whole state again
+      document.dispatchEvent(new Event("live:connected"));
     };
     ws.onmessage = (e) => onMessage(JSON.parse(e.data));
     ws.onclose = () => {

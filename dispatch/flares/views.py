@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -73,6 +73,8 @@ def spike_action(request: HttpRequest, alert_id: int) -> HttpResponse:
     except DomainError as exc:
         if exc.status_code == 403:
             raise PermissionDenied(exc.message) from None
+        if exc.status_code == 404:  # an alert the user may not see does not exist for them
+            raise Http404(exc.message) from None
         messages.error(request, exc.message)
     return redirect(f"{reverse('spike-list')}#spike-{alert_id}")
 

@@ -11,6 +11,7 @@ are enumerated from the URL resolver and the OpenAPI schema, so a new endpoint w
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.views import APIView
 
-from dispatch.models import Category
+from dispatch.models import Category, SpikeAlert
 from dispatch.open311 import Open311View
 from grid.models import Office, Role, User
 from maps.models import Hotspot
@@ -46,6 +47,9 @@ ROLES: dict[str, str | None] = {
 USERS = [r for r in ROLES if r != "anonymous"]
 # The city command center sees every ticket of the city [ORG-1]; the others see nothing in 下汤镇.
 CITY_CENTER = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+# Briefings: not for grid workers or departments [AN-2]; flare lists only for the center, counties and townships.
+BRIEFING_DENIED = {Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
+FLARE_DENIED = {Role.GRID_WORKER, Role.WORKSTATION_HEAD, Role.DEPARTMENT_HANDLER}
 CENTER_PAGES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
 
 
@@ -196,6 +200,47 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("assessment/<str:period>/unit/<str:office>/", "GET"): Row(
         "/assessment/{month}/unit/{unit}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
     ),
+    # Briefings [AN-1][AN-2]: the center and the heads of units, each for their own area; 下汤镇's
+    # briefing only for the city center (the area is outside every other user's).
+    ("briefings/", "GET"): Row("/briefings/", each(200, anonymous=302, **dict.fromkeys(BRIEFING_DENIED, 403))),
+    ("briefings/<str:period>/", "GET"): Row(
+        f"/briefings/{{month}}/?area={XIATANG}", each(403, anonymous=302, **dict.fromkeys(CITY_CENTER, 200))
+    ),
+    ("briefings/<str:period>/chart/<str:name>.png", "GET"): Row(
+        f"/briefings/{{month}}/chart/channels.png?area={XIATANG}",
+        each(403, anonymous=302, **dict.fromkeys(CITY_CENTER, 200)),
+    ),
+    # Flare alerts [AN-1]: the 下汤镇 alert is the city center's and 鲁山's; elsewhere it does not exist.
+    ("briefings/spikes/", "GET"): Row(
+        "/briefings/spikes/", each(200, anonymous=302, **dict.fromkeys(FLARE_DENIED, 403))
+    ),
+    ("briefings/spikes/<int:alert_id>/", "POST"): Row(
+        "/briefings/spikes/{spike}/",
+        each(
+            404,
+            anonymous=302,
+            **dict.fromkeys(FLARE_DENIED, 403),
+            **{**dict.fromkeys(CITY_CENTER, 302), Role.CENTER_VIEWER: 403},
+        ),
+        body={"action": "acknowledge"},
+        redirect_to_login=False,
+    ),
+    ("api/spikes/", "GET"): Row("/api/spikes/", API),
+    ("api/spikes/<int:alert_id>/", "GET"): Row("/api/spikes/{spike}/", FOREIGN_TICKET_API_READ),
+    # The rows run in this order on one alert: acknowledged, then reported, so a dismiss comes too late
+    # (409) for those who may answer.
+    **{
+        (f"api/spikes/<int:alert_id>/{name}/", "POST"): Row(
+            f"/api/spikes/{{spike}}/{name}/",
+            each(404, anonymous=403, **{**dict.fromkeys(CITY_CENTER, answered), Role.CENTER_VIEWER: 403}),
+            body,
+        )
+        for name, body, answered in (
+            ("acknowledge", {}, 200),
+            ("report", {"text": "下汤镇集市下水道堵塞集中反映，已派鲁山县住建局现场疏通，今日内完成。"}, 200),
+            ("dismiss", {"reason": "同一处下水道的重复反映，已并案处理。"}, 409),
+        )
+    },
     ("w/", "GET"): Row("/w/", PAGE),
     ("w/t/<str:number>/", "GET"): Row("/w/t/{ticket}/", FOREIGN_TICKET_PAGE),
     ("w/t/<str:number>/<slug:action>/", "POST"): Row(
@@ -302,6 +347,18 @@ def world(settings, tmp_path):
         "token": str(ticket.token),
         "file": photo.file.name,
         "hotspot": hotspot.id,
+        "spike": SpikeAlert.objects.create(
+            category=Category.objects.get(code="0101"),
+            township_code=XIATANG,
+            county_code=XIATANG[:6],
+            day=timezone.localdate(),
+            count=9,
+            first_count=9,
+            baseline_mean=0.5,
+            baseline_sd=0.5,
+            detected_at=now,
+            report_due=now + dt.timedelta(hours=2),
+        ).id,
         "unit": Office.objects.get(kind=Office.Kind.SUB_CENTER, area_code=XIATANG[:6]).id,
         "month": f"{timezone.localdate():%Y-%m}",
         "today": str(timezone.localdate()),

@@ -23,3 +23,7 @@ urlpatterns = [
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),
 ]
+
+# The API answers in JSON even when no route matches or Django refuses the request itself.
+handler400 = "config.api.bad_request"
+handler404 = "config.api.not_found"

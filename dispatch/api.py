@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -51,6 +52,36 @@ class TicketCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def decode_cursor(self, request):
+        """A cursor the client altered is bad input (400 naming the parameter), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise serializers.ValidationError(
+                {self.cursor_query_param: [_("Invalid cursor: use the next or previous link of a page.")]}
+            ) from None
+
+
+def cursor_page(serializer: type[serializers.Serializer], name: str):
+    """The schema of one cursor page: links to the next and previous pages and the results."""
+    return inline_serializer(
+        name,
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
+
+
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="The position of a page, from a next or previous link."),
+    OpenApiParameter("page_size", int, description="Tickets per page, at most 200 (default 50)."),
+]
+
+
+TICKET_PAGE = cursor_page(TicketSerializer, "TicketPage")
+
 
 def _detail(request, ticket, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
     data = TicketDetailSerializer(selectors.detail_for_api(ticket), context={"request": request}).data
@@ -70,7 +101,11 @@ class TicketsView(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = TicketCursorPagination
 
-    @extend_schema(parameters=[TicketListQuerySerializer], responses={200: TicketSerializer(many=True)})
+    @extend_schema(
+        parameters=[TicketListQuerySerializer, *CURSOR_PARAMETERS],
+        responses={200: TICKET_PAGE},
+        operation_id="api_tickets_list",
+    )
     def get(self, request):
         """Tickets the caller's office may see, newest first, with cursor pagination."""
         q = TicketListQuerySerializer(data=request.query_params)
@@ -127,7 +162,7 @@ class QueueCursorPagination(TicketCursorPagination):
 class DispatchQueueView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: TicketSerializer(many=True)})
+    @extend_schema(parameters=CURSOR_PARAMETERS, responses={200: TICKET_PAGE}, operation_id="api_dispatch_queue_list")
     def get(self, request):
         """The manual dispatch queue the caller's office sees, oldest first: tickets that could not be routed."""
         paginator = QueueCursorPagination()

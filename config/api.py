@@ -96,5 +96,10 @@ def bad_request(request, exception=None):
     if refused is not None and request.path.startswith(API_PREFIXES):
         return JsonResponse(refused.data, status=refused.status_code)
     return _json_or(
-        defaults.bad_request, request, exception, status_code=400, detail=_("The request is malformed."), code="bad_request"
+        defaults.bad_request,
+        request,
+        exception,
+        status_code=400,
+        detail=_("The request is malformed."),
+        code="bad_request",
     )

@@ -21,7 +21,7 @@ ERROR = {
     "required": ["detail"],
 }
 VALIDATION_ERROR = {
-    "description": "Field-named messages (`{\"lat\": [\"…\"]}`), a list of messages, or a `detail`.",
+    "description": 'Field-named messages (`{"lat": ["…"]}`), a list of messages, or a `detail`.',
     "oneOf": [
         {"type": "object", "additionalProperties": True},
         {"type": "array", "items": {"type": "string"}},

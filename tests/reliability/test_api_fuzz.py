@@ -93,7 +93,7 @@ def _build_world() -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from dispatch import services
-    from dispatch.fieldwork.photos import clean_photos
+    from dispatch.photos import clean_photos
     from dispatch.fieldwork.services import add_photos
     from grid.models import Area, User
     from tests.dispatch.conftest import CHANGQING, RUZHOU, WATER_REPLY, closed_water_ticket, make_ticket

@@ -35,3 +35,6 @@ urlpatterns = [
 
 # A lost database connection answers 503 + Retry-After instead of 500 (config.errors).
 handler500 = "config.errors.server_error"
+# The API answers in JSON even when no route matches or Django refuses the request itself.
+handler400 = "config.api.bad_request"
+handler404 = "config.api.not_found"

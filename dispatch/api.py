@@ -13,8 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from . import selectors, services
 from .exceptions import IntakeRefused
+from .photos import PhotoRejected, clean_photo
 from .serializers import (
     AttachmentSerializer,
     CallbackSerializer,
@@ -41,15 +42,42 @@ from .serializers import (
     TicketSerializer,
 )
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-
 
 class TicketCursorPagination(CursorPagination):
     ordering = ("-received_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """A cursor the client altered is bad input (400 naming the parameter), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise serializers.ValidationError(
+                {self.cursor_query_param: [_("Invalid cursor: use the next or previous link of a page.")]}
+            ) from None
+
+
+def cursor_page(serializer: type[serializers.Serializer], name: str):
+    """The schema of one cursor page: links to the next and previous pages and the results."""
+    return inline_serializer(
+        name,
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
+
+
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="The position of a page, from a next or previous link."),
+    OpenApiParameter("page_size", int, description="Tickets per page, at most 200 (default 50)."),
+]
+
+
+TICKET_PAGE = cursor_page(TicketSerializer, "TicketPage")
 
 
 def _detail(request, ticket, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -70,7 +98,11 @@ class TicketsView(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = TicketCursorPagination
 
-    @extend_schema(parameters=[TicketListQuerySerializer], responses={200: TicketSerializer(many=True)})
+    @extend_schema(
+        parameters=[TicketListQuerySerializer, *CURSOR_PARAMETERS],
+        responses={200: TICKET_PAGE},
+        operation_id="api_tickets_list",
+    )
     def get(self, request):
         """Tickets the caller's office may see, newest first, with cursor pagination."""
         q = TicketListQuerySerializer(data=request.query_params)
@@ -127,7 +159,7 @@ class QueueCursorPagination(TicketCursorPagination):
 class DispatchQueueView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: TicketSerializer(many=True)})
+    @extend_schema(parameters=CURSOR_PARAMETERS, responses={200: TICKET_PAGE}, operation_id="api_dispatch_queue_list")
     def get(self, request):
         """The manual dispatch queue the caller's office sees, oldest first: tickets that could not be routed."""
         paginator = QueueCursorPagination()
@@ -264,24 +296,18 @@ class AttachmentUploadView(APIView):
         responses={201: AttachmentSerializer, 400: None, 404: None},
     )
     def post(self, request, number: str):
-        """A photo (JPEG, PNG or WebP, at most 10 MB) for a ticket the caller may see."""
+        """A photo (JPEG, PNG, WebP or HEIC, at most 10 MB and 64 megapixels) for a ticket the caller may
+        see. Checked by its content and re-encoded by the same cleaner as the workstations' photos
+        (dispatch.photos): no EXIF position, script or trailing bytes is ever stored or served."""
         ticket = selectors.ticket_for(request.user, number)
         upload = request.FILES.get("file")
         if upload is None:
             raise serializers.ValidationError({"file": [_("Attach a file in the 'file' field.")]})
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError({"file": [_("The file is larger than 10 MB.")]})
         try:
-            with Image.open(upload) as img:
-                kind = img.format
-                img.verify()
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
-            raise serializers.ValidationError({"file": [_("The file is not a readable image.")]}) from None
-        if kind not in IMAGE_TYPES:
-            raise serializers.ValidationError({"file": [_("Only JPEG, PNG and WebP images are accepted.")]})
-        upload.seek(0)
-        upload.content_type = IMAGE_TYPES[kind]
-        attachment = services.add_attachment(ticket=ticket, by=request.user, upload=upload)
+            photo = clean_photo(upload)
+        except PhotoRejected as rejected:
+            raise serializers.ValidationError({"file": rejected.messages}, code=rejected.code) from None
+        attachment = services.add_photo(ticket=ticket, by=request.user, photo=photo)
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 

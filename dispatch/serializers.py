@@ -371,7 +371,7 @@ class TicketDetailSerializer(TicketSerializer):
     extensions = ExtensionSerializer(many=True)
     history = EventSerializer(many=True, source="events")
     attachments = AttachmentSerializer(many=True)
-    repeat_of = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    repeat_of = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     refusal = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 

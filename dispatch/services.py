@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +47,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
+from .photos import CleanPhoto
 from .routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, locate_naive, routing_table
 from .selectors import best_answer
 from .texts import site_text
@@ -986,7 +988,8 @@ def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:
 
 @transaction.atomic
 def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
-    """A photo or document for a ticket (its content checked by the API layer); not by a view-only role."""
+    """A file for a ticket, stored as given: callers pass what they have checked (see add_photo);
+    not by a view-only role."""
     if getattr(by, "role", None) not in workflow.HANDLER_ROLES:
         raise NotPermitted(_("Your role may only view tickets."), code="view_only")
     ticket = _locked(ticket)
@@ -998,3 +1001,15 @@ def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
         size=upload.size,
         uploaded_by=by,
     )
+
+
+@transaction.atomic
+def add_photo(*, ticket: Ticket, by, photo: CleanPhoto) -> Attachment:
+    """A photo checked and re-encoded by dispatch.photos.clean_photo (no EXIF, no trailing bytes),
+    stored under a random name and shown under the name the user gave it."""
+    upload = ContentFile(photo.data, name=photo.stored_name)
+    upload.content_type = photo.content_type
+    attachment = add_attachment(ticket=ticket, by=by, upload=upload)
+    attachment.name = photo.name
+    attachment.save(update_fields=["name"])
+    return attachment

@@ -1,6 +1,9 @@
 """HTTP API of the gazetteer: geocoding (one text or a batch), reverse geocoding,
 and the roads and places that draw the offline base map."""
 
+import math
+
+from django.contrib.gis.geos import Polygon
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
@@ -100,10 +103,32 @@ class ReverseGeocodeView(APIView):
         return Response(found)
 
 
+class CheckedBBoxFilter(InBBoxFilter):
+    """drf-gis's bbox filter, with the box checked first: four finite numbers, min < max, within
+    longitude/latitude range (NaN reached GEOS as a ring it cannot build: a 500)."""
+
+    def get_filter_bbox(self, request):
+        raw = request.query_params.get(self.bbox_param)
+        if not raw:
+            return None
+        try:
+            parts = [float(p) for p in raw.split(",")]
+        except ValueError:
+            parts = []
+        if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+            raise ValidationError({self.bbox_param: [_("Give four numbers: west,south,east,north.")]})
+        west, south, east, north = parts
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValidationError(
+                {self.bbox_param: [_("The box needs west < east and south < north, within ±180 and ±90 degrees.")]}
+            )
+        return Polygon.from_bbox((west, south, east, north))
+
+
 class _BaseMapLayer(ListAPIView):
     """A base-map layer as GeoJSON; `in_bbox=west,south,east,north` limits it to a view."""
 
-    filter_backends = [InBBoxFilter]
+    filter_backends = [CheckedBBoxFilter]
     bbox_filter_include_overlapping = True
     pagination_class = None
 

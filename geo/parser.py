@@ -184,9 +184,14 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     text = _t2s().convert(text).lower()
-    return _CN_NUMBER_RE.sub(
+    # compose again: dropping a space can join a letter to a combining mark (T + ¨ → ẗ), and
+    # normalizing twice must give the same text
+    text = unicodedata.normalize("NFKC", text)
+    text = _CN_NUMBER_RE.sub(
         lambda m: str(cn_to_int(m.group(1)) if cn_to_int(m.group(1)) is not None else m.group(1)), text
     )
+    # one character can expand to 18 under NFKC (ﷺ): the cap holds for the output too
+    return text[:MAX_TEXT_CHARS]
 
 
 # ---------------------------------------------------------------------------

@@ -93,7 +93,7 @@ class AreaShapeField(GeometryField):
 
 
 class AreaFeatureSerializer(GeoFeatureModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True, allow_null=True)
     # "shape" is the (optionally simplified) geometry annotated by the view.
     geom = AreaShapeField(source="shape", read_only=True, precision=6)
     label = serializers.SerializerMethodField()
@@ -123,7 +123,7 @@ class AreaFeatureSerializer(GeoFeatureModelSerializer):
 
 
 class OfficeSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Office

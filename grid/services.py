@@ -48,7 +48,7 @@ def file_checksum(path: Path) -> str:
 def repair_geometry(geom: BaseGeometry, *, row: int) -> shapely.MultiPolygon:
     """A valid MultiPolygon from whatever polygonal geometry a file holds."""
     if geom is None or geom.is_empty:
-        raise BoundaryImportError(f"row {row}: the geometry is empty")
+        raise BoundaryImportError(f"row {row}: the geometry is empty or could not be read")
     if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
         raise BoundaryImportError(f"row {row}: expected a polygon, found {geom.geom_type}")
     minx, miny, maxx, maxy = geom.bounds
@@ -83,6 +83,12 @@ def validate_records(records: list[BoundaryRecord], *, level: str) -> None:
             raise BoundaryImportError(f"row {rec.row}: code {rec.code!r} is longer than 12 characters")
         if not rec.name:
             raise BoundaryImportError(f"row {rec.row}: the name is empty")
+        if len(rec.name) > 100 or len(rec.short_name) > 50:
+            raise BoundaryImportError(
+                f"row {rec.row}: the name is longer than 100 characters (or the short name than 50)"
+            )
+        if any(len(a) > 100 for a in rec.aliases):
+            raise BoundaryImportError(f"row {rec.row}: an alias is longer than 100 characters")
         if rec.code in seen:
             raise BoundaryImportError(f"row {rec.row}: code {rec.code} repeats row {seen[rec.code]}")
         seen[rec.code] = rec.row
@@ -100,11 +106,21 @@ def _resolve_parents(records: list[BoundaryRecord], *, level: str) -> dict[str, 
     if not parents:
         raise BoundaryImportError(f"no current {plevel} boundaries: import the {plevel} level first")
     resolved: dict[str, Area] = {}
+    shapes: dict[str, shapely.Geometry] = {}
     for rec in records:
         if rec.parent_code:
             parent = parents.get(rec.parent_code)
             if parent is None:
                 raise BoundaryImportError(f"row {rec.row}: parent code {rec.parent_code} is not a current {plevel}")
+            # a file whose coordinate system is declared wrong lands far away, yet in range: refuse it
+            if parent.code not in shapes:
+                shapes[parent.code] = shapely.from_wkb(bytes(parent.geom.wkb))
+                shapely.prepare(shapes[parent.code])
+            if not shapes[parent.code].intersects(rec.geometry):
+                raise BoundaryImportError(
+                    f"row {rec.row}: {rec.name} does not overlap its parent {plevel} {parent.code} "
+                    "(is the file's coordinate system declared right?)"
+                )
         else:
             inside = rec.geometry.representative_point()
             parent = (
@@ -238,6 +254,8 @@ def records_from_dataframe(
     progress: bool = False,
 ) -> list[BoundaryRecord]:
     """BoundaryRecords from a GeoDataFrame, reprojected to EPSG:4326."""
+    if len(gdf) == 0:
+        raise BoundaryImportError("the file holds no features")
     missing = [f for f in (code_field, name_field, parent_field) if f and f not in gdf.columns]
     if missing:
         raise BoundaryImportError(

@@ -35,8 +35,8 @@ from dispatch.exceptions import IdempotencyConflict, TicketNotFound
 from dispatch.fieldwork import selectors as field_selectors
 from dispatch.fieldwork import services as field_services
 from dispatch.fieldwork.models import CommunityReply
-from dispatch.fieldwork.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
 from dispatch.models import OPEN_STATUSES, Assignment, Status, Urgency
+from dispatch.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
 from dispatch.serializers import available_actions
 from grid.models import Area
 

@@ -187,6 +187,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents the error answers DRF gives it (400/403/404/415) with their bodies.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_error_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketChannelEnum": "dispatch.models.Channel.choices",
         "TicketKindEnum": "dispatch.models.Kind.choices",

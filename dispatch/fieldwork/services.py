@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from dispatch import services as dispatch_services
 from dispatch.exceptions import NotPermitted, RuleViolation
 from dispatch.models import Assignment, Attachment, Channel, Kind, Reply, Status, Ticket, Urgency
+from dispatch.photos import CleanPhoto
 from dispatch.routing import routing_table
 from grid.models import Office, Role, User
 
 from . import workflow
 from .models import CommunityReply, Delegation, Photo
-from .photos import CleanPhoto
 
 # Who hands work down: the township's service-center handlers and a workstation's head.
 DELEGATOR_ROLES = {Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD, Role.ADMIN}
@@ -430,11 +430,7 @@ def add_photos(*, ticket: Ticket, by, photos: list[CleanPhoto], context: str = "
     workflow.check(ticket, "attach_photos")
     attachments = []
     for photo in photos:
-        upload = ContentFile(photo.data, name=photo.stored_name)
-        upload.content_type = photo.content_type
-        attachment = dispatch_services.add_attachment(ticket=ticket, by=by, upload=upload)
-        attachment.name = photo.name
-        attachment.save(update_fields=["name"])
+        attachment = dispatch_services.add_photo(ticket=ticket, by=by, photo=photo)
         Photo.objects.create(
             attachment=attachment,
             width=photo.width,

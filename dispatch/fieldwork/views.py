@@ -11,9 +11,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from dispatch.exceptions import TicketNotFound
+from dispatch.photos import SERVED_TYPES
 
 from . import selectors
-from .photos import SERVED_TYPES
 
 
 def safe_file_headers(response: HttpResponse, *, name: str, content_type: str) -> HttpResponse:

@@ -94,4 +94,5 @@ def test_cursor_pagination_walks_every_ticket_once_newest_first(as_user):
 
 
 def test_a_tampered_cursor_is_a_4xx(as_user):
-    assert as_user("city_dispatcher").get("/api/tickets/", {"cursor": "garbage!!"}).status_code == 404
+    resp = as_user("city_dispatcher").get("/api/tickets/", {"cursor": "garbage!!"})
+    assert resp.status_code == 400 and "cursor" in resp.json()  # bad input, named (was a 404 "page not found")

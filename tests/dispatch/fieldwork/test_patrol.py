@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 
 from dispatch.exceptions import NotPermitted
 from dispatch.fieldwork.models import Photo
-from dispatch.fieldwork.photos import clean_photos
 from dispatch.fieldwork.services import PatrolReport, report_from_patrol, validate_patrol
 from dispatch.models import Channel, Status, Ticket
+from dispatch.photos import clean_photos
 
 from ..conftest import CHANGQING, events, label
 from .images import phone_photo

@@ -1,4 +1,6 @@
-"""Photos from phones: checked by what they contain, cleaned before anyone sees them.
+"""Photos, from phones and through the tickets API alike: checked by what they contain, cleaned
+before anyone sees them. The one validator and cleaner of ticket images: the API's attachment
+upload (dispatch.api) and the workstations' photos (dispatch.fieldwork) both call clean_photo.
 
 A photo is accepted when its bytes decode as JPEG, PNG, WebP or HEIC/HEIF
 (whatever its name or the browser's content type say), it is at most 10 MB and

@@ -331,6 +331,7 @@ class WallWatcher(threading.Thread):
         self.base, self.cookie = base, cookie
         self.received: list[float] = []
         self.disconnects: list[float] = []
+        self.connected_since: float | None = None  # None while the socket is down
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -342,6 +343,7 @@ class WallWatcher(threading.Thread):
                 with connect(
                     uri, additional_headers={"Cookie": f"sessionid={self.cookie}"}, origin=self.base, open_timeout=5
                 ) as ws:
+                    self.connected_since = time.time()
                     while not self.stopping.is_set():
                         try:
                             message = json.loads(ws.recv(timeout=1))
@@ -350,8 +352,20 @@ class WallWatcher(threading.Thread):
                         if message.get("type") == "ticket.created":
                             self.received.append(time.time())
             except Exception:
+                self.connected_since = None
                 self.disconnects.append(time.time())
                 time.sleep(0.5)
+
+    def steady(self, *, seconds: float = 1.5, timeout: float = 30.0) -> bool:
+        """Wait until the socket has stayed up for `seconds` (a wall that reconnected after a Redis
+        restart must be subscribed again before a push can reach it)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            since = self.connected_since
+            if since is not None and time.time() - since >= seconds:
+                return True
+            time.sleep(0.2)
+        return False
 
 
 # ---------------------------------------------------------------------------
@@ -631,11 +645,14 @@ def main(argv: list[str] | None = None) -> int:
         # A push after the Redis restart reaches the wall (one more ticket, on the first server).
         probe_key = f"{run}:probe"
         probe_payload = make_payloads(1, seed=1)
+        watcher.steady()
         seen_before = len(watcher.received)
         probe = Load()
         run_clients(bases[:1], probe_payload, clients=1, run=f"{run}:probe", cookie=dispatcher_cookie, load=probe,
                     deadline=time.time() + 60)  # fmt: skip
-        time.sleep(2.0)
+        waited_until = time.time() + 10.0
+        while len(watcher.received) <= seen_before and time.time() < waited_until:
+            time.sleep(0.2)
         probe_pushed = len(watcher.received) > seen_before
         watcher.stopping.set()
 

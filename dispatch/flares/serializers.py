@@ -31,8 +31,8 @@ class SpikeAlertSerializer(serializers.ModelSerializer):
     township = serializers.SerializerMethodField()
     report_overdue = serializers.SerializerMethodField()
     seconds_left = serializers.SerializerMethodField()
-    acknowledged_by = serializers.StringRelatedField()
-    reported_by = serializers.StringRelatedField()
+    acknowledged_by = serializers.SerializerMethodField()
+    reported_by = serializers.SerializerMethodField()
 
     class Meta:
         model = SpikeAlert
@@ -64,6 +64,14 @@ class SpikeAlertSerializer(serializers.ModelSerializer):
 
     def get_township(self, obj: SpikeAlert) -> str:
         return getattr(obj, "township_name", obj.township_code)
+
+    def get_acknowledged_by(self, obj: SpikeAlert) -> str | None:
+        """Who took the flare on; null while nobody has."""
+        return str(obj.acknowledged_by) if obj.acknowledged_by_id else None
+
+    def get_reported_by(self, obj: SpikeAlert) -> str | None:
+        """Who filed the report; null until it is filed."""
+        return str(obj.reported_by) if obj.reported_by_id else None
 
     def get_report_overdue(self, obj: SpikeAlert) -> bool:
         """Still open after report_due, or reported after it [AN-1]."""

@@ -67,6 +67,26 @@ def live_url(django_db_setup, django_db_blocker):
         )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_what_the_server_stored(django_db_setup, django_db_blocker):
+    """The server commits derived rows as pages ask for them (stored assessment months, flare alerts);
+    drop the module's own at its end so later tests start from the fixtures alone."""
+    from dispatch.models import AssessmentMonth, SpikeAlert
+
+    def newest() -> dict:
+        with django_db_blocker.unblock():
+            return {
+                m: m.objects.order_by("-id").values_list("id", flat=True).first() or 0
+                for m in (AssessmentMonth, SpikeAlert)
+            }
+
+    before = newest()
+    yield
+    with django_db_blocker.unblock():
+        for model, last in before.items():
+            model.objects.filter(id__gt=last).delete()
+
+
 @pytest.fixture(scope="module")  # Playwright's sync API keeps an event loop running: end it with the module
 def browser():
     from playwright.sync_api import sync_playwright

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from dispatch.models import Ticket
-from grid.models import Area, User
+from grid.models import Area, Office, User
 from tests.dispatch.conftest import CHANGQING, make_ticket
 
 from .conftest import screenshot
@@ -128,6 +128,12 @@ def test_the_command_center_pages(visit, world):
     visit("city_dispatcher", "/maps/grid/", ready=".leaflet-container")
     visit("city_dispatcher", f"/assessment/{month()}/")
     visit("city_dispatcher", f"/assessment/{month()}/accountability/")
+    water = Office.objects.get(code="DEPT-water").id  # a ranked unit: its drill-down and trend chart
+    visit("city_dispatcher", f"/assessment/{month()}/unit/{water}/")
+    visit("city_dispatcher", f"/assessment/{month()}/?unit={water}")
+    visit("city_dispatcher", "/briefings/")
+    visit("city_dispatcher", f"/briefings/{month()}/", ready="img")
+    visit("city_dispatcher", "/briefings/spikes/")
     visit("city_dispatcher", "/w/", name="w-queue")
     page, _ = visit("city_dispatcher", f"/w/t/{number}/", ready=".ws-page", name="w-ticket")
     visit("city_dispatcher", "/api/tickets/", name="api-browsable")

@@ -14,6 +14,7 @@ bench/api_fuzz.py runs the same operations long and records the figures.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections import Counter, defaultdict
@@ -124,6 +125,34 @@ def _build_world() -> dict:
     )
     REAL["path"] = [a.file.name for a in attachments] + [f"thumb/{a.file.name}" for a in attachments]
     REAL["hotspot_id"] = ["1", "999999"]
+    # Flare alerts [AN-1]: one open, one acknowledged and reported, in 长青社区's township and in 汝州.
+    from django.utils import timezone
+
+    from dispatch.flares import services as flares
+    from dispatch.models import Category, SpikeAlert
+
+    now = timezone.now()
+    alerts = []
+    for code, category in ((CHANGQING[:9], "0101"), (RUZHOU[:9], "0103")):
+        alerts.append(
+            SpikeAlert.objects.create(
+                category=Category.objects.get(code=category),
+                township_code=code,
+                county_code=code[:6],
+                day=timezone.localdate(),
+                count=8,
+                first_count=8,
+                baseline_mean=0.4,
+                baseline_sd=0.6,
+                detected_at=now,
+                report_due=now + dt.timedelta(hours=2),
+            )
+        )
+    flares.acknowledge_spike(alert=alerts[1], by=users["city_dispatcher"])
+    flares.file_spike_report(
+        alert=alerts[1], by=users["city_dispatcher"], text="汝州市区占道经营集中反映，已通知城管部门今日内清理。"
+    )
+    REAL["alert_id"] = [str(a.id) for a in alerts] + ["999999"]
     sessions = {}
     for username, user in users.items():
         client = Client()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
 import zipfile
 
 import pytest
@@ -54,6 +55,8 @@ def body_of(resp) -> str:
     if raw[:2] == b"PK":  # an xlsx: read the workbook's XML parts
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    if raw[:5] == b"%PDF-":  # a PDF: its text as poppler extracts it (the page streams are compressed)
+        return subprocess.run(["pdftotext", "-", "-"], input=raw, capture_output=True, check=True).stdout.decode()
     return raw.decode("utf-8", "replace")
 
 
@@ -89,7 +92,10 @@ def sweep(role: str, planted: dict) -> list[str]:
             found.append(f"{method} {route} ({resp.status_code})")
     extra = [
         f"/assessment/{planted['month']}/?format=xlsx",
+        f"/assessment/{planted['month']}/?format=pdf",
         f"/assessment/{planted['month']}/accountability/?format=csv",
+        f"/briefings/{planted['month']}/?format=xlsx",
+        f"/briefings/{planted['month']}/?format=pdf",
         "/maps/report/410402002/",  # the downloaded briefing map
         f"/open311/v2/requests/{planted['ticket']}.xml",
         "/open311/v2/requests.json?service_code=0701",

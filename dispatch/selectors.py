@@ -62,9 +62,22 @@ def ticket_for(user, number: str, *, queryset: QuerySet[Ticket] | None = None) -
 
 
 def can_see_caller(user, ticket: Ticket) -> bool:
-    """[IN-2] Only the office that must call back sees the caller's name and phone."""
+    """[IN-2] Who sees the caller's name and phone: the center that calls back [CB-1], and the lead
+    unit while it handles the ticket — signed for and not yet replied or returned — for it must
+    contact the caller [HD-1]. Co-handling units, other offices and a unit whose turn is over see
+    them masked; every unmasked showing is audited (caller_for).
+
+    Reads `ticket.assignments.all()`, so a list that prefetched the assignments asks nothing more.
+    """
     office_id = getattr(user, "office_id", None) if user is not None else None
-    return bool(office_id) and office_id == ticket.center_id
+    if not office_id:
+        return False
+    if office_id == ticket.center_id:
+        return True
+    return any(
+        a.office_id == office_id and a.role == Assignment.Role.LEAD and a.state == Assignment.State.SIGNED
+        for a in ticket.assignments.all()
+    )
 
 
 def mask_phone(phone: str) -> str:

@@ -2,6 +2,7 @@
 masked except for the office that must call back [IN-2]."""
 
 import pytest
+from django.test import Client
 
 from dispatch.selectors import can_see_caller, mask_name, mask_phone, tickets_visible_to
 
@@ -128,6 +129,50 @@ def test_can_see_caller_follows_the_tickets_center(users, world):
     assert can_see_caller(users["ruzhou_dispatcher"], world["water_ruzhou"])
     assert not can_see_caller(users["water_handler"], world["water_ruzhou"])
     assert not can_see_caller(None, world["water_ruzhou"])
+
+
+def test_the_lead_unit_sees_the_caller_while_it_handles_the_ticket_and_not_before_or_after_IN_2_HD_1(users, world):
+    """[HD-1] the lead unit contacts the caller: it sees name and phone once signed for, until its reply."""
+    from dispatch import services
+
+    from .conftest import WATER_REPLY
+
+    ticket, water = world["water_ruzhou"], users["water_handler"]
+    ticket.refresh_from_db()
+    assert not can_see_caller(water, ticket)  # assigned, not yet signed for
+    services.sign_for(ticket=ticket, by=water)
+    ticket.refresh_from_db()
+    assert can_see_caller(water, ticket)
+    assert not can_see_caller(users["heating_handler"], ticket)  # another department
+    assert not can_see_caller(users["changqing_grid"], ticket)
+    services.reply(ticket=ticket, by=water, **WATER_REPLY)
+    ticket.refresh_from_db()
+    assert not can_see_caller(water, ticket)  # its turn is over; the center calls back [CB-1]
+    assert can_see_caller(users["ruzhou_dispatcher"], ticket)
+
+
+def test_a_grid_worker_gets_the_callers_number_to_dial_once_the_workstation_signs_for_it_IN_2(users, world):
+    """The phone page shows the number as a tel: link to the workstation handling the ticket, and the
+    showing is in the audit log; before signing for it the number is masked."""
+    from audit.models import AuditEntry
+    from dispatch import services
+    from dispatch.models import Assignment
+
+    ticket = make_ticket(code=CHANGQING, category="0101", description="长青路12号门前雨水井堵塞")
+    ticket.caller_phone, ticket.caller_name = "13912345678", "李娜"
+    ticket.save(update_fields=["caller_phone", "caller_name"])
+    lead = ticket.assignments.get(role=Assignment.Role.LEAD)
+    worker = users["changqing_grid"]
+    assert lead.office_id == worker.office_id  # a blocked drain in 长青社区 leads with its workstation [AS-1]
+    client = Client()
+    client.force_login(worker)
+    page = client.get(f"/w/t/{ticket.number}/").content.decode()
+    assert "13912345678" not in page and "139****5678" in page
+    services.sign_for(ticket=ticket, by=worker)
+    before = AuditEntry.objects.count()
+    page = client.get(f"/w/t/{ticket.number}/").content.decode()
+    assert 'href="tel:13912345678"' in page and "李娜" in page
+    assert AuditEntry.objects.count() > before
 
 
 def test_the_ruzhou_sub_center_runs_its_own_tickets_and_the_city_center_cannot_close_them(as_user, world):

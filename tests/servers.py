@@ -82,3 +82,28 @@ def process(args: list[str], port: int, name: str, env: dict | None = None):
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def committed_session(username: str, django_db_blocker) -> str:
+    """A logged-in session of `username` that other processes (a daphne server) can read: committed."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from grid.models import User
+
+    holder: dict[str, str] = {}
+
+    def create():
+        user = User.objects.get(username=username)
+        s = SessionStore()
+        s.update(
+            {
+                "_auth_user_id": str(user.pk),
+                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                "_auth_user_hash": user.get_session_auth_hash(),
+            }
+        )
+        s.create()
+        holder["key"] = s.session_key
+
+    run_committed(create, django_db_blocker)
+    return holder["key"]

@@ -19,7 +19,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from grid.models import User
-from tests.servers import database_url, free_port, process, run_committed
+from tests.servers import committed_session, database_url, free_port, process, run_committed
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_a_query_that_cannot_reach_its_table_is_answered_503_with_retry_after(cl
 def test_a_session_that_cannot_be_saved_does_not_turn_the_answer_into_a_400(client, django_db_blocker):
     """Django would answer 400 SessionInterrupted ("logged out meanwhile") although the view's work
     had committed; the client would then never retry. The view's answer must stand."""
-    key = committed_session(django_db_blocker)
+    key = committed_session("city_dispatcher", django_db_blocker)
     try:
         client.cookies["sessionid"] = key
         client.raise_request_exception = False
@@ -64,27 +64,6 @@ def test_a_session_that_cannot_be_saved_does_not_turn_the_answer_into_a_400(clie
         assert "results" in r.json()
     finally:
         run_committed(lambda: SessionStore(key).delete(), django_db_blocker)
-
-
-def committed_session(django_db_blocker) -> str:
-    """A logged-in session of the city dispatcher that server processes can read (committed)."""
-    holder: dict[str, str] = {}
-
-    def create():
-        user = User.objects.get(username="city_dispatcher")
-        s = SessionStore()
-        s.update(
-            {
-                "_auth_user_id": str(user.pk),
-                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                "_auth_user_hash": user.get_session_auth_hash(),
-            }
-        )
-        s.create()
-        holder["key"] = s.session_key
-
-    run_committed(create, django_db_blocker)
-    return holder["key"]
 
 
 def _server_backends(cur) -> list[int]:
@@ -119,7 +98,7 @@ def test_a_server_survives_its_pooled_connections_being_cut(django_db_blocker):
     base = f"http://127.0.0.1:{port}"
     with process(daphne, port, "daphne-pool", env):
         s = requests.Session()
-        s.cookies["sessionid"] = committed_session(django_db_blocker)
+        s.cookies["sessionid"] = committed_session("city_dispatcher", django_db_blocker)
         assert s.get(f"{base}/api/tickets/?page_size=1", timeout=10).status_code == 200
         with psycopg.connect(libpq_url(), autocommit=True) as admin, admin.cursor() as cur:
             deadline = time.time() + 10

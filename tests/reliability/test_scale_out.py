@@ -23,15 +23,13 @@ from collections import Counter
 
 import pytest
 import requests
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.models import OutboundMessage, Ticket, TicketEvent
 from dispatch.sla import NEAR_DEADLINE_FRACTION
-from grid.models import User
 from tests.dispatch.conftest import CHANGQING, make_ticket
-from tests.servers import ROOT, database_url, free_port, run_committed
+from tests.servers import ROOT, committed_session, database_url, free_port, run_committed
 
 pytestmark = pytest.mark.django_db
 
@@ -43,26 +41,6 @@ EXPECTED = {
     3: ["remind", "phone_supervision", "written_supervision"],
 }
 PASS_LINE = re.compile(r"supervise: reminders (\d+), phone (\d+), written (\d+), .* callbacks overdue (\d+)")
-
-
-def committed_session(username: str, django_db_blocker) -> str:
-    holder = {}
-
-    def create():
-        user = User.objects.get(username=username)
-        s = SessionStore()
-        s.update(
-            {
-                "_auth_user_id": str(user.pk),
-                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                "_auth_user_hash": user.get_session_auth_hash(),
-            }
-        )
-        s.create()
-        holder["key"] = s.session_key
-
-    run_committed(create, django_db_blocker)
-    return holder["key"]
 
 
 def make_tickets(run: str) -> dict[str, list[int]]:

@@ -19,7 +19,7 @@ up: setup
 	@echo "  Demo logins (password demo12345): admin, city_dispatcher, wall_viewer,"
 	@echo "    changqing_grid, changqing_head, guangminglu_handler, xinhua_dispatcher,"
 	@echo "    ruzhou_dispatcher, heating_handler, water_handler"
-	@echo "  The supervisor (deadline flags, escalation, repeat complaints) runs beside it."
+	@echo "  The supervisor (deadline flags, escalation, repeat complaints, flare alerts, the monthly assessment) runs beside it."
 	@echo ""
 	@$(PY) manage.py supervise --interval 60 & sup=$$!; \
 	trap 'kill $$sup 2>/dev/null' EXIT INT TERM; \

@@ -4,15 +4,14 @@ the OpenAPI schema spells out."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dispatch.models import Category
+from dispatch.serializers import FlexibleDateTimeField
 from grid.models import Area, Level
 
 MAX_DAYS = 90
@@ -75,23 +74,12 @@ class AreaCodeField(serializers.CharField):
         return area
 
 
-class SinceField(serializers.DateTimeField):
-    """ISO 8601 date-time (a time zone is assumed local when missing) or a date (its local midnight)."""
-
-    def to_internal_value(self, value):
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            try:
-                day = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise serializers.ValidationError(_("Not a valid date.")) from None
-            return timezone.make_aware(dt.datetime.combine(day, dt.time()))
-        return super().to_internal_value(value)
-
-
 class ClustersQuerySerializer(serializers.Serializer):
     bbox = serializers.CharField(help_text="The view: minlon,minlat,maxlon,maxlat (EPSG:4326)")
     zoom = serializers.IntegerField(min_value=0, max_value=22, help_text="The map's zoom level (Web Mercator)")
-    since = SinceField(required=False, help_text="Only tickets received from then on (default: the last 7 days)")
+    since = FlexibleDateTimeField(
+        required=False, help_text="Only tickets received from then on (default: the last 7 days)"
+    )
     category = CategoryCodeField(required=False)
     area = AreaCodeField(required=False, help_text="Only the tickets of this county, township or community")
 

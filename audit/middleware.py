@@ -1,7 +1,7 @@
 """Opens the audit scope of a request: the client's address for every row the
 request writes, and one insert for the rows it deferred (audit.services)."""
 
-from config.security import client_ip
+from core.security import client_ip
 
 from .services import request_scope
 

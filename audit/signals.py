@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from config.security import client_ip
+from core.security import client_ip
 
 from .models import Action
 from .services import record

@@ -1,6 +1,6 @@
-"""A month's assessment over 100,000 tickets: the one-pass SQL of dispatch.assessment
+"""A month's assessment over 100,000 tickets: the one-pass SQL of assessment.metrics
 against a naive per-unit ORM version (one count query per unit and metric); storing
-the month (dispatch.assessment_store), reading it back against recomputing it (what
+the month (assessment.store), reading it back against recomputing it (what
 a page did after every event before the stored table), the supervisor's refresh
 after one new event and when nothing arrived, and the month and drill-down pages
 through Django's test client. The tickets are made inside a transaction that is
@@ -32,8 +32,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from dispatch.assessment import assess_month, month_bounds, ranked_units
-    from dispatch.assessment_store import month_tables, refresh_assessment, store_month
+    from assessment.metrics import assess_month, month_bounds, ranked_units
+    from assessment.store import month_tables, refresh_assessment, store_month
     from dispatch.models import Assignment, Ticket, TicketEvent
     from grid.models import Office, User
 

@@ -1,4 +1,4 @@
-"""Weekly and monthly briefings [AN-1][AN-2]: dispatch.briefings' grouped SQL against a naive
+"""Weekly and monthly briefings [AN-1][AN-2]: briefings.figures' grouped SQL against a naive
 version that loads the period's tickets into Python (ORM objects, one query per repeat-chain
 step and per office), on the demo data and on the 1,000,000-ticket bench database of
 bench/maps.py when it exists.
@@ -34,7 +34,7 @@ def timed(fn, repeat: int = 5) -> tuple[list[float], object]:
 def naive_briefing(qs, period, now):
     """The same figures the obvious way: every ticket of the three periods as an ORM object, counted in
     Python; each repeat followed up its chain one query at a time; one query per office for its replies."""
-    from dispatch.briefings import SLOW_MIN_REPLIES
+    from briefings.figures import SLOW_MIN_REPLIES
     from dispatch.models import Assignment, Status, Ticket
 
     periods = [period.previous().previous(), period.previous(), period]
@@ -112,11 +112,11 @@ def measure(database: str, repeat: int) -> list[str]:
     connections["default"].close()
     connections["default"].settings_dict["NAME"] = database
 
-    from dispatch.briefing_exports import briefing_pdf, briefing_xlsx
-    from dispatch.briefings import compute_briefing, current_period
+    from briefings.exports import briefing_pdf, briefing_xlsx
+    from briefings.figures import compute_briefing, current_period
+    from briefings.views import period_hotspots
     from dispatch.models import Ticket
     from grid.models import Area, User
-    from maps.briefing_views import period_hotspots
     from maps.selectors import scoped
 
     user = User.objects.select_related("office").get(username="city_dispatcher")
@@ -131,7 +131,7 @@ def measure(database: str, repeat: int) -> list[str]:
     lines = [
         f"### Database `{database}`: {all_tickets:,} tickets, {in_month:,} received in {month.code}",
         "",
-        "| briefing | grouped SQL (dispatch.briefings) | naive: ORM objects counted in Python | same figures |",
+        "| briefing | grouped SQL (briefings.figures) | naive: ORM objects counted in Python | same figures |",
         "|---|---|---|---|",
     ]
     for label, period, area in (

@@ -37,9 +37,9 @@ def make_requests(n: int, seed: int, run: str) -> list[dict]:
     """Intake payloads: points drawn inside communities (urban-weighted) or geocodable address texts."""
     import numpy as np
 
-    from dispatch.demo import Places
     from dispatch.routing import routing_table
     from geo.evaluation import PLACED, load_eval
+    from loaders.demo import Places
 
     rng = random.Random(seed)
     places = Places(np.random.default_rng(seed), routing_table())
@@ -178,9 +178,9 @@ def write_import_file(path: Path, n: int, run: str) -> None:
 
 
 def import_bench(args, run: str) -> list[tuple]:
-    from dispatch.importer import file_checksum, import_rows, read_table
     from dispatch.serializers import IntakeSerializer
     from dispatch.services import intake_ticket
+    from loaders.importer import file_checksum, import_rows, read_table
 
     OUT.mkdir(exist_ok=True)
     path = OUT / f"import-{run}.csv"
@@ -223,7 +223,7 @@ def main() -> None:
     setup_django()
     from django.db import connection
 
-    from dispatch.bulk import delete_tickets
+    from core.bulk import delete_tickets
 
     run = time.strftime("%Y%m%d%H%M%S")
     load_before = os.getloadavg()

@@ -190,9 +190,9 @@ def make_payloads(n: int, seed: int) -> list[dict]:
     text from the geocoder's labelled set (some of which the offline geocoder cannot place)."""
     import numpy as np
 
-    from dispatch.demo import Places
     from dispatch.routing import routing_table
     from geo.evaluation import PLACED, load_eval
+    from loaders.demo import Places
 
     rng = random.Random(seed)
     places = Places(np.random.default_rng(seed), routing_table())

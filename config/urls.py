@@ -20,21 +20,21 @@ urlpatterns = [
     path("api/grid/", include("grid.urls")),
     path("api/geo/", include("geo.urls")),
     path("api/maps/", include("maps.api_urls")),
-    path("api/spikes/", include("dispatch.flares.api_urls")),
+    path("api/spikes/", include("alerts.api_urls")),
     path("api/", include("dispatch.urls")),
-    path("open311/v2/", include("dispatch.open311_urls")),
+    path("open311/v2/", include("open311.urls")),
     path("maps/", include("maps.urls")),
-    path("assessment/", include("dispatch.reports")),
-    path("briefings/spikes/", include("dispatch.flares.views")),
-    path("briefings/", include("maps.briefing_views")),
+    path("assessment/", include("assessment.views")),
+    path("briefings/spikes/", include("alerts.views")),
+    path("briefings/", include("briefings.views")),
     path("w/", include("workstations.urls")),
     path("audit/", include("audit.urls")),
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),
 ]
 
-# A lost database connection answers 503 + Retry-After instead of 500 (config.errors).
-handler500 = "config.errors.server_error"
+# A lost database connection answers 503 + Retry-After instead of 500 (core.errors).
+handler500 = "core.errors.server_error"
 # The API answers in JSON even when no route matches or Django refuses the request itself.
-handler400 = "config.api.bad_request"
-handler404 = "config.api.not_found"
+handler400 = "core.api.bad_request"
+handler404 = "core.api.not_found"

@@ -9,24 +9,20 @@ from django.contrib import admin
 from django.contrib.gis import admin as gis_admin
 from django.utils.translation import gettext_lazy as _
 
-from .assessment_store import scheme_changed
-from .models import (
-    AssessmentMonth,
-    AssessmentScheme,
+from dispatch.models import (
     Assignment,
     Category,
     ExtensionRequest,
     KnowledgeArticle,
-    Open311Key,
     OutboundMessage,
     RefusalRule,
     Reply,
     RoutingRule,
     SlaPolicy,
-    SpikeAlert,
     Ticket,
     TicketEvent,
 )
+
 from .selectors import caller_for, mask_phone
 
 # The user of the admin request being rendered: display functions receive only the object,
@@ -127,12 +123,6 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["uses", "updated_at"]
 
 
-@admin.register(Open311Key)
-class Open311KeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "channel", "is_active", "rate_limit_per_minute", "created_at", "last_used_at"]
-    readonly_fields = ["created_at", "last_used_at"]
-
-
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -225,87 +215,4 @@ class OutboundMessageAdmin(ViewerMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(AssessmentScheme)
-class AssessmentSchemeAdmin(admin.ModelAdmin):
-    """A year's weights and penalty caps [AR-2]. Saving or deleting one makes that year's stored months
-    recompute before they are shown again (dispatch.assessment_store.scheme_changed)."""
-
-    list_display = [
-        "year",
-        *AssessmentScheme.RATE_FIELDS.values(),
-        *[f for pair in AssessmentScheme.PENALTY_FIELDS.values() for f in pair],
-        "updated_at",
-    ]
-    fieldsets = [
-        (None, {"fields": ["year", "note"]}),
-        (
-            _("Rate weights (points a unit earns at 100%; the six add up to 100)"),
-            {
-                "fields": list(AssessmentScheme.RATE_FIELDS.values()),
-                "description": _(
-                    "Each rate earns its weight times the rate: a unit that signed for 90 percent of its tickets "
-                    "on time earns 90 percent of the sign-for weight. A rate with nothing to measure earns its "
-                    "whole weight."
-                ),
-            },
-        ),
-        (
-            _("Penalties (points off per percentage point of handled tickets, at most the cap)"),
-            {
-                "fields": [f for pair in AssessmentScheme.PENALTY_FIELDS.values() for f in pair],
-                "description": _(
-                    "Example: 0.5 points per percentage point with a cap of 10 takes 5 points off a unit with "
-                    "10 percent of its tickets overdue, and never more than 10. Set the points to 0 to drop a "
-                    "penalty."
-                ),
-            },
-        ),
-    ]
-    readonly_fields = ["updated_at"]
-
-    def save_model(self, request, obj, form, change):
-        before = AssessmentScheme.objects.filter(pk=obj.pk).values_list("year", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
-        for year in {obj.year, before} - {None}:
-            scheme_changed(year=year)
-
-    def delete_model(self, request, obj):
-        year = obj.year
-        super().delete_model(request, obj)
-        scheme_changed(year=year)
-
-    def delete_queryset(self, request, queryset):
-        years = list(queryset.values_list("year", flat=True))
-        super().delete_queryset(request, queryset)
-        for year in years:
-            scheme_changed(year=year)
-
-
-@admin.register(AssessmentMonth)
-class AssessmentMonthAdmin(admin.ModelAdmin):
-    """The stored months, to see how fresh they are; they change only by recomputation."""
-
-    list_display = ["month", "computed_at", "scheme", "stale", "event_watermark", "assignment_watermark"]
-    list_filter = ["stale"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SpikeAlert)
-class SpikeAlertAdmin(admin.ModelAdmin):
-    """Flare alerts [AN-1]: raised by the supervisor, answered on /briefings/spikes/ (read-only here)."""
-
-    list_display = ("day", "township_code", "category", "count", "baseline_mean", "report_due", "state", "reported_at")
-    list_filter = ("state", "day")
-    search_fields = ("township_code", "category__name", "report_text")
-    readonly_fields = [f.name for f in SpikeAlert._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
         return False

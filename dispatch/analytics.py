@@ -18,7 +18,8 @@ from django.db import connection
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from .models import OPEN_STATUSES, Satisfaction, Status, Ticket
+from dispatch.models import OPEN_STATUSES, Satisfaction, Status, Ticket
+
 from .sla import NEAR_DEADLINE_FRACTION
 
 # Not answered yet: being handled, or still waiting in the manual dispatch queue.
@@ -229,7 +230,7 @@ def point_bins(
     categories: dict[int, str] = {}
     single_ids = {r[9] for r in rows if r[0] == 1 and r[9] is not None}
     if single_ids:
-        from .models import Category
+        from dispatch.models import Category
 
         categories = {c.id: c.path for c in Category.objects.filter(id__in=single_ids).select_related("parent")}
     bins = []

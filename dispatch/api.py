@@ -2,7 +2,7 @@
 
 Views only translate HTTP to services and selectors: a ticket the user may not
 see is a 404, an action the user may not take a 403, an action the state forbids
-a 409 with the reason (config.api maps the domain errors).
+a 409 with the reason (core.api maps the domain errors).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.photos import PhotoRejected, clean_photo
+
 from . import selectors, services
 from .exceptions import IntakeRefused
-from .photos import PhotoRejected, clean_photo
 from .serializers import (
     AttachmentSerializer,
     CallbackSerializer,
@@ -298,7 +299,7 @@ class AttachmentUploadView(APIView):
     def post(self, request, number: str):
         """A photo (JPEG, PNG, WebP or HEIC, at most 10 MB and 64 megapixels) for a ticket the caller may
         see. Checked by its content and re-encoded by the same cleaner as the workstations' photos
-        (dispatch.photos): no EXIF position, script or trailing bytes is ever stored or served."""
+        (core.photos): no EXIF position, script or trailing bytes is ever stored or served."""
         ticket = selectors.ticket_for(request.user, number)
         upload = request.FILES.get("file")
         if upload is None:

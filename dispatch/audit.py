@@ -18,8 +18,7 @@ from collections.abc import Iterable
 
 from audit.models import Action, AuditEntry
 from audit.services import entry, record, record_many
-
-from .bulk import copy_insert
+from core.bulk import copy_insert
 
 COPY_THRESHOLD = 500  # above this many rows, COPY beats a multi-row INSERT
 
@@ -48,9 +47,8 @@ def _attach_related(events: list) -> None:
     (the bulk loaders hand over events that carry only the ids: 140,000 of them for the demo history)."""
     from django.contrib.auth import get_user_model
 
+    from dispatch.models import Ticket, TicketEvent
     from grid.models import Office
-
-    from .models import Ticket, TicketEvent
 
     def missing(field: str) -> set:
         cache = TicketEvent._meta.get_field(field)

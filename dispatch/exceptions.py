@@ -1,6 +1,6 @@
-"""Domain errors of ticket handling; config.api maps them to HTTP answers once."""
+"""Domain errors of ticket handling; core.api maps them to HTTP answers once."""
 
-from config.api import DomainError, Forbidden, NotFound, Unprocessable
+from core.api import DomainError, Forbidden, NotFound, Unprocessable
 
 
 class TransitionNotAllowed(DomainError):

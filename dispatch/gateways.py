@@ -15,9 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from dispatch.models import OutboundMessage, Ticket
 from grid.models import Office
-
-from .models import OutboundMessage, Ticket
 
 
 class MessageGateway(Protocol):

@@ -26,9 +26,8 @@ from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from dispatch.models import Category, RefusalRule, RoutingRule, SlaPolicy
 from grid.models import Area, Office
-
-from .models import Category, RefusalRule, RoutingRule, SlaPolicy
 
 TABLE_TTL = 30.0  # seconds: admin edits reach every process within this time
 

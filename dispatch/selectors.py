@@ -20,10 +20,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch.models import OPEN_STATUSES, Assignment, Category, KnowledgeArticle, Status, Ticket
 from grid.models import Office
 
 from .exceptions import TicketNotFound
-from .models import OPEN_STATUSES, Assignment, Category, KnowledgeArticle, Status, Ticket
 
 # -- scope -------------------------------------------------------------------------
 

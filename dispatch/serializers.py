@@ -13,9 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
+from dispatch.models import Channel, Kind, Nature, RefusalReason, Satisfaction, Status, Ticket, Urgency
+
 from . import selectors, sla, workflow
 from .exceptions import NotPermitted
-from .models import Channel, Kind, Nature, RefusalReason, Satisfaction, Status, Ticket, Urgency
 from .routing import routing_table
 from .services import IntakeData
 

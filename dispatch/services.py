@@ -26,12 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from grid.models import Office
-
-from . import sla, workflow
-from .exceptions import IdempotencyConflict, NotPermitted, RuleViolation
-from .gateways import gateway
-from .models import (
+from core.photos import CleanPhoto
+from dispatch.models import (
     Assignment,
     Attachment,
     Channel,
@@ -47,7 +43,11 @@ from .models import (
     Ticket,
     TicketEvent,
 )
-from .photos import CleanPhoto
+from grid.models import Office
+
+from . import sla, workflow
+from .exceptions import IdempotencyConflict, NotPermitted, RuleViolation
+from .gateways import gateway
 from .routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, locate_naive, routing_table
 from .selectors import best_answer
 from .texts import site_text
@@ -1005,7 +1005,7 @@ def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
 
 @transaction.atomic
 def add_photo(*, ticket: Ticket, by, photo: CleanPhoto) -> Attachment:
-    """A photo checked and re-encoded by dispatch.photos.clean_photo (no EXIF, no trailing bytes),
+    """A photo checked and re-encoded by core.photos.clean_photo (no EXIF, no trailing bytes),
     stored under a random name and shown under the name the user gave it."""
     upload = ContentFile(photo.data, name=photo.stored_name)
     upload.content_type = photo.content_type

@@ -14,7 +14,7 @@ from functools import lru_cache
 import chinese_calendar
 from django.utils import timezone
 
-from .models import DurationUnit, SlaPolicy, Ticket
+from dispatch.models import DurationUnit, SlaPolicy, Ticket
 
 NEAR_DEADLINE_FRACTION = 0.8  # [SV-1] near-deadline: 80% of the time used
 

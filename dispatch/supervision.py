@@ -12,7 +12,7 @@
   leader in charge.
 - Callbacks not made within 2 working days of closing [CB-1].
 - Spikes [AN-1]: a category far above its own baseline in a township today
-  raises a flare alert once (dispatch.flares), with its 2-hour report deadline.
+  raises a flare alert once (alerts), with its 2-hour report deadline.
 
 Every query takes its rows with SELECT … FOR UPDATE SKIP LOCKED and re-checks
 the condition under the lock, so two supervisors running at once never act on
@@ -28,9 +28,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from .flares.services import raise_spike_alerts
+from alerts.services import raise_spike_alerts
+from dispatch.models import (
+    OPEN_STATUSES,
+    RESOLVED_STATUSES,
+    Assignment,
+    Kind,
+    OutboundMessage,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
 from .gateways import gateway
-from .models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Kind, OutboundMessage, Status, Ticket, TicketEvent
 from .sla import NEAR_DEADLINE_FRACTION
 from .texts import site_text
 from .workflow import fire

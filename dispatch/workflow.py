@@ -16,10 +16,10 @@ from enum import StrEnum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dispatch.models import Assignment, Status, Ticket, TicketEvent
 from grid.models import Office, Role
 
 from .exceptions import NotPermitted, TransitionNotAllowed
-from .models import Assignment, Status, Ticket, TicketEvent
 
 NEW = ""  # the state before intake: the ticket does not exist yet
 SAME = "="  # a target meaning "the status does not change"

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.filters import InBBoxFilter
 
-from config.api import NotFound
+from core.api import NotFound
 
 from . import selectors
 from .geocoder import GeocodeResult, geocode, geocode_many

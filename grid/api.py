@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NotFound
+from core.api import NotFound
 
 from . import selectors
 from .models import Area

@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NotFound
+from core.api import NotFound
 from dispatch.models import Ticket
 
 from . import selectors, services

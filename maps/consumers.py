@@ -14,7 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import connection
 
-from dispatch.flares.selectors import spikes_visible_to
+from alerts.selectors import spikes_visible_to
 from dispatch.selectors import tickets_visible_to
 
 from . import live

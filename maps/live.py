@@ -196,6 +196,6 @@ def spike_event(alert, *, township_name: str = "") -> dict:
 
 def push_spike(alert, *, township_name: str = "") -> None:
     """Tell the walls of the city, the county and the township about a flare; each socket forwards it
-    only if its user may see that township (maps.consumers checks dispatch.flares' rule)."""
+    only if its user may see that township (maps.consumers checks alerts' rule)."""
     groups = groups_for_places(county=alert.county_code, township=alert.township_code)
     send(groups, spike_event(alert, township_name=township_name), ticket_ids=[], spike_id=alert.id)

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from config.api import Forbidden, NotFound
+from core.api import Forbidden, NotFound
 from dispatch.models import OPEN_STATUSES, Ticket
 from dispatch.workflow import CENTER_ROLES
 from grid.models import Office
@@ -185,8 +185,8 @@ def push_spike_alerts(*, now: dt.datetime | None = None, push: bool = True) -> l
     township, once across all server processes (row locks, SKIP LOCKED) [AN-1]. An alert raised
     long before any wall was connected is only marked: the walls fetch it with their state.
     Returns the ids pushed."""
-    from dispatch.flares.selectors import attach_township_names
-    from dispatch.models import SpikeAlert
+    from alerts.models import SpikeAlert
+    from alerts.selectors import attach_township_names
 
     now = now or timezone.now()
     with transaction.atomic():

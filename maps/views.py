@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.security import tile_sources
+from core.security import tile_sources
 from dispatch.models import Status, Urgency
 from dispatch.workflow import CENTER_ROLES
 from grid.models import Area
@@ -104,7 +104,7 @@ def _parse_day(value: str | None, default: dt.date) -> dt.date:
 # without a network), so Leaflet, its plugins and folium's start-up code are inline <script>
 # and <style> blocks. Rather than weakening the site's policy, this one response gets a policy
 # of its own: only the blocks folium wrote carry this response's nonce (a ticket's text is
-# HTML-escaped in maps.briefing, so it can never open a tag that would get one), and the page
+# HTML-escaped in briefings.map, so it can never open a tag that would get one), and the page
 # may load nothing and connect nowhere. Saved to disk it runs without any header at all.
 _INLINE_BLOCK = re.compile(r"<(script|style)>")
 
@@ -135,7 +135,7 @@ def briefing_policy(nonce: str) -> str:
 def briefing_report(request, code: str):
     """/maps/report/<area code>/?from=&to= : the standalone folium map of a period, downloaded as
     one HTML file that opens offline (the weekly and monthly reports embed the same map)."""
-    from .briefing import MAX_REPORT_DAYS, briefing_html
+    from briefings.map import MAX_REPORT_DAYS, briefing_html
 
     area = Area.objects.filter(code=code, valid_to__isnull=True).first()
     if area is None:

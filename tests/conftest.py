@@ -4,6 +4,9 @@ in a transaction rolled back after it."""
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+
+from grid.models import User
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +29,20 @@ def _fresh_routing_table():
     from dispatch.routing import invalidate
 
     invalidate()
+
+
+@pytest.fixture
+def users(db) -> dict[str, User]:
+    return {u.username: u for u in User.objects.select_related("office")}
+
+
+@pytest.fixture
+def as_user(db):
+    """A test client logged in as a demo user: as_user('city_dispatcher')."""
+
+    def login(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return login

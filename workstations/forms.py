@@ -13,7 +13,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to 6 photos; their content is checked by dispatch.photos, not here."""
+    """Up to 6 photos; their content is checked by core.photos, not here."""
 
     widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"})
 

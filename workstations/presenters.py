@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dispatch.photos import MAX_PHOTOS
+from core.photos import MAX_PHOTOS
 from dispatch.sla import NEAR_DEADLINE_FRACTION
 
 AMBER_FRACTION = 0.5  # half the time used: amber; NEAR_DEADLINE_FRACTION (the supervisor's 临期): red

@@ -29,14 +29,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.api import DomainError
+from core.api import DomainError
+from core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
 from dispatch import selectors, services
 from dispatch.exceptions import IdempotencyConflict, TicketNotFound
 from dispatch.fieldwork import selectors as field_selectors
 from dispatch.fieldwork import services as field_services
 from dispatch.fieldwork.models import CommunityReply
 from dispatch.models import OPEN_STATUSES, Assignment, Status, Urgency
-from dispatch.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
 from dispatch.serializers import available_actions
 from grid.models import Area
 

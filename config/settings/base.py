@@ -4,8 +4,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.redis_hosts import channel_layer_hosts
-from config.security import tile_sources
+from core.redis_hosts import channel_layer_hosts
+from core.security import tile_sources
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCAL_DIR = BASE_DIR / ".local"
@@ -32,11 +32,17 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "axes",
+    "core",
     "audit",
     "grid",
     "geo",
     "dispatch",
     "dispatch.fieldwork",
+    "open311",
+    "assessment",
+    "briefings",
+    "alerts",
+    "loaders",
     "workstations",
     "maps",
 ]
@@ -45,7 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.SessionMiddleware",  # Django's, but a database outage does not turn an answer into a 400
+    "core.middleware.SessionMiddleware",  # Django's, but a database outage does not turn an answer into a 400
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,8 +97,8 @@ DATABASES = {
     )
 }
 # dj-database-url maps postgres:// to the plain backend; the whole project needs PostGIS:
-# Django's PostGIS backend, with a pool that recovers at once after a restart (config.db).
-DATABASES["default"]["ENGINE"] = "config.db"
+# Django's PostGIS backend, with a pool that recovers at once after a restart (core.db).
+DATABASES["default"]["ENGINE"] = "core.db"
 # A Unix-socket URL (?host=/path&port=N) lands in OPTIONS; keep HOST/PORT authoritative.
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if "host" in _db_options:
@@ -102,9 +108,9 @@ if "host" in _db_options:
 # connections would mean a new PostgreSQL connection per request (~10 ms);
 # a psycopg pool hands out open connections instead. It checks each connection as it
 # hands it out (CONN_HEALTH_CHECKS) and, when one is dead (a PostgreSQL restart cut them
-# all), the whole pool (config.dbpool), so a server recovers at once after a restart
+# all), the whole pool (core.dbpool), so a server recovers at once after a restart
 # (tests/reliability/test_db_outage.py). `timeout` is how long a request waits for the
-# database to come back before it is answered 503 (config.errors).
+# database to come back before it is answered 503 (core.errors).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("DB_POOL", "1") == "1":
     _db_options["pool"] = {
@@ -126,9 +132,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
 # The client's address for lock-outs and the audit log: behind N trusted reverse proxies,
-# the N-th address from the right of X-Forwarded-For (config.security.client_ip).
+# the N-th address from the right of X-Forwarded-For (core.security.client_ip).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 # A session lasts one work shift of inactivity, then the user logs in again.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
@@ -177,7 +183,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grid 12345 API",
@@ -190,7 +196,7 @@ SPECTACULAR_SETTINGS = {
     # Every operation documents the error answers DRF gives it (400/403/404/415) with their bodies.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.document_error_answers",
+        "core.schema.document_error_answers",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TicketChannelEnum": "dispatch.models.Channel.choices",
@@ -200,7 +206,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (config.redis_hosts).
+# One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (core.redis_hosts).
 _redis_hosts = channel_layer_hosts(
     REDIS_URL, os.environ.get("REDIS_SENTINELS", ""), os.environ.get("REDIS_SENTINEL_MASTERS", "")
 )

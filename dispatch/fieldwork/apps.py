@@ -9,6 +9,6 @@ class FieldworkConfig(AppConfig):
     verbose_name = _("Fieldwork")
 
     def ready(self) -> None:
-        from dispatch.photos import register_heif  # HEIC/HEIF photos from phones open like any other image
+        from core.photos import register_heif  # HEIC/HEIF photos from phones open like any other image
 
         register_heif()

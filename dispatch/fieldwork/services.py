@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.photos import CleanPhoto
 from dispatch import services as dispatch_services
 from dispatch.exceptions import NotPermitted, RuleViolation
 from dispatch.models import Assignment, Attachment, Channel, Kind, Reply, Status, Ticket, Urgency
-from dispatch.photos import CleanPhoto
 from dispatch.routing import routing_table
 from grid.models import Office, Role, User
 

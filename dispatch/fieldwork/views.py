@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from core.photos import SERVED_TYPES
 from dispatch.exceptions import TicketNotFound
-from dispatch.photos import SERVED_TYPES
 
 from . import selectors
 

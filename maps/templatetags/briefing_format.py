@@ -2,8 +2,8 @@
 
 from django import template
 
-from dispatch.briefings import pct as _pct
-from dispatch.briefings import points as _points
+from briefings.figures import pct as _pct
+from briefings.figures import points as _points
 
 register = template.Library()
 
@@ -45,7 +45,7 @@ def reads_briefings(user) -> bool:
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
-    from maps.briefing_views import briefing_home
+    from briefings.views import briefing_home
 
     if not getattr(user, "is_authenticated", False):
         return False
@@ -59,7 +59,7 @@ def reads_briefings(user) -> bool:
 @register.filter
 def sees_flares(user) -> bool:
     """Whether the flare-alert list is for this user (the center, the counties, the townships)."""
-    from dispatch.flares.views import AUDIENCE
+    from alerts.views import AUDIENCE
 
     office = getattr(user, "office", None) if getattr(user, "is_authenticated", False) else None
     return office is not None and office.is_active and office.kind in AUDIENCE

@@ -17,12 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEntry, AuditLogIsAppendOnly
-from dispatch.demo import load_demo
 from dispatch.models import Ticket, TicketEvent
 from dispatch.services import accept_reply, reply, sign_for
 from dispatch.supervision import supervise_once
 from grid.models import User
-from tests.dispatch.conftest import WATER_REPLY, make_ticket
+from loaders.demo import load_demo
+from tests.helpers import WATER_REPLY, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +315,7 @@ def test_manage_py_export_audit_writes_the_period_to_a_file(tmp_path):
 
 
 def test_behind_one_trusted_proxy_the_client_is_the_address_it_appended(settings, rf):
-    from config.security import client_ip
+    from core.security import client_ip
 
     request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
     assert client_ip(request) == "127.0.0.1"  # no proxy trusted: X-Forwarded-For is the client's say-so

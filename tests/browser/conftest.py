@@ -71,7 +71,8 @@ def live_url(django_db_setup, django_db_blocker):
 def _forget_what_the_server_stored(django_db_setup, django_db_blocker):
     """The server commits derived rows as pages ask for them (stored assessment months, flare alerts);
     drop the module's own at its end so later tests start from the fixtures alone."""
-    from dispatch.models import AssessmentMonth, SpikeAlert
+    from alerts.models import SpikeAlert
+    from assessment.models import AssessmentMonth
 
     def newest() -> dict:
         with django_db_blocker.unblock():

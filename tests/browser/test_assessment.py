@@ -10,11 +10,12 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from dispatch.assessment_store import refresh_assessment
-from dispatch.models import AssessmentMonth, Category, Ticket
+from assessment.models import AssessmentMonth
+from assessment.store import refresh_assessment
+from dispatch.models import Category, Ticket
 from grid.models import Office
-from tests.dispatch.test_assessment import at as day_at
-from tests.dispatch.test_assessment import handled
+from tests.assessment.test_metrics import at as day_at
+from tests.assessment.test_metrics import handled
 
 from .conftest import screenshot
 

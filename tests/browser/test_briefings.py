@@ -13,9 +13,10 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.utils import timezone
 
-from dispatch.briefings import current_period
-from dispatch.models import Category, SpikeAlert, Ticket
-from tests.dispatch.conftest import CHANGQING, label
+from alerts.models import SpikeAlert
+from briefings.figures import current_period
+from dispatch.models import Category, Ticket
+from tests.helpers import CHANGQING, label
 from tests.servers import database_url, free_port, process, run_committed
 
 from .conftest import screenshot
@@ -145,7 +146,7 @@ def ticking_server(django_db_setup, django_db_blocker):
 def test_a_flare_raised_while_the_wall_is_open_appears_with_its_countdown(
     ticking_server, django_db_blocker, wall_page_large, browser
 ):
-    from dispatch.flares.services import raise_spike_alerts
+    from alerts.services import raise_spike_alerts
 
     page = wall_page_large
     now = timezone.now()

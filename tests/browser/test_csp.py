@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dispatch.models import Ticket
 from grid.models import Area, Office, User
-from tests.dispatch.conftest import CHANGQING, make_ticket
+from tests.helpers import CHANGQING, make_ticket
 
 from .conftest import screenshot
 

@@ -13,7 +13,7 @@ import requests
 from django.utils import timezone
 
 from dispatch.models import OPEN_STATUSES, Ticket
-from tests.dispatch.conftest import CHANGQING, XIATANG, label, make_ticket
+from tests.helpers import CHANGQING, XIATANG, label, make_ticket
 from tests.servers import run_committed
 
 from .conftest import screenshot

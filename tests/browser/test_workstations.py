@@ -18,8 +18,8 @@ from django.db import connection
 from dispatch.fieldwork.models import Delegation
 from dispatch.models import Channel, Status, Ticket
 from grid.models import User
-from tests.dispatch.conftest import CHANGQING, label, make_ticket
 from tests.dispatch.fieldwork.images import HTML_AS_JPEG, image_bytes, phone_exif
+from tests.helpers import CHANGQING, label, make_ticket
 
 from .conftest import screenshot
 

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from config.security import tile_sources
+from core.security import tile_sources
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ there and show the caller only to the office that calls back [IN-2]."""
 import pytest
 
 from dispatch.models import Category, OutboundMessage, RoutingRule
-
-from .conftest import CHANGQING, RUZHOU, closed_water_ticket, make_ticket
+from tests.helpers import CHANGQING, RUZHOU, closed_water_ticket, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +14,6 @@ MODELS = [
     "slapolicy",
     "refusalrule",
     "knowledgearticle",
-    "open311key",
     "ticket",
     "outboundmessage",
 ]

@@ -12,8 +12,7 @@ from django.utils import timezone
 from dispatch import analytics
 from dispatch.analytics import ClusterRule
 from dispatch.models import Category, Ticket
-
-from .conftest import CHANGQING, XIATANG, label, make_ticket
+from tests.helpers import CHANGQING, XIATANG, label, make_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from dispatch.models import OutboundMessage, Ticket, TicketEvent
 from dispatch.services import IntakeData
 from dispatch.supervision import supervise_once
 from grid.models import User
-
-from .conftest import CHANGQING, WATER_REPLY, label
+from tests.helpers import CHANGQING, WATER_REPLY, label
 
 pytestmark = pytest.mark.django_db
 

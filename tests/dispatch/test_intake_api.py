@@ -3,8 +3,7 @@
 import pytest
 
 from dispatch.models import Channel, KnowledgeArticle, Status, Ticket
-
-from .conftest import CHANGQING, label
+from tests.helpers import CHANGQING, label
 
 pytestmark = pytest.mark.django_db
 

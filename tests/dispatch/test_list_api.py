@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from dispatch.models import Ticket
-
-from .conftest import CHANGQING, RUZHOU, XIATANG, label, make_ticket
+from tests.helpers import CHANGQING, RUZHOU, XIATANG, label, make_ticket
 
 pytestmark = pytest.mark.django_db
 

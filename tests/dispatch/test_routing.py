@@ -5,8 +5,7 @@ import pytest
 from dispatch.models import Assignment, Category, RoutingRule, Status
 from dispatch.routing import locate, locate_naive, routing_table
 from grid.models import Area, Office
-
-from .conftest import CHANGQING, XIATANG, events, label, make_ticket
+from tests.helpers import CHANGQING, XIATANG, events, label, make_ticket
 
 pytestmark = pytest.mark.django_db
 

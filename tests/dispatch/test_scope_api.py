@@ -5,8 +5,7 @@ import pytest
 from django.test import Client
 
 from dispatch.selectors import can_see_caller, mask_name, mask_phone, tickets_visible_to
-
-from .conftest import CHANGQING, RUZHOU, XIATANG, make_ticket
+from tests.helpers import CHANGQING, RUZHOU, XIATANG, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -134,8 +133,7 @@ def test_can_see_caller_follows_the_tickets_center(users, world):
 def test_the_lead_unit_sees_the_caller_while_it_handles_the_ticket_and_not_before_or_after_IN_2_HD_1(users, world):
     """[HD-1] the lead unit contacts the caller: it sees name and phone once signed for, until its reply."""
     from dispatch import services
-
-    from .conftest import WATER_REPLY
+    from tests.helpers import WATER_REPLY
 
     ticket, water = world["water_ruzhou"], users["water_handler"]
     ticket.refresh_from_db()

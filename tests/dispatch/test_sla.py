@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from dispatch import sla
 from dispatch.models import SlaPolicy, Status
-
-from .conftest import make_ticket
+from tests.helpers import make_ticket
 
 pytestmark = pytest.mark.django_db
 CST = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from dispatch import sla
 from dispatch.models import DurationUnit, SlaPolicy, Status, Ticket
+from loaders.reference import REFERENCE_DIR
 
 CST = ZoneInfo("Asia/Shanghai")
 PROPS = settings(max_examples=300, deadline=None)
@@ -113,7 +113,7 @@ def test_rework_and_callback_deadlines_follow_the_working_calendar_SLA_4_CB_1(st
     assert sla.callback_deadline(None, closed_at=start) == sla.add_working_days(start, 2)
 
 
-REFERENCE = json.loads((Path(sla.__file__).parent / "reference" / "sla_policies.json").read_text())
+REFERENCE = json.loads((REFERENCE_DIR / "sla_policies.json").read_text())
 policies = st.sampled_from([SlaPolicy(**{k: v for k, v in p.items() if k != "source"}) for p in REFERENCE])
 
 

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from dispatch.models import OutboundMessage, Status, Ticket
 from dispatch.supervision import supervise_once
-
-from .conftest import CHANGQING, events, label, make_ticket
+from tests.helpers import CHANGQING, events, label, make_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from dispatch import sla
 from dispatch.models import Assignment, ExtensionRequest, OutboundMessage, Reply, Status, Ticket
-
-from .conftest import events, make_ticket
+from tests.helpers import events, make_ticket
 
 pytestmark = pytest.mark.django_db
 

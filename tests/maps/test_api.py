@@ -13,7 +13,7 @@ from django.utils import timezone
 from dispatch.models import Ticket
 from maps.models import Hotspot, HotspotRule
 from maps.services import refresh_hotspots
-from tests.dispatch.conftest import CHANGQING, GUANGMINGLU, XIATANG, label, make_ticket
+from tests.helpers import CHANGQING, GUANGMINGLU, XIATANG, label, make_ticket
 
 pytestmark = pytest.mark.django_db
 

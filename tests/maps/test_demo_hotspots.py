@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dispatch.demo import load_demo
 from dispatch.models import Ticket
 from grid.models import Area
+from loaders.demo import load_demo
 from maps.hotspots import find_hotspots
 
 pytestmark = pytest.mark.django_db

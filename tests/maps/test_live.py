@@ -21,7 +21,7 @@ from dispatch.services import sign_for
 from grid.models import User
 from maps import services
 from maps.routing import websocket_urlpatterns
-from tests.dispatch.conftest import CHANGQING, XIATANG, make_ticket
+from tests.helpers import CHANGQING, XIATANG, make_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -23,12 +23,13 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.views import APIView
 
-from dispatch.models import Category, SpikeAlert
-from dispatch.open311 import Open311View
+from alerts.models import SpikeAlert
+from dispatch.models import Category
 from grid.models import Office, Role, User
 from maps.models import Hotspot
-from tests.dispatch.conftest import CHANGQING, XIATANG, label, make_ticket
+from open311.views import Open311View
 from tests.dispatch.fieldwork.images import image_bytes
+from tests.helpers import CHANGQING, XIATANG, label, make_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -93,12 +93,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 def _build_world() -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from core.photos import clean_photos
     from dispatch import services
     from dispatch.fieldwork.services import add_photos
-    from dispatch.photos import clean_photos
     from grid.models import Area, User
-    from tests.dispatch.conftest import CHANGQING, RUZHOU, WATER_REPLY, closed_water_ticket, make_ticket
     from tests.dispatch.fieldwork.images import image_bytes, phone_exif
+    from tests.helpers import CHANGQING, RUZHOU, WATER_REPLY, closed_water_ticket, make_ticket
 
     users = {u.username: u for u in User.objects.filter(username__in=[r for r in ROLES if r])}
     heating = make_ticket(category="0701", description="长青社区19号楼暖气管道漏水，楼道里全是水")
@@ -128,8 +128,9 @@ def _build_world() -> dict:
     # Flare alerts [AN-1]: one open, one acknowledged and reported, in 长青社区's township and in 汝州.
     from django.utils import timezone
 
-    from dispatch.flares import services as flares
-    from dispatch.models import Category, SpikeAlert
+    from alerts import services as flares
+    from alerts.models import SpikeAlert
+    from dispatch.models import Category
 
     now = timezone.now()
     alerts = []

@@ -22,8 +22,8 @@ from dispatch.models import Ticket
 from dispatch.selectors import can_see_caller
 from grid.models import Role, User
 from maps.routing import websocket_urlpatterns
-from tests.dispatch.conftest import CHANGQING, label
 from tests.dispatch.test_workflow_api import CO_REPLY
+from tests.helpers import CHANGQING, label
 
 from .test_access_matrix import MATRIX, ROLES, ask, world  # noqa: F401  (world: the fixture)
 

@@ -21,8 +21,8 @@ from dispatch import services
 from dispatch.models import ExtensionRequest, Reply, Ticket, TicketEvent
 from grid.models import User
 from tests.dispatch import test_concurrency
-from tests.dispatch.conftest import WATER_REPLY, make_ticket
 from tests.dispatch.test_concurrency import committed, intake, run_in_threads
+from tests.helpers import WATER_REPLY, make_ticket
 
 pytestmark = pytest.mark.django_db
 cleanup = test_concurrency.cleanup  # the fixture that deletes the tickets the threads committed

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from dispatch.models import OutboundMessage, Ticket, TicketEvent
 from dispatch.sla import NEAR_DEADLINE_FRACTION
-from tests.dispatch.conftest import CHANGQING, make_ticket
+from tests.helpers import CHANGQING, make_ticket
 from tests.servers import ROOT, committed_session, database_url, free_port, run_committed
 
 pytestmark = pytest.mark.django_db

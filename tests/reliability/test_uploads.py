@@ -1,5 +1,5 @@
 """Hostile uploads to both ways a file reaches a ticket: the tickets API's attachment endpoint and a
-workstation's photos. One validator and cleaner (dispatch.photos) serves both, so a file is
+workstation's photos. One validator and cleaner (core.photos) serves both, so a file is
 refused with the same message on either path, or stored as a re-encoded copy that carries no
 EXIF position, no script and no bytes after the image. A refusal stores nothing.
 """
@@ -16,7 +16,6 @@ from PIL import Image, PngImagePlugin
 from dispatch import services
 from dispatch.models import Attachment
 from tests.dispatch import conftest as dispatch_fixtures
-from tests.dispatch.conftest import CHANGQING, make_ticket
 from tests.dispatch.fieldwork.images import (
     HTML_AS_JPEG,
     PHOTO_LAT,
@@ -25,6 +24,7 @@ from tests.dispatch.fieldwork.images import (
     oversized_jpeg,
     phone_exif,
 )
+from tests.helpers import CHANGQING, make_ticket
 
 pytestmark = pytest.mark.django_db
 users, as_user = dispatch_fixtures.users, dispatch_fixtures.as_user  # the demo users' fixtures

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from tests.dispatch.conftest import as_user, users  # noqa: F401  (fixtures)
-
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):

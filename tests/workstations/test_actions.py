@@ -6,9 +6,9 @@ import pytest
 from dispatch import services
 from dispatch.fieldwork.models import Delegation
 from dispatch.models import Assignment, ExtensionRequest, Status
-from tests.dispatch.conftest import CHANGQING, events, make_ticket
 from tests.dispatch.fieldwork.images import HTML_AS_JPEG, oversized_jpeg, phone_photo, upload
 from tests.dispatch.fieldwork.test_delegation import REPLY
+from tests.helpers import CHANGQING, events, make_ticket
 
 from .conftest import text
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from dispatch import services
-from tests.dispatch.conftest import CHANGQING, make_ticket
+from tests.helpers import CHANGQING, make_ticket
 
 from .conftest import numbers, text
 

@@ -3,9 +3,9 @@
 import pytest
 
 from dispatch.models import Status, Ticket
-from tests.dispatch.conftest import CHANGQING, label
 from tests.dispatch.fieldwork.images import HTML_AS_JPEG, oversized_jpeg, phone_photo, upload
 from tests.dispatch.fieldwork.test_delegation import REPLY
+from tests.helpers import CHANGQING, label
 
 from .conftest import text
 

@@ -4,12 +4,12 @@ the role may not open). A worker of 长青社区 never sees, nor acts on, anothe
 import pytest
 from django.test import Client
 
+from core.photos import clean_photos
 from dispatch.fieldwork.services import add_photos
 from dispatch.models import Status
-from dispatch.photos import clean_photos
 from grid.models import User
-from tests.dispatch.conftest import CHANGQING, XIATANG, make_ticket
 from tests.dispatch.fieldwork.images import phone_photo
+from tests.helpers import CHANGQING, XIATANG, make_ticket
 
 from .conftest import numbers, text
 

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from dispatch.assessment_store import refresh_assessment
+from assessment.store import refresh_assessment
 from dispatch.supervision import supervise_once
 
 

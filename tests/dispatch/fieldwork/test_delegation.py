@@ -9,8 +9,7 @@ from dispatch.fieldwork import selectors
 from dispatch.fieldwork import services as field
 from dispatch.fieldwork.models import CommunityReply, Delegation
 from dispatch.models import Assignment, Reply, Status
-
-from ..conftest import CHANGQING, events, make_ticket
+from tests.helpers import CHANGQING, events, make_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from dispatch.models import Attachment
-from tests.dispatch.conftest import CHANGQING, make_ticket
+from tests.helpers import CHANGQING, make_ticket
 
 from .images import phone_photo
 

@@ -3,13 +3,13 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.photos import clean_photos
 from dispatch.exceptions import NotPermitted
 from dispatch.fieldwork.models import Photo
 from dispatch.fieldwork.services import PatrolReport, report_from_patrol, validate_patrol
 from dispatch.models import Channel, Status, Ticket
-from dispatch.photos import clean_photos
+from tests.helpers import CHANGQING, events, label
 
-from ..conftest import CHANGQING, events, label
 from .images import phone_photo
 from .test_delegation import REPLY
 

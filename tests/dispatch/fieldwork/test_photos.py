@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import ExifTags, Image
 
-from dispatch.photos import MAX_PHOTOS, PhotoRejected, clean_photo, clean_photos, exif_location
+from core.photos import MAX_PHOTOS, PhotoRejected, clean_photo, clean_photos, exif_location
 
 from .images import (
     HTML_AS_JPEG,

@@ -1,0 +1,378 @@
+"""The assessment pages [AR-1][AR-2][AR-3], read from the stored month tables (assessment.store).
+
+- `/assessment/<yyyy-mm>/`: the four ranking tables with month-over-month
+  arrows and charts (`?unit=<office id>` adds that unit's 6-month trend),
+  `?format=pdf` / `?format=xlsx` downloads. Center roles only.
+- `/assessment/<yyyy-mm>/unit/<office id>/`: one unit's drill-down, the tickets
+  that cost it points (`?format=csv` lists them all). Center roles, and the
+  unit's own staff for their own unit.
+- `/assessment/<yyyy-mm>/accountability/`: the talks and escalations [AR-3].
+- `/assessment/public/<yyyy-mm>/`: the published ranking, no login.
+
+A bad month or office answers 404 with a message; another office's unit 403.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessment.charts import score_bars, score_trend
+from assessment.exports import month_pdf, month_xlsx
+from assessment.metrics import (
+    COSTS,
+    GROUPS,
+    PENALTIES,
+    RATE_WEIGHTS,
+    accountability,
+    month_over_month,
+    previous_months,
+    ranked_unit,
+    unit_costs,
+)
+from assessment.store import month_tables, months_tables, unit_trend
+from dispatch.selectors import tickets_visible_to
+from grid.models import Role
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_PER_METRIC = 200  # the page lists this many tickets per metric; the CSV lists them all
+
+GROUP_LABELS = {
+    "central_districts": gettext_lazy("Central five districts"),
+    "central_townships": gettext_lazy("Townships of the central districts"),
+    "counties": gettext_lazy("The other 7 counties"),
+    "departments": gettext_lazy("City departments"),
+}
+CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+RATE_LABELS = {
+    "sign_on_time_rate": gettext_lazy("Sign-for on time rate"),
+    "contact_rate": gettext_lazy("Contact rate"),
+    "reply_on_time_rate": gettext_lazy("Reply on time rate"),
+    "closure_rate": gettext_lazy("Closure rate"),
+    "reply_quality": gettext_lazy("Reply quality"),
+    "satisfaction_rate": gettext_lazy("Satisfaction rate"),
+}
+PENALTY_LABELS = {
+    "overdue": gettext_lazy("Overdue"),
+    "rework": gettext_lazy("Rework"),
+    "refused_returns": gettext_lazy("Refused returns"),
+    "repeats": gettext_lazy("Repeat complaints"),
+}
+# What each listed ticket did wrong, per metric that cost points [AR-1]
+COST_LABELS = {
+    "sign_on_time_rate": gettext_lazy("Signed for late or not at all"),
+    "contact_rate": gettext_lazy("Caller not contacted"),
+    "reply_on_time_rate": gettext_lazy("Replied late or not on time"),
+    "closure_rate": gettext_lazy("Not closed"),
+    "reply_quality": gettext_lazy("First reply sent back"),
+    "satisfaction_rate": gettext_lazy("Caller dissatisfied"),
+    "overdue": gettext_lazy("Overdue"),
+    "rework": gettext_lazy("Sent for rework"),
+    "refused_returns": gettext_lazy("Return refused by the center"),
+    "repeats": gettext_lazy("Repeat complaint"),
+}
+COUNT_LABELS = {
+    "handled": gettext_lazy("Handled"),
+    "signed_on_time": gettext_lazy("Signed for on time"),
+    "contacted": gettext_lazy("Contacted"),
+    "due": gettext_lazy("Replies due"),
+    "replied_on_time": gettext_lazy("Replied on time"),
+    "closed": gettext_lazy("Closed"),
+    "reviewed": gettext_lazy("Replies reviewed"),
+    "accepted_first": gettext_lazy("Accepted at first review"),
+    "returns": gettext_lazy("Returns requested"),
+    "refused_returns": gettext_lazy("Returns refused"),
+    "extensions": gettext_lazy("Extensions"),
+    "reworked": gettext_lazy("Reworked"),
+    "overdue": gettext_lazy("Overdue"),
+    "repeats": gettext_lazy("Repeat complaints"),
+    "callbacks": gettext_lazy("Callbacks"),
+    "satisfied": gettext_lazy("Satisfied"),
+}
+CONSEQUENCES = {
+    "talk": gettext_lazy("Talk (约谈)"),
+    "chief_talk": gettext_lazy("Talk with the unit's chief"),
+    "public_statement": gettext_lazy("Public statement"),
+}
+assert set(COST_LABELS) == set(COSTS) == set(RATE_WEIGHTS) | set(PENALTIES)
+
+
+def not_found_with_message(view):
+    """A 404 raised by the view is answered with its message, not the generic page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404 as e:
+            return render(request, "assessment/not_found.html", {"message": str(e)}, status=404)
+
+    return wrapper
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    try:
+        year, month = (int(x) for x in period.split("-"))
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError
+    except ValueError:
+        raise Http404(_("No such month: %(period)s (use YYYY-MM).") % {"period": period}) from None
+    return year, month
+
+
+def require_center(user) -> None:
+    if getattr(user, "role", None) not in CENTER_ROLES:
+        raise PermissionDenied(_("Only the command center sees the assessment."))
+
+
+def may_see_unit(user, office_id: int) -> bool:
+    """Center roles see every unit's drill-down; a unit's own staff (not grid workers) see their own [AR-1]."""
+    role = getattr(user, "role", None)
+    if role in CENTER_ROLES:
+        return True
+    return role != Role.GRID_WORKER and getattr(user, "office_id", None) == office_id
+
+
+def _percent(rate):
+    return None if rate is None else round(rate * 100, 1)
+
+
+@login_required
+@not_found_with_message
+def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
+    require_center(request.user)
+    year, month = parse_period(period)
+    fmt = request.GET.get("format", "")
+    if fmt not in ("", "pdf", "xlsx"):
+        return HttpResponseBadRequest(_("Unknown format %(fmt)s: use pdf or xlsx.") % {"fmt": fmt})
+    (py, pm), _this = previous_months(year, month, 2)
+    stored = months_tables([(py, pm), (year, month)])
+    now, before = stored[(year, month)], stored[(py, pm)]
+    name = f"assessment-{now.period}"
+    if fmt == "xlsx":
+        response = HttpResponse(month_xlsx(now.period, now.tables), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    if fmt == "pdf":
+        response = HttpResponse(month_pdf(now.period, now.tables), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    trend = None
+    if request.GET.get("unit"):
+        try:
+            unit_id = int(request.GET["unit"])
+        except ValueError:
+            return HttpResponseBadRequest(_("unit must be an office id (a number)."))
+        unit = now.unit(unit_id)
+        if unit is None:
+            raise Http404(_("Office %(id)s is not a ranked unit.") % {"id": unit_id})
+        trend = {
+            "unit": unit,
+            "chart": score_trend(
+                unit_trend(unit_id, year, month),
+                title=_("6-month score of %(name)s") % {"name": unit.name},
+                rank_label=_("No. %(rank)s"),
+            ),
+        }
+    changes = month_over_month(now.tables, before.tables)
+    groups = []
+    for g in GROUPS:
+        rows = now.tables[g]
+        groups.append(
+            {
+                "key": g,
+                "label": GROUP_LABELS[g],
+                "rows": [(u, changes.get(u.office_id)) for u in rows],
+                "chart": score_bars(rows, title=str(GROUP_LABELS[g]), talk_label=_("Summoned for a talk")),
+            }
+        )
+    return render(
+        request,
+        "assessment/month.html",
+        {
+            "period": now.period,
+            "previous": before.period,
+            "computed_at": now.computed_at,
+            "scheme": now.scheme,
+            "groups": groups,
+            "trend": trend,
+        },
+    )
+
+
+@login_required
+@not_found_with_message
+def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpResponse:
+    """One unit's month [AR-1][AR-2]: counts, rates, penalties, 6-month trend, and per metric that
+    cost points the tickets that cost them (`?format=csv` lists every one)."""
+    try:
+        office_id = int(office)
+    except ValueError:
+        raise Http404(_("No office %(id)s: the office id is a number.") % {"id": office}) from None
+    if not may_see_unit(request.user, office_id):
+        raise PermissionDenied(_("Only the command center and the unit itself see a unit's assessment."))
+    year, month = parse_period(period)
+    fmt = request.GET.get("format", "")
+    if fmt not in ("", "csv"):
+        return HttpResponseBadRequest(_("Unknown format %(fmt)s: use csv.") % {"fmt": fmt})
+    found = ranked_unit(office_id)
+    if found is None:
+        raise Http404(_("Office %(id)s is not a ranked unit.") % {"id": office_id})
+    group, unit_office, members = found
+    stored = month_tables(year, month)
+    unit = stored.unit(office_id)
+    if unit is None:  # ranked now, not when the month was computed: recompute to include it
+        raise Http404(
+            _("%(name)s has no figures for %(period)s.") % {"name": unit_office.name, "period": stored.period}
+        )
+    costs = unit_costs(year, month, members, counts=unit.counts, scheme=stored.scheme, now=stored.computed_at)
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="assessment-{stored.period}-{unit_office.code}.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+        writer = csv.writer(response)
+        writer.writerow(["metric", "points_lost", "ticket", "received_at", "category", "office"])
+        for c in costs:
+            for t in c.tickets:
+                received = timezone.localtime(t["received_at"]).strftime("%Y-%m-%d %H:%M")
+                writer.writerow([COST_LABELS[c.metric], c.points, t["number"], received, t["category"], t["office"]])
+        return response
+    ids = {t["ticket_id"] for c in costs for t in c.tickets[:SHOWN_PER_METRIC]}
+    visible = set(tickets_visible_to(request.user).filter(id__in=ids).values_list("id", flat=True))
+    sections = [
+        {
+            "metric": c.metric,
+            "label": COST_LABELS[c.metric],
+            "points": c.points,
+            "total": len(c.tickets),
+            "rows": _ticket_rows(c.tickets[:SHOWN_PER_METRIC], visible),
+        }
+        for c in costs
+    ]
+    scheme = stored.scheme
+    rates = [
+        (RATE_LABELS[m], _percent(unit.rates.get(m)), scheme.weights[m], _rate_points(unit, m, scheme))
+        for m in RATE_WEIGHTS
+    ]
+    penalties = [(PENALTY_LABELS[p], unit.penalties.get(p), *scheme.penalties[p]) for p in PENALTIES]
+    return render(
+        request,
+        "assessment/unit.html",
+        {
+            "period": stored.period,
+            "computed_at": stored.computed_at,
+            "group": GROUP_LABELS[group],
+            "unit": unit,
+            "counts": [(COUNT_LABELS[k], unit.counts.get(k, 0)) for k in COUNT_LABELS],
+            "rates": rates,
+            "penalties": penalties,
+            "sections": sections,
+            "shown": SHOWN_PER_METRIC,
+            "center": request.user.role in CENTER_ROLES,
+            "trend": score_trend(
+                unit_trend(office_id, year, month),
+                title=_("6-month score of %(name)s") % {"name": unit.name},
+                rank_label=_("No. %(rank)s"),
+            ),
+        },
+    )
+
+
+def _ticket_rows(tickets: list[dict], visible: set[int]) -> str:
+    """The rows of a drill-down ticket table, built here rather than in the template: a big unit lists
+    up to 2,000 tickets and the template engine would take most of the page's time on them."""
+    return format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                format_html('<a href="{}">{}</a>', reverse("ws:ticket", args=[t["number"]]), t["number"])
+                if t["ticket_id"] in visible
+                else t["number"],
+                timezone.localtime(t["received_at"]).strftime("%Y-%m-%d %H:%M"),
+                t["category"] or "—",
+                t["office"],
+            )
+            for t in tickets
+        ),
+    )
+
+
+def _rate_points(unit, metric: str, scheme) -> float | None:
+    if unit.score is None:
+        return None
+    rate = unit.rates.get(metric)
+    return round(scheme.weights[metric] * (1.0 if rate is None else rate), 2)
+
+
+@login_required
+@not_found_with_message
+def accountability_month(request: HttpRequest, period: str) -> HttpResponse:
+    """The talks this month calls for, with streak escalations [AR-3]; ?format=csv exports them."""
+    require_center(request.user)
+    year, month = parse_period(period)
+    months = previous_months(year, month, 12 + month)  # the same window accountability() reads
+    stored = months_tables(months)
+    rows = accountability(year, month, assess=lambda y, m: stored[(y, m)].tables)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="accountability-{year}-{month:02d}.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+        writer = csv.writer(response)
+        writer.writerow(["group", "unit", "score", "consequence", "months_in_a_row", "talks_this_year", "year_score"])
+        for r in rows:
+            writer.writerow(
+                [GROUP_LABELS[r.group], r.name, r.score, CONSEQUENCES[r.consequence], r.run, r.year_talks, r.year_score]
+            )
+        return response
+    return render(
+        request,
+        "assessment/accountability.html",
+        {
+            "period": f"{year}-{month:02d}",
+            "rows": [(GROUP_LABELS[r.group], CONSEQUENCES[r.consequence], r) for r in rows],
+        },
+    )
+
+
+@not_found_with_message
+def public_month(request: HttpRequest, period: str) -> HttpResponse:
+    """The figures the city publishes [AR-2]: each group's ranking and satisfaction rate, no login.
+
+    Only unit names, ranks, scores and satisfaction rates: no caller data, no ticket text.
+    """
+    year, month = parse_period(period)
+    today = timezone.localdate()
+    if (year, month) > (today.year, today.month):
+        raise Http404(_("%(period)s is not over yet: nothing is published for it.") % {"period": period})
+    tables = month_tables(year, month).tables
+    groups = [
+        (
+            GROUP_LABELS[g],
+            [
+                {"rank": u.rank, "name": u.name, "score": u.score, "satisfaction": u.rates.get("satisfaction_rate")}
+                for u in tables[g]
+                if u.rank
+            ],
+        )
+        for g in GROUPS
+    ]
+    return render(request, "assessment/public.html", {"period": f"{year}-{month:02d}", "groups": groups})
+
+
+urlpatterns = [
+    path("public/<str:period>/", public_month, name="assessment-public"),
+    path("<str:period>/", assessment_month, name="assessment-month"),
+    path("<str:period>/unit/<str:office>/", assessment_unit, name="assessment-unit"),
+    path("<str:period>/accountability/", accountability_month, name="assessment-accountability"),
+]

@@ -1,0 +1,256 @@
+"""The weekly and monthly briefing pages: /briefings/ and /briefings/<period>/ [AN-1][AN-2].
+
+Why here and not in dispatch: a briefing puts dispatch's figures
+(briefings.figures) next to the maps' hotspots and their maps, and dispatch
+must not import maps. So the page that combines the two is a face on top, like
+the wall: it asks dispatch for the figures, finds the hotspots itself, and hands
+them to dispatch's exports as plain data (BriefingHotspot).
+
+Who may read a briefing: the center roles (assessment.views.CENTER_ROLES) for
+any area their office answers for (the city center: the whole city), and the
+heads of the units below — a township service center's handlers and a
+workstation's head — for their own area. Everyone else gets a 403.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from assessment.views import CENTER_ROLES
+from briefings.exports import CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
+from briefings.figures import (
+    BadPeriod,
+    Briefing,
+    BriefingHotspot,
+    Period,
+    compute_briefing,
+    parse_period,
+    recent_periods,
+)
+from grid.models import Area, Level, Office, Role
+from maps.hotspots import find_hotspots, name_place
+from maps.selectors import home_area, scoped
+
+UNIT_HEAD_ROLES = {Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD}
+TOP_HOTSPOTS = 8
+CACHE_SECONDS = 300  # besides the data stamp: repeat links and callbacks may land without a new event id
+
+
+def briefing_home(user) -> Area:
+    """The widest area the user may read briefings of; PermissionDenied for everyone else."""
+    role = getattr(user, "role", None)
+    office = getattr(user, "office", None)
+    if office is None or not office.is_active or (role not in CENTER_ROLES and role not in UNIT_HEAD_ROLES):
+        raise PermissionDenied(_("Briefings are for the command center and the heads of units."))
+    if office.kind == Office.Kind.DEPARTMENT:
+        raise PermissionDenied(_("Briefings are for the command center and the heads of units."))
+    area = home_area(user)
+    if area is None:
+        raise Http404(_("No boundaries are loaded."))
+    return area
+
+
+def _within(area: Area, home: Area) -> bool:
+    node, hops = area, 0
+    while node is not None and hops < 5:
+        if node.code == home.code:
+            return True
+        node, hops = node.parent, hops + 1
+    return False
+
+
+def briefing_area(user, code: str | None) -> Area:
+    """The area asked for (the user's own by default), if it is theirs or lies inside it."""
+    home = briefing_home(user)
+    if not code:
+        return home
+    area = Area.objects.select_related("parent__parent__parent").filter(code=code, valid_to__isnull=True).first()
+    if area is None:
+        raise Http404(_("No current area has code %(code)s.") % {"code": code})
+    if home.level != Level.CITY and not _within(area, home):
+        raise PermissionDenied(_("%(area)s is outside your own area.") % {"area": area.name})
+    return area
+
+
+def _stamp() -> str:
+    with connection.cursor() as cur:
+        cur.execute("SELECT (SELECT max(id) FROM dispatch_ticket), (SELECT max(id) FROM dispatch_ticketevent)")
+        return hashlib.sha1(repr(cur.fetchone()).encode()).hexdigest()[:16]
+
+
+def period_hotspots(user, area: Area, period: Period, *, now) -> list[BriefingHotspot]:
+    """The period's biggest hotspots in the area (the maps' rules, the window stretched to the period),
+    each with its township's offline map of the period [AN-3]."""
+    start, end = period.bounds()
+    found = find_hotspots(scoped(user, area), now=min(now, end), days=period.days, with_places=False)[:TOP_HOTSPOTS]
+    out = []
+    for f in found:
+        name_place(f)
+        c = f.cluster
+        map_area = c.township_code or area.code
+        query = urlencode({"from": period.start.isoformat(), "to": period.end.isoformat(), "download": "0"})
+        out.append(
+            BriefingHotspot(
+                label=f.label,
+                category=c.category_name,
+                township=f.township_name,
+                township_code=c.township_code,
+                count=c.count,
+                first_at=c.first_at,
+                last_at=c.last_at,
+                hull_wkt=c.hull_wkt,
+                centroid=c.centroid,
+                map_url=f"{reverse('maps-report', args=[map_area])}?{query}",
+            )
+        )
+    return out
+
+
+def build_briefing(user, area: Area, period: Period) -> Briefing:
+    """The briefing of the area and period with its hotspots, cached until the tickets change.
+
+    The figures depend only on the area (every user allowed to read it sees all of its tickets),
+    so one cached copy serves every reader."""
+    key = f"briefing:{period.code}:{area.code}:{translation.get_language()}:{_stamp()}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    now = timezone.now()
+    b = compute_briefing(scoped(user, area), period, area_code=area.code, area_name=area.name, now=now)
+    b.hotspots = period_hotspots(user, area, period, now=now)
+    cache.set(key, b, CACHE_SECONDS)
+    return b
+
+
+class _PeriodError(Exception):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _period(text: str) -> Period:
+    """The period asked for: 400 when the text is not a period, 404 when it has not begun."""
+    try:
+        period = parse_period(text)
+    except BadPeriod as exc:
+        raise _PeriodError(str(exc), 400) from None
+    if period.start > timezone.localdate():
+        raise _PeriodError(_("%(period)s has not begun yet.") % {"period": period.code}, 404)
+    return period
+
+
+def _period_error(request: HttpRequest, exc: _PeriodError) -> HttpResponse:
+    return render(request, "briefings/error.html", {"message": exc.message}, status=exc.status)
+
+
+def _title(b: Briefing) -> str:
+    kind = _("Weekly briefing") if b.period.kind == "week" else _("Monthly briefing")
+    return _("%(area)s 12345 hotline %(kind)s · %(period)s") % {
+        "area": b.area_name,
+        "kind": kind,
+        "period": b.period.label,
+    }
+
+
+@login_required
+def briefing_index(request: HttpRequest) -> HttpResponse:
+    """Recent weeks and months, and the areas the user may choose."""
+    area = briefing_area(request.user, request.GET.get("area"))
+    home = briefing_home(request.user)
+    choices = [home]
+    if home.level in (Level.CITY, Level.COUNTY):
+        choices += list(Area.objects.filter(parent=home, valid_to__isnull=True).order_by("code"))
+    return render(
+        request,
+        "briefings/index.html",
+        {
+            "area": area,
+            "choices": choices,
+            "weeks": recent_periods("week", 8),
+            "months": recent_periods("month", 6),
+            "area_query": "" if area.code == home.code else f"?{urlencode({'area': area.code})}",
+        },
+    )
+
+
+@login_required
+def briefing_page(request: HttpRequest, period: str) -> HttpResponse:
+    """The briefing as a page; ?format=pdf or xlsx downloads it; ?area= narrows it."""
+    area = briefing_area(request.user, request.GET.get("area"))
+    try:
+        p = _period(period)
+    except _PeriodError as exc:
+        return _period_error(request, exc)
+    fmt = request.GET.get("format", "")
+    if fmt not in ("", "pdf", "xlsx"):
+        return HttpResponseBadRequest(_("Unknown format %(fmt)s: use pdf or xlsx.") % {"fmt": fmt})
+    if fmt:
+        # The documents go to the city's leaders: always in Chinese, whatever the reader's UI language.
+        with translation.override("zh-hans"):
+            b = build_briefing(request.user, area, p)
+            title = _title(b)
+            name = f"briefing-{p.code}-{area.code}"
+            if fmt == "pdf":
+                response = HttpResponse(briefing_pdf(b, title=title, area=area), content_type="application/pdf")
+            else:
+                response = HttpResponse(briefing_xlsx(b, title=title), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+    b = build_briefing(request.user, area, p)
+    area_query = {"area": area.code} if request.GET.get("area") else {}
+    return render(
+        request,
+        "briefings/page.html",
+        {
+            "b": b,
+            "title": _title(b),
+            "area": area,
+            "previous": p.previous(),
+            "next": p.next() if p.next().start <= timezone.localdate() else None,
+            "q": f"?{urlencode(area_query)}" if area_query else "",
+            "qa": f"&{urlencode(area_query)}" if area_query else "",
+            "charts": {
+                name: reverse("briefing-chart", args=[p.code, name])
+                + (f"?{urlencode(area_query)}" if area_query else "")
+                for name in CHARTS
+            },
+            "map_url": f"{reverse('maps-report', args=[area.code])}?"
+            + urlencode(
+                {"from": p.start.isoformat(), "to": min(p.end, timezone.localdate()).isoformat(), "download": "0"}
+            ),
+        },
+    )
+
+
+@login_required
+def briefing_chart(request: HttpRequest, period: str, name: str) -> HttpResponse:
+    """One chart of the briefing as a PNG (the same image the PDF embeds)."""
+    if name not in CHARTS:
+        raise Http404(_("No chart %(name)s.") % {"name": name})
+    area = briefing_area(request.user, request.GET.get("area"))
+    try:
+        p = _period(period)
+    except _PeriodError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    b = build_briefing(request.user, area, p)
+    response = HttpResponse(chart_png(name, b, area), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+urlpatterns = [
+    path("", briefing_index, name="briefings"),
+    path("<str:period>/", briefing_page, name="briefing"),
+    path("<str:period>/chart/<str:name>.png", briefing_chart, name="briefing-chart"),
+]

@@ -1,0 +1,22 @@
+"""What every workflow step shares: the row lock and resolving an office by code."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from dispatch.models import (
+    Ticket,
+)
+from grid.models import Office
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update(of=("self",)).select_related("center", "sla_policy").get(pk=ticket.pk)
+
+
+def _office(code_or_office, *, field: str = "office") -> Office:
+    if isinstance(code_or_office, Office):
+        return code_or_office
+    office = Office.objects.filter(code=code_or_office, is_active=True).first()
+    if office is None:
+        raise ValidationError({field: _("No active office has code %(code)s.") % {"code": code_or_office}})
+    return office

@@ -17,11 +17,8 @@ from django.db.models.fields import BooleanField
 from django.utils import timezone
 
 from alerts.models import SpikeAlert
-from grid.models import Office, Role
-
-# Who files the report: the dispatchers of the centers (and administrators).
-ANSWERING_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.ADMIN}
-COUNTY_KINDS = (Office.Kind.SUB_CENTER, Office.Kind.COUNTY_DISPATCH)
+from dispatch import policy
+from grid.models import Office
 
 
 def spikes_visible_to(user) -> QuerySet[SpikeAlert]:
@@ -32,16 +29,11 @@ def spikes_visible_to(user) -> QuerySet[SpikeAlert]:
         return qs.none()
     if office.kind == Office.Kind.CITY_CENTER:
         return qs
-    if office.kind in COUNTY_KINDS:
+    if office.kind in policy.COUNTY_KINDS:
         return qs.filter(county_code=office.area_code)
     if office.kind == Office.Kind.TOWNSHIP_CENTER:
         return qs.filter(township_code=office.area_code)
     return qs.none()
-
-
-def may_answer(user) -> bool:
-    """Whether the user's role files flare reports (for the alerts they can see)."""
-    return getattr(user, "role", None) in ANSWERING_ROLES
 
 
 def with_overdue(qs: QuerySet[SpikeAlert], *, now: dt.datetime | None = None) -> QuerySet[SpikeAlert]:

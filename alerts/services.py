@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from alerts.detection import detect_spikes
 from alerts.models import SpikeAlert
-from alerts.selectors import may_answer, spikes_visible_to
+from alerts.selectors import spikes_visible_to
 from core.api import NotFound
+from dispatch import policy
 from dispatch.exceptions import NotPermitted, RuleViolation, TransitionNotAllowed
 from grid.models import Area
 
@@ -79,7 +80,7 @@ def _locked(alert: SpikeAlert | int, by) -> SpikeAlert:
     found = spikes_visible_to(by).select_for_update().filter(id=alert_id).first()
     if found is None:
         raise NotFound(_("No spike alert %(id)s.") % {"id": alert_id})
-    if not may_answer(by):
+    if not policy.may_answer_flares(by):
         raise NotPermitted(_("Only a dispatcher of the center acknowledges and reports flares."))
     return found
 

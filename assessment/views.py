@@ -41,8 +41,8 @@ from assessment.metrics import (
     unit_costs,
 )
 from assessment.store import month_tables, months_tables, unit_trend
-from dispatch.selectors import tickets_visible_to
-from grid.models import Role
+from dispatch import policy
+from dispatch.policy import tickets_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PER_METRIC = 200  # the page lists this many tickets per metric; the CSV lists them all
@@ -53,7 +53,6 @@ GROUP_LABELS = {
     "counties": gettext_lazy("The other 7 counties"),
     "departments": gettext_lazy("City departments"),
 }
-CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
 RATE_LABELS = {
     "sign_on_time_rate": gettext_lazy("Sign-for on time rate"),
     "contact_rate": gettext_lazy("Contact rate"),
@@ -131,16 +130,8 @@ def parse_period(period: str) -> tuple[int, int]:
 
 
 def require_center(user) -> None:
-    if getattr(user, "role", None) not in CENTER_ROLES:
+    if not policy.may_read_assessment(user):
         raise PermissionDenied(_("Only the command center sees the assessment."))
-
-
-def may_see_unit(user, office_id: int) -> bool:
-    """Center roles see every unit's drill-down; a unit's own staff (not grid workers) see their own [AR-1]."""
-    role = getattr(user, "role", None)
-    if role in CENTER_ROLES:
-        return True
-    return role != Role.GRID_WORKER and getattr(user, "office_id", None) == office_id
 
 
 def _percent(rate):
@@ -219,7 +210,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
         office_id = int(office)
     except ValueError:
         raise Http404(_("No office %(id)s: the office id is a number.") % {"id": office}) from None
-    if not may_see_unit(request.user, office_id):
+    if not policy.may_see_unit(request.user, office_id):
         raise PermissionDenied(_("Only the command center and the unit itself see a unit's assessment."))
     year, month = parse_period(period)
     fmt = request.GET.get("format", "")
@@ -278,7 +269,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
             "penalties": penalties,
             "sections": sections,
             "shown": SHOWN_PER_METRIC,
-            "center": request.user.role in CENTER_ROLES,
+            "center": policy.may_read_assessment(request.user),
             "trend": score_trend(
                 unit_trend(office_id, year, month),
                 title=_("6-month score of %(name)s") % {"name": unit.name},

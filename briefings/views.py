@@ -6,7 +6,7 @@ must not import maps. So the page that combines the two is a face on top, like
 the wall: it asks dispatch for the figures, finds the hotspots itself, and hands
 them to dispatch's exports as plain data (BriefingHotspot).
 
-Who may read a briefing: the center roles (assessment.views.CENTER_ROLES) for
+Who may read a briefing: the center roles (dispatch.policy.may_read_briefings) for
 any area their office answers for (the city center: the whole city), and the
 heads of the units below — a township service center's handlers and a
 workstation's head — for their own area. Everyone else gets a 403.
@@ -27,7 +27,6 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from assessment.views import CENTER_ROLES
 from briefings.exports import CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
 from briefings.figures import (
     BadPeriod,
@@ -38,22 +37,18 @@ from briefings.figures import (
     parse_period,
     recent_periods,
 )
-from grid.models import Area, Level, Office, Role
+from dispatch import policy
+from grid.models import Area, Level
 from maps.hotspots import find_hotspots, name_place
 from maps.selectors import home_area, scoped
 
-UNIT_HEAD_ROLES = {Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD}
 TOP_HOTSPOTS = 8
 CACHE_SECONDS = 300  # besides the data stamp: repeat links and callbacks may land without a new event id
 
 
 def briefing_home(user) -> Area:
     """The widest area the user may read briefings of; PermissionDenied for everyone else."""
-    role = getattr(user, "role", None)
-    office = getattr(user, "office", None)
-    if office is None or not office.is_active or (role not in CENTER_ROLES and role not in UNIT_HEAD_ROLES):
-        raise PermissionDenied(_("Briefings are for the command center and the heads of units."))
-    if office.kind == Office.Kind.DEPARTMENT:
+    if not policy.may_read_briefings(user):
         raise PermissionDenied(_("Briefings are for the command center and the heads of units."))
     area = home_area(user)
     if area is None:

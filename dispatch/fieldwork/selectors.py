@@ -15,10 +15,11 @@ from django.utils import timezone
 from dispatch import selectors as dispatch_selectors
 from dispatch.exceptions import TicketNotFound
 from dispatch.models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Attachment, Category, Status, Ticket
+from dispatch.policy import COMMUNITY_ROLES, DELEGATOR_ROLES
 from grid.models import Area, Office, Role, User
 
 from .models import CommunityReply, Delegation
-from .services import COMMUNITY_ROLES, DELEGATOR_ROLES, may_add_photos
+from .services import may_add_photos
 
 HANDLING = (Status.DISPATCHED, Status.IN_PROGRESS)
 

@@ -22,18 +22,12 @@ from core.photos import CleanPhoto
 from dispatch import services as dispatch_services
 from dispatch.exceptions import NotPermitted, RuleViolation
 from dispatch.models import Assignment, Attachment, Channel, Kind, Reply, Status, Ticket, Urgency
+from dispatch.policy import COMMUNITY_ROLES, DELEGATOR_ROLES, PATROL_ROLES
 from dispatch.routing import routing_table
 from grid.models import Office, Role, User
 
 from . import workflow
 from .models import CommunityReply, Delegation, Photo
-
-# Who hands work down: the township's service-center handlers and a workstation's head.
-DELEGATOR_ROLES = {Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD, Role.ADMIN}
-# Who works in a community: grid workers and the workstation head.
-COMMUNITY_ROLES = {Role.GRID_WORKER, Role.WORKSTATION_HEAD}
-# Who reports what they find on patrol [ORG-5].
-PATROL_ROLES = {Role.GRID_WORKER, Role.WORKSTATION_HEAD, Role.TOWNSHIP_HANDLER}
 
 
 def _locked(ticket: Ticket) -> Ticket:

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.photos import CleanPhoto
-from dispatch import workflow
+from dispatch import policy
 from dispatch.exceptions import NotPermitted
 from dispatch.models import (
     Attachment,
@@ -18,7 +18,7 @@ from dispatch.services.common import _locked
 def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
     """A file for a ticket, stored as given: callers pass what they have checked (see add_photo);
     not by a view-only role."""
-    if getattr(by, "role", None) not in workflow.HANDLER_ROLES:
+    if not policy.may_attach(by):
         raise NotPermitted(_("Your role may only view tickets."), code="view_only")
     ticket = _locked(ticket)
     return Attachment.objects.create(

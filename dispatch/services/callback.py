@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from dispatch import sla, workflow
+from dispatch import policy, sla, workflow
 from dispatch.gateways import gateway
 from dispatch.models import (
     Assignment,
@@ -30,7 +30,7 @@ def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note
     """
     ticket = _locked(ticket)
     name = "sms_callback" if channel == "sms" else "manual_callback"
-    workflow.authorize(ticket, name, by)
+    policy.authorize(ticket, name, by)
     workflow.check(ticket, name, to=Status.ARCHIVED)
     now = timezone.now()
     satisfied = satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASIC)

@@ -6,8 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from dispatch import sla, workflow
-from dispatch.exceptions import RuleViolation
+from dispatch import policy, sla, workflow
 from dispatch.models import (
     Assignment,
     Status,
@@ -27,7 +26,7 @@ def dispatch_manually(
 ) -> Ticket:
     """[AS-1] A dispatcher routes a queued ticket by hand (and may classify it on the way)."""
     ticket = _locked(ticket)
-    workflow.authorize(ticket, "dispatch", by)
+    policy.authorize(ticket, "dispatch", by)
     workflow.check(ticket, "dispatch")
     lead = _office(lead, field="lead")
     co = [_office(c, field="co_handlers") for c in co_handlers]
@@ -62,9 +61,8 @@ def dispatch_manually(
 def sign_for(*, ticket: Ticket, by, note: str = "") -> Ticket:
     """[HD-1] A unit signs for its assignment; the lead's signature starts the handling."""
     ticket = _locked(ticket)
-    assignment = workflow.authorize(ticket, "sign_for", by)
-    if assignment.state != Assignment.State.ASSIGNED:
-        raise RuleViolation(_("Your office has already signed for this ticket."), code="already_signed")
+    assignment = policy.authorize(ticket, "sign_for", by)
+    policy.require_ready("sign-for", policy.Situation(ticket, assignment, [], []))
     now = timezone.now()
     lead = assignment.role == Assignment.Role.LEAD
     fire(ticket, "sign_for", to=Status.IN_PROGRESS if lead else SAME, by=by, note=note, data={"role": assignment.role})
@@ -76,18 +74,13 @@ def sign_for(*, ticket: Ticket, by, note: str = "") -> Ticket:
     return ticket
 
 
-def _signed(assignment: Assignment) -> None:
-    if assignment.state == Assignment.State.ASSIGNED:
-        raise RuleViolation(_("Sign for the ticket first."), code="not_signed")
-
-
 @transaction.atomic
 def contact_caller(*, ticket: Ticket, by, note: str) -> Ticket:
     """[HD-1] Record the unit's contact with the caller: the first reply the clock asks for."""
     ticket = _locked(ticket)
-    assignment = workflow.authorize(ticket, "contact_caller", by)
+    assignment = policy.authorize(ticket, "contact_caller", by)
     workflow.check(ticket, "contact_caller")
-    _signed(assignment)
+    policy.require_ready("contact", policy.Situation(ticket, assignment, [], []))
     if not note.strip():
         raise ValidationError({"note": _("Say how and what was agreed with the caller.")})
     fire(ticket, "contact_caller", by=by, note=note)

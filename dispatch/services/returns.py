@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from dispatch import workflow
+from dispatch import policy, workflow
 from dispatch.exceptions import RuleViolation
 from dispatch.models import (
     Assignment,
@@ -17,7 +17,6 @@ from dispatch.models import (
     Ticket,
 )
 from dispatch.services.common import _locked, _office
-from dispatch.services.handling import _signed
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
@@ -28,10 +27,9 @@ from grid.models import Office
 def request_return(*, ticket: Ticket, by, reason: str, suggested_office: Office | str) -> Ticket:
     """[AS-3] A unit returns a ticket outside its remit within the return window, saying why and to whom."""
     ticket = _locked(ticket)
-    assignment = workflow.authorize(ticket, "request_return", by)
+    assignment = policy.authorize(ticket, "request_return", by)
     workflow.check(ticket, "request_return", to=Status.RETURN_REQUESTED if assignment.role == "lead" else SAME)
-    if assignment.state not in (Assignment.State.ASSIGNED, Assignment.State.SIGNED):
-        raise RuleViolation(_("This assignment cannot be returned now."), code="not_returnable")
+    policy.require_ready("return", policy.Situation(ticket, assignment, [], []))
     now = timezone.now()
     window = ticket.sla_policy.return_window_hours if ticket.sla_policy else 12
     if now > assignment.assigned_at + dt.timedelta(hours=window):
@@ -82,7 +80,7 @@ def approve_return(
 ) -> Ticket:
     """[AS-3] The center agrees to a return and re-dispatches to the suggested (or another) office."""
     ticket = _locked(ticket)
-    workflow.authorize(ticket, "approve_return", by)
+    policy.authorize(ticket, "approve_return", by)
     returned = _pending_return(ticket, assignment_id)
     new_office = _office(office) if office else returned.suggested_office
     if ticket.assignments.filter(is_active=True, office=new_office).exclude(pk=returned.pk).exists():
@@ -128,7 +126,7 @@ def approve_return(
 def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = None) -> Ticket:
     """[AS-3] The center refuses a return: the unit keeps the ticket."""
     ticket = _locked(ticket)
-    workflow.authorize(ticket, "refuse_return", by)
+    policy.authorize(ticket, "refuse_return", by)
     returned = _pending_return(ticket, assignment_id)
     if not note.strip():
         raise ValidationError({"note": _("Say why the return is refused.")})
@@ -144,9 +142,9 @@ def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = 
 def request_extension(*, ticket: Ticket, by, days: int, reason: str, signed_off_by: str) -> ExtensionRequest:
     """[SLA-3] One request per step, before the deadline, at most 6 days, signed off by the unit head."""
     ticket = _locked(ticket)
-    assignment = workflow.authorize(ticket, "request_extension", by)
+    assignment = policy.authorize(ticket, "request_extension", by)
     workflow.check(ticket, "request_extension")
-    _signed(assignment)
+    policy.require_ready("request-extension", policy.Situation(ticket, assignment, [], []))
     limit = ticket.sla_policy.max_extension_days if ticket.sla_policy else 6
     errors = {}
     if not 1 <= days <= limit:
@@ -189,7 +187,7 @@ def _pending_extension(ticket: Ticket) -> ExtensionRequest:
 def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
     """[SLA-3] The center approves: the resolve deadline moves by the days asked."""
     ticket = _locked(ticket)
-    workflow.authorize(ticket, "approve_extension", by)
+    policy.authorize(ticket, "approve_extension", by)
     workflow.check(ticket, "approve_extension")
     request = _pending_extension(ticket)
     new_deadline = ticket.resolve_by + dt.timedelta(days=request.days)
@@ -213,7 +211,7 @@ def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
 @transaction.atomic
 def refuse_extension(*, ticket: Ticket, by, note: str) -> Ticket:
     ticket = _locked(ticket)
-    workflow.authorize(ticket, "refuse_extension", by)
+    policy.authorize(ticket, "refuse_extension", by)
     workflow.check(ticket, "refuse_extension")
     request = _pending_extension(ticket)
     if not note.strip():

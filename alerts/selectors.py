@@ -11,6 +11,7 @@ township-wide flare.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.fields import BooleanField
@@ -20,8 +21,11 @@ from alerts.models import SpikeAlert
 from dispatch import policy
 from grid.models import Office
 
+if TYPE_CHECKING:
+    from grid.models import User
 
-def spikes_visible_to(user) -> QuerySet[SpikeAlert]:
+
+def spikes_visible_to(user: User) -> QuerySet[SpikeAlert]:
     """The alerts of the townships this user's office answers for as a whole (none otherwise)."""
     office: Office | None = getattr(user, "office", None) if user is not None else None
     qs = SpikeAlert.objects.all()
@@ -79,7 +83,7 @@ def list_spikes(
     return alerts
 
 
-def spike_for(user, alert_id: int, *, now: dt.datetime | None = None) -> SpikeAlert | None:
+def spike_for(user: User, alert_id: int, *, now: dt.datetime | None = None) -> SpikeAlert | None:
     alert = (
         with_overdue(spikes_visible_to(user), now=now)
         .select_related("category__parent", "acknowledged_by", "reported_by", "closed_by")

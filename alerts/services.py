@@ -10,6 +10,7 @@ process raised it, with or without a shared channel layer.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,9 @@ from core.api import NotFound
 from dispatch import policy
 from dispatch.exceptions import NotPermitted, RuleViolation, TransitionNotAllowed
 from grid.models import Area
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 REPORT_MIN_CHARS = 20  # a one-line "noted" is not a report [HD-2]
 REPORT_MAX_CHARS = 5000
@@ -74,7 +78,7 @@ def raise_spike_alerts(*, day: dt.date | None = None, now: dt.datetime | None = 
     return raised
 
 
-def _locked(alert: SpikeAlert | int, by) -> SpikeAlert:
+def _locked(alert: SpikeAlert | int, by: User) -> SpikeAlert:
     """The alert under a row lock, if the user may see it (404 otherwise) and answers flares (403)."""
     alert_id = alert if isinstance(alert, int) else alert.id
     found = spikes_visible_to(by).select_for_update().filter(id=alert_id).first()
@@ -93,7 +97,7 @@ def _require_open(alert: SpikeAlert) -> None:
 
 
 @transaction.atomic
-def acknowledge_spike(*, alert: SpikeAlert | int, by, now: dt.datetime | None = None) -> SpikeAlert:
+def acknowledge_spike(*, alert: SpikeAlert | int, by: User, now: dt.datetime | None = None) -> SpikeAlert:
     """A dispatcher takes the flare on; acknowledging twice keeps the first time and person."""
     found = _locked(alert, by)
     _require_open(found)
@@ -104,7 +108,7 @@ def acknowledge_spike(*, alert: SpikeAlert | int, by, now: dt.datetime | None = 
 
 
 @transaction.atomic
-def file_spike_report(*, alert: SpikeAlert | int, by, text: str, now: dt.datetime | None = None) -> SpikeAlert:
+def file_spike_report(*, alert: SpikeAlert | int, by: User, text: str, now: dt.datetime | None = None) -> SpikeAlert:
     """The fast report on the flare [AN-1]; late when filed after report_due (it is still taken)."""
     found = _locked(alert, by)
     _require_open(found)
@@ -128,7 +132,7 @@ def file_spike_report(*, alert: SpikeAlert | int, by, text: str, now: dt.datetim
 
 
 @transaction.atomic
-def dismiss_spike(*, alert: SpikeAlert | int, by, reason: str, now: dt.datetime | None = None) -> SpikeAlert:
+def dismiss_spike(*, alert: SpikeAlert | int, by: User, reason: str, now: dt.datetime | None = None) -> SpikeAlert:
     """Not a flare after all (a data-entry burst, a known planned outage): closed with the reason."""
     found = _locked(alert, by)
     _require_open(found)

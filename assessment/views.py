@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -43,6 +44,9 @@ from assessment.metrics import (
 from assessment.store import month_tables, months_tables, unit_trend
 from dispatch import policy
 from dispatch.policy import tickets_visible_to
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PER_METRIC = 200  # the page lists this many tickets per metric; the CSV lists them all
@@ -129,7 +133,7 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
-def require_center(user) -> None:
+def require_center(user: User) -> None:
     if not policy.may_read_assessment(user):
         raise PermissionDenied(_("Only the command center sees the assessment."))
 

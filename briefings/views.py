@@ -15,6 +15,7 @@ workstation's head — for their own area. Everyone else gets a 403.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -42,11 +43,14 @@ from grid.models import Area, Level
 from maps.hotspots import find_hotspots, name_place
 from maps.selectors import home_area, scoped
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 TOP_HOTSPOTS = 8
 CACHE_SECONDS = 300  # besides the data stamp: repeat links and callbacks may land without a new event id
 
 
-def briefing_home(user) -> Area:
+def briefing_home(user: User) -> Area:
     """The widest area the user may read briefings of; PermissionDenied for everyone else."""
     if not policy.may_read_briefings(user):
         raise PermissionDenied(_("Briefings are for the command center and the heads of units."))
@@ -65,7 +69,7 @@ def _within(area: Area, home: Area) -> bool:
     return False
 
 
-def briefing_area(user, code: str | None) -> Area:
+def briefing_area(user: User, code: str | None) -> Area:
     """The area asked for (the user's own by default), if it is theirs or lies inside it."""
     home = briefing_home(user)
     if not code:
@@ -84,7 +88,7 @@ def _stamp() -> str:
         return hashlib.sha1(repr(cur.fetchone()).encode()).hexdigest()[:16]
 
 
-def period_hotspots(user, area: Area, period: Period, *, now) -> list[BriefingHotspot]:
+def period_hotspots(user: User, area: Area, period: Period, *, now) -> list[BriefingHotspot]:
     """The period's biggest hotspots in the area (the maps' rules, the window stretched to the period),
     each with its township's offline map of the period [AN-3]."""
     start, end = period.bounds()
@@ -112,7 +116,7 @@ def period_hotspots(user, area: Area, period: Period, *, now) -> list[BriefingHo
     return out
 
 
-def build_briefing(user, area: Area, period: Period) -> Briefing:
+def build_briefing(user: User, area: Area, period: Period) -> Briefing:
     """The briefing of the area and period with its hotspots, cached until the tickets change.
 
     The figures depend only on the area (every user allowed to read it sees all of its tickets),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
@@ -25,10 +26,13 @@ from dispatch.policy import can_see_caller, tickets_visible_to  # noqa: F401  (s
 
 from .exceptions import TicketNotFound
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 # -- scope -------------------------------------------------------------------------
 
 
-def ticket_for(user, number: str, *, queryset: QuerySet[Ticket] | None = None) -> Ticket:
+def ticket_for(user: User, number: str, *, queryset: QuerySet[Ticket] | None = None) -> Ticket:
     """The ticket with this number if the user may see it; TicketNotFound otherwise (a denial is a 404)."""
     qs = tickets_visible_to(user) if queryset is None else queryset
     ticket = qs.select_related("category__parent", "center", "sla_policy").filter(number=number).first()
@@ -58,7 +62,7 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
-def caller_for(user, ticket: Ticket) -> dict[str, str | bool]:
+def caller_for(user: User, ticket: Ticket) -> dict[str, str | bool]:
     """The caller as this user may see them [IN-2]; every unmasked showing is audited.
 
     The one place that hands the caller out (API, workstation pages, admin): never
@@ -148,7 +152,7 @@ def detail_for_api(ticket: Ticket) -> Ticket:
     )
 
 
-def dispatch_queue(user) -> QuerySet[Ticket]:
+def dispatch_queue(user: User) -> QuerySet[Ticket]:
     """Tickets waiting for a dispatcher to route them by hand, oldest first."""
     return tickets_visible_to(user).filter(status=Status.PENDING_DISPATCH).order_by("received_at", "id")
 

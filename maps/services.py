@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import connection, transaction
@@ -18,6 +19,9 @@ from dispatch.models import OPEN_STATUSES, Ticket
 from . import live
 from .hotspots import find_hotspots, name_place
 from .models import Hotspot, LiveWatermark
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 STEADY_AFTER = dt.timedelta(hours=24)  # a hotspot that has not grown for a day is no longer news
 _REGISTER_LOCK = 1_2345_0001  # pg advisory lock: one register refresh at a time, across processes
@@ -127,7 +131,7 @@ def _fill(h: Hotspot, f, now: dt.datetime) -> None:
     h.updated_at = now
 
 
-def open_supervision_case(*, hotspot: Hotspot, by, note: str) -> Hotspot:
+def open_supervision_case(*, hotspot: Hotspot, by: User, note: str) -> Hotspot:
     """The center opens a supervision case on a hotspot [SV-1][SV-3] (concentrated events are focus cases)."""
     # a dispatcher of the center or sub-center; its wall viewers only watch
     if not policy.may_open_case(by):

@@ -237,7 +237,7 @@ def photos_of(ticket: Ticket) -> list[Attachment]:
     return list(ticket.attachments.select_related("photo").order_by("id"))
 
 
-def attachment_for(user, attachment_id: int) -> Attachment:
+def attachment_for(user: User, attachment_id: int) -> Attachment:
     """An attachment of a ticket the user may see; TicketNotFound (a 404) otherwise."""
     attachment = Attachment.objects.select_related("photo").filter(pk=attachment_id).first()
     if attachment is None or not dispatch_selectors.tickets_visible_to(user).filter(pk=attachment.ticket_id).exists():
@@ -245,7 +245,7 @@ def attachment_for(user, attachment_id: int) -> Attachment:
     return attachment
 
 
-def attachment_by_path(user, path: str) -> tuple[Attachment, bool]:
+def attachment_by_path(user: User, path: str) -> tuple[Attachment, bool]:
     """The attachment a media path belongs to (its file or its thumbnail) if the user may see its ticket."""
     attachment = Attachment.objects.select_related("photo").filter(file=path).first()
     thumb = False
@@ -262,7 +262,9 @@ def attachment_by_path(user, path: str) -> tuple[Attachment, bool]:
 DESK_STATES = ("to_sign", "handling", "delegated", "review", "community", "replied", "overdue")
 
 
-def desk_tickets(user, *, community: str = "", state: str = "", now: dt.datetime | None = None) -> QuerySet[Ticket]:
+def desk_tickets(
+    user: User, *, community: str = "", state: str = "", now: dt.datetime | None = None
+) -> QuerySet[Ticket]:
     """A township's tickets being worked on (and just replied), overdue first, then nearest deadline."""
     now = now or timezone.now()
     office = getattr(user, "office", None)
@@ -312,7 +314,7 @@ def desk_tickets(user, *, community: str = "", state: str = "", now: dt.datetime
     )
 
 
-def desk_summary(user, *, now: dt.datetime | None = None) -> list[dict]:
+def desk_summary(user: User, *, now: dt.datetime | None = None) -> list[dict]:
     """Per community of the user's township: its name and how many tickets are in each desk state."""
     office = getattr(user, "office", None)
     if office is None:
@@ -376,7 +378,7 @@ def desk_summary(user, *, now: dt.datetime | None = None) -> list[dict]:
     return out
 
 
-def may_use_desk(user) -> bool:
+def may_use_desk(user: User) -> bool:
     office = getattr(user, "office", None)
     return bool(
         office is not None

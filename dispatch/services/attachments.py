@@ -1,5 +1,9 @@
 """Files on a ticket: documents and cleaned photos."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,9 +17,12 @@ from dispatch.models import (
 )
 from dispatch.services.common import _locked
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 
 @transaction.atomic
-def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
+def add_attachment(*, ticket: Ticket, by: User, upload) -> Attachment:
     """A file for a ticket, stored as given: callers pass what they have checked (see add_photo);
     not by a view-only role."""
     if not policy.may_attach(by):
@@ -32,7 +39,7 @@ def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
 
 
 @transaction.atomic
-def add_photo(*, ticket: Ticket, by, photo: CleanPhoto) -> Attachment:
+def add_photo(*, ticket: Ticket, by: User, photo: CleanPhoto) -> Attachment:
     """A photo checked and re-encoded by core.photos.clean_photo (no EXIF, no trailing bytes),
     stored under a random name and shown under the name the user gave it."""
     upload = ContentFile(photo.data, name=photo.stored_name)

@@ -1,5 +1,9 @@
 """The first steps of handling: manual dispatch from the queue, sign-for [SLA-1] and contact with the citizen [HD-1]."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,10 +23,19 @@ from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
 from grid.models import Office
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 
 @transaction.atomic
 def dispatch_manually(
-    *, ticket: Ticket, by, lead: Office | str, co_handlers: list[Office | str] = (), category: str = "", note: str = ""
+    *,
+    ticket: Ticket,
+    by: User,
+    lead: Office | str,
+    co_handlers: list[Office | str] = (),
+    category: str = "",
+    note: str = "",
 ) -> Ticket:
     """[AS-1] A dispatcher routes a queued ticket by hand (and may classify it on the way)."""
     ticket = _locked(ticket)
@@ -58,7 +71,7 @@ def dispatch_manually(
 
 
 @transaction.atomic
-def sign_for(*, ticket: Ticket, by, note: str = "") -> Ticket:
+def sign_for(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[HD-1] A unit signs for its assignment; the lead's signature starts the handling."""
     ticket = _locked(ticket)
     assignment = policy.authorize(ticket, "sign_for", by)
@@ -75,7 +88,7 @@ def sign_for(*, ticket: Ticket, by, note: str = "") -> Ticket:
 
 
 @transaction.atomic
-def contact_caller(*, ticket: Ticket, by, note: str) -> Ticket:
+def contact_caller(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-1] Record the unit's contact with the caller: the first reply the clock asks for."""
     ticket = _locked(ticket)
     assignment = policy.authorize(ticket, "contact_caller", by)

@@ -1,5 +1,9 @@
 """Replies [HD-2]: the unit's formal reply, the center's review [HD-3], accept or send back."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +22,9 @@ from dispatch.models import (
 from dispatch.services.common import _locked
 from dispatch.texts import site_text
 from dispatch.workflow import fire
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 REPLY_FIELDS = ("facts", "result", "basis", "signer", "handler_name")
 MIN_FACTS_AND_RESULT = 30  # [HD-2] a one-line reply is refused
@@ -59,7 +66,7 @@ def combined_reply(replies: list[Reply]) -> str:
 
 
 @transaction.atomic
-def reply(*, ticket: Ticket, by, **fields: str) -> Reply:
+def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
     """[HD-2] The lead's formal reply, combined with the co-handlers' [AS-2]; it goes to review [HD-3]."""
     ticket = _locked(ticket)
     assignment = policy.authorize(ticket, "co_reply" if _is_co(ticket, by) else "reply", by)
@@ -106,7 +113,7 @@ def _pending_reply(ticket: Ticket) -> Reply:
 
 
 @transaction.atomic
-def accept_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
+def accept_reply(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[HD-3] The center accepts the reply and closes the ticket; [CB-1][CB-2] the callback SMS goes out."""
     ticket = _locked(ticket)
     policy.authorize(ticket, "accept_reply", by)
@@ -143,7 +150,7 @@ def callback_sms_text(ticket: Ticket) -> str:
 
 
 @transaction.atomic
-def send_back(*, ticket: Ticket, by, note: str) -> Ticket:
+def send_back(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-3] An incomplete reply goes back, to be completed within the deadline (which does not move)."""
     ticket = _locked(ticket)
     policy.authorize(ticket, "send_back", by)

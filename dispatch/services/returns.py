@@ -1,6 +1,9 @@
 """Returns [AS-3] and extensions [SLA-3]: a unit asks, the center rules."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,9 +25,12 @@ from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
 from grid.models import Office
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 
 @transaction.atomic
-def request_return(*, ticket: Ticket, by, reason: str, suggested_office: Office | str) -> Ticket:
+def request_return(*, ticket: Ticket, by: User, reason: str, suggested_office: Office | str) -> Ticket:
     """[AS-3] A unit returns a ticket outside its remit within the return window, saying why and to whom."""
     ticket = _locked(ticket)
     assignment = policy.authorize(ticket, "request_return", by)
@@ -76,7 +82,7 @@ def _status_after_return(ticket: Ticket) -> str:
 
 @transaction.atomic
 def approve_return(
-    *, ticket: Ticket, by, office: Office | str | None = None, assignment_id: int | None = None, note: str = ""
+    *, ticket: Ticket, by: User, office: Office | str | None = None, assignment_id: int | None = None, note: str = ""
 ) -> Ticket:
     """[AS-3] The center agrees to a return and re-dispatches to the suggested (or another) office."""
     ticket = _locked(ticket)
@@ -123,7 +129,7 @@ def approve_return(
 
 
 @transaction.atomic
-def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = None) -> Ticket:
+def refuse_return(*, ticket: Ticket, by: User, note: str, assignment_id: int | None = None) -> Ticket:
     """[AS-3] The center refuses a return: the unit keeps the ticket."""
     ticket = _locked(ticket)
     policy.authorize(ticket, "refuse_return", by)
@@ -139,7 +145,7 @@ def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = 
 
 
 @transaction.atomic
-def request_extension(*, ticket: Ticket, by, days: int, reason: str, signed_off_by: str) -> ExtensionRequest:
+def request_extension(*, ticket: Ticket, by: User, days: int, reason: str, signed_off_by: str) -> ExtensionRequest:
     """[SLA-3] One request per step, before the deadline, at most 6 days, signed off by the unit head."""
     ticket = _locked(ticket)
     assignment = policy.authorize(ticket, "request_extension", by)
@@ -184,7 +190,7 @@ def _pending_extension(ticket: Ticket) -> ExtensionRequest:
 
 
 @transaction.atomic
-def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
+def approve_extension(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[SLA-3] The center approves: the resolve deadline moves by the days asked."""
     ticket = _locked(ticket)
     policy.authorize(ticket, "approve_extension", by)
@@ -209,7 +215,7 @@ def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
 
 
 @transaction.atomic
-def refuse_extension(*, ticket: Ticket, by, note: str) -> Ticket:
+def refuse_extension(*, ticket: Ticket, by: User, note: str) -> Ticket:
     ticket = _locked(ticket)
     policy.authorize(ticket, "refuse_extension", by)
     workflow.check(ticket, "refuse_extension")

@@ -91,7 +91,7 @@ load:
 	$(PY) manage.py load_dispatch_reference
 	$(PY) manage.py load_demo_tickets
 
-# Rebuilds the committed fixture files from ../shared/data/pingdingshan.
+# Rebuilds the committed fixture files from the reference data folder (PINGDINGSHAN_SRC, see fixtures/README.md).
 fixtures:
 	$(PY) fixtures/build_pingdingshan.py
 	$(PY) fixtures/build_gazetteer.py

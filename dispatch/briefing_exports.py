@@ -16,6 +16,7 @@ from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import F, Func
 
+from core.exports import safe_row
 from grid.models import Area, Level, child_level
 
 from .briefings import Briefing, pct, points
@@ -392,11 +393,11 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
 
     def sheet(name: str, head: list[str], rows: list[list], percent_cols: tuple[int, ...] = ()) -> None:
         ws = wb.create_sheet(name)
-        ws.append(head)
+        ws.append(safe_row(head))
         for c in ws[1]:
             c.font = bold
         for r in rows:
-            ws.append(r)
+            ws.append(safe_row(r))
         for col in percent_cols:
             for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 for c in row:

@@ -25,6 +25,8 @@ from django.utils import timezone, translation
 from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
+from core.exports import csv_dict_writer
+
 from .audit import record_events
 from .bulk import copy_insert
 from .models import Assignment, Attachment, Status, Ticket, TicketEvent
@@ -257,6 +259,6 @@ def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportRepor
 
 def write_rejects(report: ImportReport, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["row", "error", *COLUMNS])
+        writer = csv_dict_writer(f, fieldnames=["row", "error", *COLUMNS])
         writer.writeheader()
         writer.writerows(report.rejects)

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from core.exports import xml_safe
+
 from . import ratelimit
 from .models import Assignment, Category, Kind, Open311Key, Reply, Status, Ticket, Urgency
 from .routing import routing_table
@@ -94,7 +96,8 @@ def _xml(tag: str, value) -> ET.Element:
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     elif value is not None:
-        el.text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+        # never emit what XML cannot carry, whatever way the text came in [issue 18]
+        el.text = xml_safe(value.isoformat() if isinstance(value, dt.datetime) else str(value))
     return el
 
 

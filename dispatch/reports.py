@@ -14,7 +14,6 @@ A bad month or office answers 404 with a message; another office's unit 403.
 
 from __future__ import annotations
 
-import csv
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -27,6 +26,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exports import csv_writer
 from grid.models import Role
 
 from .assessment import (
@@ -241,7 +241,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="assessment-{stored.period}-{unit_office.code}.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["metric", "points_lost", "ticket", "received_at", "category", "office"])
         for c in costs:
             for t in c.tickets:
@@ -329,7 +329,7 @@ def accountability_month(request: HttpRequest, period: str) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="accountability-{year}-{month:02d}.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["group", "unit", "score", "consequence", "months_in_a_row", "talks_this_year", "year_score"])
         for r in rows:
             writer.writerow(

@@ -102,14 +102,18 @@ def train_classifier(*, use_tickets: bool = True, progress=None) -> ClassifierVe
     """Fit a new model on the ticket history and the hand-written corpus; store it as the next version."""
     say = progress or (lambda _msg: None)
     leaves = set(_leaf_names())
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     say("collecting training texts")
     data = training.build_training_set(leaves=leaves, use_tickets=use_tickets)
     say(f"{data.tickets} ticket texts, {data.corpus} corpus texts, {len(data.texts)} training rows")
     say("fitting")
     pipeline = training.fit(data)
     seconds = time.perf_counter() - started
-    metrics = {"classes": len(pipeline.classes_), "features": len(pipeline.named_steps["tfidf"].vocabulary_)}
+    metrics = {
+        "classes": len(pipeline.classes_),
+        "features": len(pipeline.named_steps["tfidf"].vocabulary_),
+        "train_cpu_seconds": round(time.process_time() - cpu_started, 2),
+    }
     if EVAL_SET.exists():
         say("evaluating on the unseen set")
         result = training.evaluate(

@@ -53,3 +53,18 @@ def test_the_geocoder_finds_changqing_by_its_short_and_official_names(text):
 def test_the_geocoder_finds_a_village_by_its_short_name_in_its_township():
     r = geocode("鲁山县下汤镇乱石盘村饮水困难")
     assert r.area["community"]["code"] == "410423101202", r.area
+
+
+@pytest.mark.parametrize(
+    "name, short, aliases, spoken",
+    [
+        ("长青社区居民委员会", "长青", ["长青", "长青社区", "长青社区居委会"], "长青社区"),
+        ("李庄村村民委员会", "李庄", ["李庄", "李庄村", "李庄村村委会"], "李庄村"),
+        ("王村村民委员会", "王村", ["王村", "王村村委会"], "王村"),
+        ("光明路街道", "光明路", ["光明路", "光明路街道办事处"], "光明路街道"),
+    ],
+)
+def test_spoken_name_is_the_everyday_form_of_a_committee(name, short, aliases, spoken):
+    from grid.names import spoken_name
+
+    assert spoken_name(name, short, aliases) == spoken

@@ -62,6 +62,7 @@ from dispatch.sla import NEAR_DEADLINE_FRACTION
 from dispatch.supervision import ESCALATIONS, escalation_note, escalation_times, supervise_once, supervision_message
 from dispatch.workflow import SAME, fire
 from grid.models import Area, Office
+from grid.names import spoken_name
 
 DEFAULT_COUNT = 20_000
 DEFAULT_SEED = 12345
@@ -179,10 +180,12 @@ class Places:
         rows = list(
             Area.objects.filter(level="community", valid_to__isnull=True)
             .order_by("code")
-            .values_list("id", "code", "urban", "is_central", "geom")
+            .values_list("id", "code", "urban", "is_central", "geom", "name", "short_name", "aliases")
         )
         self.ids = [r[0] for r in rows]
         self.codes = [r[1] for r in rows]
+        # callers say 长青社区, not the committee's official 长青社区居民委员会
+        self.spoken = {r[1]: spoken_name(r[5], r[6], r[7]) for r in rows}
         self.geoms = shapely.from_wkb([bytes(r[4].wkb) for r in rows])
         shapely.prepare(self.geoms)
         self.bounds = shapely.bounds(self.geoms)
@@ -631,7 +634,7 @@ class DemoGenerator:
         leaf = self.table.category(code)
         templates = DETAILS.get(code) or [f"附近{leaf.path.split('/')[-1]}问题，希望有关部门尽快处理"]
         description = rng.choice(templates).format(b=building)
-        description = f"{place.community.name if place.community else ''}{description}"
+        description = f"{self.places.spoken.get(place.community.code, '') if place.community else ''}{description}"
         article = None
         refuse = ""
         if kind == "consultation":

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.dbrouter import read_connection
+
 from .assessment import GROUPS, Scheme, UnitScore, assess_month, previous_months, scheme_for_year
 from .models import AssessmentMonth, AssessmentRow
 
@@ -54,7 +56,7 @@ def _first_day(year: int, month: int) -> dt.date:
 
 
 def _watermarks() -> tuple[int, int]:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             "SELECT coalesce((SELECT max(id) FROM dispatch_ticketevent), 0),"
             " coalesce((SELECT max(id) FROM dispatch_assignment), 0)"

@@ -19,7 +19,6 @@ import hashlib
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -27,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from core.dbrouter import read_connection
 from dispatch.briefing_exports import CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
 from dispatch.briefings import (
     BadPeriod,
@@ -85,7 +85,7 @@ def briefing_area(user, code: str | None) -> Area:
 
 
 def _stamp() -> str:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute("SELECT (SELECT max(id) FROM dispatch_ticket), (SELECT max(id) FROM dispatch_ticketevent)")
         return hashlib.sha1(repr(cur.fetchone()).encode()).hexdigest()[:16]
 

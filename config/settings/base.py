@@ -113,6 +113,27 @@ if os.environ.get("DB_POOL", "1") == "1":
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 
+# A read replica (a streaming hot standby, bin/pg-replica): map, briefing, assessment-page and
+# export reads go to it within a staleness bound, everything else to the primary (core.dbrouter).
+# No pool: a stopped replica must fail fast (connect_timeout), not hold a request for the pool's timeout.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
+if REPLICA_DATABASE_URL:
+    _replica = dj_database_url.parse(REPLICA_DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    if "host" in _replica_options:
+        _replica["HOST"] = _replica_options.pop("host")
+        _replica["PORT"] = str(_replica_options.pop("port", _replica.get("PORT") or ""))
+    _replica_options["connect_timeout"] = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2"))
+    _replica.update(ENGINE="config.db", CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
+    # After the session and the user are known (core.dbrouter).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("audit.middleware.AuditScopeMiddleware") + 1, "core.dbrouter.ReplicaReadsMiddleware"
+    )
+
 AUTH_USER_MODEL = "grid.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out users before the password is checked

@@ -221,10 +221,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS", "").strip()
+REDIS_SENTINEL_MASTERS = os.environ.get("REDIS_SENTINEL_MASTERS", "")
 # One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (config.redis_hosts).
-_redis_hosts = channel_layer_hosts(
-    REDIS_URL, os.environ.get("REDIS_SENTINELS", ""), os.environ.get("REDIS_SENTINEL_MASTERS", "")
-)
+_redis_hosts = channel_layer_hosts(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTERS)
 if _redis_hosts:
     CHANNEL_LAYERS = {
         "default": {
@@ -237,7 +237,16 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # With Redis the cache is shared by every process (rate limits, the assessment tables);
 # without it each process keeps its own in memory, and rate limits count in PostgreSQL.
-if REDIS_URL:
+if REDIS_SENTINELS:  # the first Sentinel-managed master (`bin/cluster ha`, core.sentinel_cache)
+    CACHES = {
+        "default": {
+            "BACKEND": "core.sentinel_cache.SentinelRedisCache",
+            "LOCATION": REDIS_SENTINELS,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
+            "OPTIONS": {"master_name": _redis_hosts[0]["master_name"]},
+        }
+    }
+elif REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -245,7 +254,7 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
         }
     }
-RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL else "database")
+RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL or REDIS_SENTINELS else "database")
 # Open311 POSTs per API key and minute (a key may have its own limit in admin).
 OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
 

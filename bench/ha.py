@@ -241,9 +241,9 @@ def stream(
     kill = marks.get("kill")
     firsts = [w.first_push_after(kill) for w in walls] if kill else []
     delays = [at - posted[n] for w in walls for n, at in w.pushes if n in posted]
-    lost_after = sum(
+    lost_after = sum(  # with no fault: every push that never arrived
         len({n for n, at in posted.items() if f is not None and at > f} - {n for n, _t in w.pushes})
-        for w, f in zip(walls, firsts, strict=True)
+        for w, f in zip(walls, firsts or [0.0] * len(walls), strict=True)
     )
     figures = {
         "attempts": len(results),
@@ -256,6 +256,7 @@ def stream(
         "open311": {s: o311.count(s) for s in set(o311)},
         "reconnects": sum(w.reconnects for w in walls),
         "walls": len(walls),
+        "pushes_lost": lost_after,
     }
     if kill:
         again = [f - kill for f in firsts if f is not None]
@@ -382,7 +383,7 @@ def main() -> int:
         kw = {"walls_per_process": args.walls, "every": args.every, "open311_key": key}
         base = stream(cluster, kill_after=None, duration=args.baseline, **kw)
         print("baseline:", json.dumps(base, default=str))
-        ok &= not base["failed"] and base["duplicates"] == 0
+        ok &= not base["failed"] and base["duplicates"] == 0 and base["pushes_lost"] == 0
         for n in range(1, args.rounds + 1):
             fig = stream(cluster, kill_after=3.0, **kw)
             limit = open311_limit_holds([f"http://127.0.0.1:{p}" for p in cluster["ports"]], fresh_key, 10, run)
@@ -420,12 +421,12 @@ def main() -> int:
         "| pushes lost in outage / after | push delay p50 / p95 (ms) | wall reconnects | Open311 stream | Open311 limit 10 |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|---|---|",
         f"| baseline, no fault | {base['attempts']} | {base['retried_503']} | {len(base['failed'])} | {base['duplicates']} "
-        f"| {f(base['slowest_intake_s'])} | — | — | — | {f(base['push_delay_p50_ms'], '{:.0f}')} / "
+        f"| {f(base['slowest_intake_s'])} | — | — | — / {base['pushes_lost']} | {f(base['push_delay_p50_ms'], '{:.0f}')} / "
         f"{f(base['push_delay_p95_ms'], '{:.0f}')} | {base['reconnects']} | {base['open311']} | — |",
     ]
     for n, r in enumerate(rows, 1):
         lines.append(
-            f"| kill {r['victim']} (round {n}) | {r['attempts']} | {r['retried_503']} | {len(r['failed'])} | {r['duplicates']} "
+            f"| round {n}: kill the master ({r['victim']}) | {r['attempts']} | {r['retried_503']} | {len(r['failed'])} | {r['duplicates']} "
             f"| {f(r['slowest_intake_s'])} | {f(r['promoted_s'])} | {f(r['pushes_again_p50_s'])} / {f(r['pushes_again_max_s'])} "
             f"| {r['pushes_lost_in_outage']} / {r['pushes_lost_after_recovery']} | {f(r['push_delay_p50_ms'], '{:.0f}')} / "
             f"{f(r['push_delay_p95_ms'], '{:.0f}')} | {r['reconnects']} | {r['open311']} | {r['open311_limit_10']} |"

@@ -14,7 +14,9 @@ which case they go to the primary ("default"):
 - this request has already written (any `db_for_write`): it reads its own writes;
 - the replica is behind by more than REPLICA_MAX_LAG_SECONDS (default 5), not streaming, promoted,
   or unreachable: checked with pg_last_wal_receive_lsn()/pg_last_wal_replay_lsn()/
-  pg_last_xact_replay_timestamp() at most once per REPLICA_CHECK_SECONDS (default 1) per process;
+  pg_last_xact_replay_timestamp() at most once per REPLICA_CHECK_SECONDS (default 1) per process,
+  by one thread while the others keep the last verdict (once per REPLICA_DOWN_RECHECK_SECONDS,
+  default 5, while it is unreachable);
 - the request asks for the primary: header `X-Read-Primary: 1` (the wall's refetch right after a
   push, maps/static/maps/live.js: the ticket it was told about must be on the screen), or the
   browser wrote within the last REPLICA_MAX_LAG_SECONDS + 1 s (cookie `grid_read_primary_until`,
@@ -90,6 +92,7 @@ class _Health:
         self.usable = False
         self.lag: float | None = None
         self.reason = "not checked"
+        self.checking = False
 
     def mark_down(self, reason: str) -> None:
         with self.lock:
@@ -97,10 +100,17 @@ class _Health:
 
     def usable_now(self) -> bool:
         every = float(getattr(settings, "REPLICA_CHECK_SECONDS", 1))
+        if not self.usable and self.reason.startswith(("unreachable", "failed")):  # down: re-check less often
+            every = max(every, float(getattr(settings, "REPLICA_DOWN_RECHECK_SECONDS", 5)))
         with self.lock:
-            if time.monotonic() - self.checked_at < every:
-                return self.usable
-        usable, lag, reason = self._check()
+            if time.monotonic() - self.checked_at < every or self.checking:
+                return self.usable  # fresh, or another thread is checking: its last verdict
+            self.checking = True
+        try:
+            usable, lag, reason = self._check()
+        finally:
+            with self.lock:
+                self.checking = False
         with self.lock:
             self.checked_at, self.usable, self.lag, self.reason = time.monotonic(), usable, lag, reason
         if not usable:

@@ -115,10 +115,12 @@ if os.environ.get("DB_POOL", "1") == "1":
 
 # A read replica (a streaming hot standby, bin/pg-replica): map, briefing, assessment-page and
 # export reads go to it within a staleness bound, everything else to the primary (core.dbrouter).
-# No pool: a stopped replica must fail fast (connect_timeout), not hold a request for the pool's timeout.
+# Its own pool (a new connection costs ~40 ms plus a cold catalog cache), with a short timeout: a
+# stopped replica costs one request per REPLICA_DOWN_RECHECK_SECONDS at most that long.
 REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
 REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
 REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
+REPLICA_DOWN_RECHECK_SECONDS = float(os.environ.get("REPLICA_DOWN_RECHECK_SECONDS", "5"))
 if REPLICA_DATABASE_URL:
     _replica = dj_database_url.parse(REPLICA_DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")
     _replica_options = _replica.setdefault("OPTIONS", {})
@@ -126,6 +128,12 @@ if REPLICA_DATABASE_URL:
         _replica["HOST"] = _replica_options.pop("host")
         _replica["PORT"] = str(_replica_options.pop("port", _replica.get("PORT") or ""))
     _replica_options["connect_timeout"] = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2"))
+    if os.environ.get("DB_POOL", "1") == "1":
+        _replica_options["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
+            "timeout": float(os.environ.get("REPLICA_POOL_TIMEOUT", "1")),
+        }
     _replica.update(ENGINE="config.db", CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
     DATABASES["replica"] = _replica
     DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]

@@ -202,7 +202,8 @@ def main() -> int:
     for path in paths:
         a, b = figures["primary only"]["latency"][path], figures["with replica"]["latency"][path]
         src = ", ".join(f"{k} {v}" for k, v in sorted(figures["with replica"]["source"][path].items()))
-        lines.append(f"| `{path.split('?')[0]}` | {ms(a, 50)} / {ms(a, 95)} | {ms(b, 50)} / {ms(b, 95)} | {src} |")
+        label = path if "format=" in path else path.split("?")[0]
+        lines.append(f"| `{label}` | {ms(a, 50)} / {ms(a, 95)} | {ms(b, 50)} / {ms(b, 95)} | {src} |")
     pa, pb = figures["primary only"]["primary_rows"], figures["with replica"]["primary_rows"]
     lines += [
         "",

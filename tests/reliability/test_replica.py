@@ -75,6 +75,18 @@ def replica(django_db_setup, django_db_blocker):
         s = connection.settings_dict
         primary_url, db_name, host, port = database_url(), s["NAME"], s["HOST"], s["PORT"] or "5432"
     run = uuid.uuid4().hex[:8]
+
+    def forget_crashed_runs():  # a run killed before its clean-up left its slot (holding WAL) and copy
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                "WHERE slot_name LIKE 'test\\_replica\\_%%' AND NOT active"
+            )
+        for old in (ROOT / ".local").glob("test-replica-*"):
+            if not (old / "pgdata" / "postmaster.pid").exists():
+                shutil.rmtree(old, ignore_errors=True)
+
+    run_committed(forget_crashed_runs, django_db_blocker)
     directory = ROOT / ".local" / f"test-replica-{run}"  # the postgres user must reach it (not /tmp/pytest-of-root)
     env = {
         **os.environ,

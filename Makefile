@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-stop cluster-status bench-faults
+.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-ha cluster-stop cluster-status bench-faults bench-ha bench-replica
 
 up: setup
 	@echo ""
@@ -30,6 +30,11 @@ up: setup
 # in the background; `make cluster-stop` ends them. See README "Scale-out".
 cluster: setup
 	@bin/cluster start
+
+# The same with Redis Sentinel: a Redis primary, a replica and three sentinels on 6395-6396 and
+# 26395-26397 (bin/cluster ha); the channel layer and the rate-limit counters follow the master.
+cluster-ha: setup
+	@bin/cluster ha
 
 cluster-stop:
 	@bin/cluster stop
@@ -111,6 +116,14 @@ bench: setup
 # Redis restart, on a throwaway cluster; figures to bench/RESULTS.md (docs/RELIABILITY.md).
 bench-faults: setup
 	$(PY) bench/intake_faults.py
+
+# Redis Sentinel fail-over under load (bin/cluster ha, three rounds) and the read replica
+# (bin/pg-replica) with and without it; figures to bench/RESULTS.md (docs/DEPLOYMENT.md).
+bench-ha: setup
+	$(PY) bench/ha.py
+
+bench-replica: setup
+	$(PY) bench/replica.py
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

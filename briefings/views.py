@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -38,6 +37,7 @@ from briefings.figures import (
     parse_period,
     recent_periods,
 )
+from core.dbrouter import read_connection
 from dispatch import policy
 from grid.models import Area, Level
 from maps.hotspots import find_hotspots, name_place
@@ -83,7 +83,7 @@ def briefing_area(user: User, code: str | None) -> Area:
 
 
 def _stamp() -> str:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute("SELECT (SELECT max(id) FROM dispatch_ticket), (SELECT max(id) FROM dispatch_ticketevent)")
         return hashlib.sha1(repr(cur.fetchone()).encode()).hexdigest()[:16]
 

@@ -141,7 +141,7 @@ if REPLICA_DATABASE_URL:
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
             "timeout": float(os.environ.get("REPLICA_POOL_TIMEOUT", "1")),
         }
-    _replica.update(ENGINE="config.db", CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    _replica.update(ENGINE="core.db", CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
     DATABASES["replica"] = _replica
     DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
     # After the session and the user are known (core.dbrouter).

@@ -396,7 +396,8 @@ class Ticket(models.Model):
     answer = models.TextField(blank=True, help_text=_("The knowledge-base answer given at intake [IN-5]"))
 
     external_id = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # "<client>|<key>": a key belongs to the client that sent it (services.intake.scoped_key)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     extra = models.JSONField(default=dict, blank=True)

@@ -333,7 +333,7 @@ class RequestsView(Open311View):
             )
             raise Open311Error(400, described)
         idem = request.headers.get("Idempotency-Key", "").strip()[:100] or None
-        result = intake_ticket(data=s.to_intake(), idempotency_key=idem)
+        result = intake_ticket(data=s.to_intake(), idempotency_key=idem, client=f"open311:{key.pk}")
         Open311Key.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         t = result.ticket
         if result.refused:

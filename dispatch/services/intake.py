@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from dispatch import sla, workflow
+from dispatch import policy, sla, workflow
 from dispatch.exceptions import IdempotencyConflict
 from dispatch.models import (
     Assignment,
@@ -424,17 +424,38 @@ def _replay(existing: Ticket, fingerprint: str) -> IntakeResult:
     return IntakeResult(existing, created=False)
 
 
+def scoped_key(idempotency_key: str | None, *, by: User | None = None, client: str = "") -> str | None:
+    """An idempotency key belongs to whoever sent it: a user, an Open311 key, a citizen's device.
+    Another client's key never replays (or names) someone else's ticket."""
+    if not idempotency_key:
+        return None
+    owner = client or (f"user:{by.pk}" if by is not None and getattr(by, "pk", None) else "anonymous")
+    return f"{owner}|{idempotency_key}"
+
+
 def intake_ticket(
-    *, data: IntakeData, by: User | None = None, idempotency_key: str | None = None, naive: bool = False
+    *,
+    data: IntakeData,
+    by: User | None = None,
+    idempotency_key: str | None = None,
+    client: str = "",
+    check_filer: bool = True,
+    naive: bool = False,
 ) -> IntakeResult:
-    """Take one request in: a retry (same idempotency key, or same channel and external id) returns the
-    first ticket, never a second; concurrent retries are settled by the unique constraints."""
+    """Take one request in: a retry (same idempotency key from the same client, or same channel and
+    external id) returns the first ticket, never a second; concurrent retries are settled by the unique
+    constraints. A person filing is checked by dispatch.policy.check_intake (their channels, the time
+    of receipt, their area); `check_filer=False` is for callers that checked their own rule first
+    (field patrol reports)."""
+    idempotency_key = scoped_key(idempotency_key, by=by, client=client)
     fingerprint = data.fingerprint()
     existing = _existing(idempotency_key, data.channel, data.external_id)
     if existing is not None:
         return _replay(existing, fingerprint)
     table = routing_table()
     location = locate_request(data, table, naive=naive)  # outside the transaction: geocoding may be slow
+    if by is not None and check_filer:
+        policy.check_intake(by, channel=data.channel, received_at=data.received_at, place=location.place)
     now = timezone.now()
     prepared = prepare_ticket(
         data, table=table, location=location, now=now, by=by, idempotency_key=idempotency_key, fingerprint=fingerprint

@@ -41,9 +41,7 @@ def raise_spike_alerts(*, day: dt.date | None = None, now: dt.datetime | None = 
         for a in SpikeAlert.objects.filter(day=day, township_code__in={s.township_code for s in spikes})
     }
     counties = dict(
-        Area.objects.filter(code__in={s.township_code for s in spikes}, valid_to__isnull=True).values_list(
-            "code", "parent__code"
-        )
+        Area.objects.current().filter(code__in={s.township_code for s in spikes}).values_list("code", "parent__code")
     )
     raised = []
     for s in spikes:

@@ -120,8 +120,8 @@ def measure(database: str, repeat: int) -> list[str]:
     from maps.selectors import scoped
 
     user = User.objects.select_related("office").get(username="city_dispatcher")
-    city = Area.objects.get(level="city", valid_to__isnull=True)
-    township = Area.objects.get(code="410402002", valid_to__isnull=True)
+    city = Area.objects.current().get(level="city")
+    township = Area.objects.current().get(code="410402002")
     month = current_period("month").previous()
     week = current_period("week").previous()
     now = timezone.now()

@@ -196,8 +196,8 @@ def bench_clusters(repeat: int) -> list[str]:
     user = User.objects.get(username="wall_viewer")
     client = Client()
     client.force_login(user)
-    city = Area.objects.get(level="city", valid_to__isnull=True)
-    township = Area.objects.get(code="410402002", valid_to__isnull=True)  # 光明路街道
+    city = Area.objects.current().get(level="city")
+    township = Area.objects.current().get(code="410402002")  # 光明路街道
     since7 = (timezone.now() - timezone.timedelta(days=7)).isoformat()
     since30 = (timezone.now() - timezone.timedelta(days=30)).isoformat()
     since365 = (timezone.now() - timezone.timedelta(days=366)).isoformat()

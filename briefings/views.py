@@ -75,7 +75,7 @@ def briefing_area(user, code: str | None) -> Area:
     home = briefing_home(user)
     if not code:
         return home
-    area = Area.objects.select_related("parent__parent__parent").filter(code=code, valid_to__isnull=True).first()
+    area = Area.objects.current().select_related("parent__parent__parent").filter(code=code).first()
     if area is None:
         raise Http404(_("No current area has code %(code)s.") % {"code": code})
     if home.level != Level.CITY and not _within(area, home):
@@ -170,7 +170,7 @@ def briefing_index(request: HttpRequest) -> HttpResponse:
     home = briefing_home(request.user)
     choices = [home]
     if home.level in (Level.CITY, Level.COUNTY):
-        choices += list(Area.objects.filter(parent=home, valid_to__isnull=True).order_by("code"))
+        choices += list(Area.objects.current().filter(parent=home).order_by("code"))
     return render(
         request,
         "briefings/index.html",

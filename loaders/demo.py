@@ -177,7 +177,8 @@ class Places:
     def __init__(self, rng: np.random.Generator, table: RoutingTable):
         self.rng = rng
         rows = list(
-            Area.objects.filter(level="community", valid_to__isnull=True)
+            Area.objects.current()
+            .filter(level="community")
             .order_by("code")
             .values_list("id", "code", "urban", "is_central", "geom")
         )

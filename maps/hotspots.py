@@ -73,7 +73,7 @@ def leading_place(lon: float, lat: float) -> str:
 
 
 def township_names(codes: set[str]) -> dict[str, str]:
-    return dict(Area.objects.filter(code__in=codes, valid_to__isnull=True).values_list("code", "name"))
+    return dict(Area.objects.current().filter(code__in=codes).values_list("code", "name"))
 
 
 def hotspot_label(*, township: str, place: str, category: str, count: int, days: int) -> str:

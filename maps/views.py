@@ -24,7 +24,7 @@ def home(request):
 
 def city_bounds() -> list[list[float]] | None:
     """[[south, west], [north, east]] of the current city boundary, for the first view."""
-    city = Area.objects.filter(level="city", valid_to__isnull=True).only("geom").first()
+    city = Area.objects.current().filter(level="city").only("geom").first()
     if city is None:
         return None
     west, south, east, north = city.geom.extent
@@ -137,7 +137,7 @@ def briefing_report(request, code: str):
     one HTML file that opens offline (the weekly and monthly reports embed the same map)."""
     from briefings.map import MAX_REPORT_DAYS, briefing_html
 
-    area = Area.objects.filter(code=code, valid_to__isnull=True).first()
+    area = Area.objects.current().filter(code=code).first()
     if area is None:
         raise Http404(_("No current area has code %(code)s.") % {"code": code})
     today = timezone.localdate()

@@ -266,11 +266,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
-# calls and notices (the default records them in the database), and, for the
-# bench's baseline only, locating intake points with one ORM query per level.
+# calls and notices (the default records them in the database).
 DISPATCH_TICKET_PREFIX = os.environ.get("DISPATCH_TICKET_PREFIX", "PDS")
 DISPATCH_MESSAGE_GATEWAY = os.environ.get("DISPATCH_MESSAGE_GATEWAY", "dispatch.gateways.DatabaseGateway")
-DISPATCH_LOCATE_NAIVE = os.environ.get("DISPATCH_LOCATE_NAIVE", "") == "1"
 
 # Metric projection for distances: CGCS2000 / 3-degree Gauss-Kruger CM 114E.
 METRIC_SRID = 4547

@@ -319,9 +319,7 @@ def desk_summary(user, *, now: dt.datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     communities = {
         a.code: a.name
-        for a in Area.objects.filter(valid_to__isnull=True, level="community", parent__code=office.area_code).only(
-            "code", "name"
-        )
+        for a in Area.objects.current().filter(level="community", parent__code=office.area_code).only("code", "name")
     }
     qs = dispatch_selectors.tickets_visible_to(user).filter(
         status__in=[*OPEN_STATUSES, Status.REPLIED, Status.PENDING_DISPATCH]

@@ -31,7 +31,7 @@ from dispatch.models import (
     Ticket,
     TicketEvent,
 )
-from dispatch.routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, locate_naive, routing_table
+from dispatch.routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, routing_table
 from dispatch.selectors import best_answer
 from dispatch.texts import site_text
 from dispatch.workflow import fire
@@ -202,13 +202,13 @@ def set_place(loc: Location, place: Place | None) -> None:
         loc.note = "point outside the city"
 
 
-def locate_request(data: IntakeData, table: RoutingTable, *, naive: bool = False) -> Location:
+def locate_request(data: IntakeData, table: RoutingTable) -> Location:
     """Place one request: its point if given, else its geocoded address text."""
     geocoded = geocode_address(data.address) if data.lon is None and data.address else None
     loc = location_of(data, geocoded)
     if loc.point is not None and not loc.rough:
         x, y = loc.point.x, loc.point.y
-        set_place(loc, locate_naive(x, y) if naive else locate(table, x, y))
+        set_place(loc, locate(table, x, y))
     return loc
 
 
@@ -418,9 +418,7 @@ def _replay(existing: Ticket, fingerprint: str) -> IntakeResult:
     return IntakeResult(existing, created=False)
 
 
-def intake_ticket(
-    *, data: IntakeData, by=None, idempotency_key: str | None = None, naive: bool = False
-) -> IntakeResult:
+def intake_ticket(*, data: IntakeData, by=None, idempotency_key: str | None = None) -> IntakeResult:
     """Take one request in: a retry (same idempotency key, or same channel and external id) returns the
     first ticket, never a second; concurrent retries are settled by the unique constraints."""
     fingerprint = data.fingerprint()
@@ -428,7 +426,7 @@ def intake_ticket(
     if existing is not None:
         return _replay(existing, fingerprint)
     table = routing_table()
-    location = locate_request(data, table, naive=naive)  # outside the transaction: geocoding may be slow
+    location = locate_request(data, table)  # outside the transaction: geocoding may be slow
     now = timezone.now()
     prepared = prepare_ticket(
         data, table=table, location=location, now=now, by=by, idempotency_key=idempotency_key, fingerprint=fingerprint

@@ -38,10 +38,7 @@ class Command(BaseCommand):
         for level, name in tqdm(LEVEL_FILES, desc="boundaries", unit="level", disable=not progress):
             path = dir / name
             checksum = file_checksum(path)
-            if (
-                not force
-                and BoundaryGeneration.objects.filter(level=level, checksum=checksum, valid_to__isnull=True).exists()
-            ):
+            if not force and BoundaryGeneration.objects.current().filter(level=level, checksum=checksum).exists():
                 continue
             try:
                 records = records_from_dataframe(

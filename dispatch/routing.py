@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dispatch.models import Category, RefusalRule, RoutingRule, SlaPolicy
-from grid.models import Area, Office
+from grid.models import Area, Level, Office
 
 TABLE_TTL = 30.0  # seconds: admin edits reach every process within this time
 
@@ -333,9 +333,9 @@ class RoutingTable:
             return None, ""
         level = rule.place_level if rule and rule.place_level else ""
         if not level:
-            level = "community" if category.community_can_settle else "township"
+            level = Level.COMMUNITY if category.community_can_settle else Level.TOWNSHIP
         township = self.office_by_area_kind.get((place.township.code, Office.Kind.TOWNSHIP_CENTER))
-        if level == "community" and place.community is not None:
+        if level == Level.COMMUNITY and place.community is not None:
             station = self.office_by_area_kind.get((place.community.code, Office.Kind.WORKSTATION))
             if station is not None:
                 return station, _(

@@ -39,6 +39,7 @@ from dispatch.models import (
     Ticket,
     TicketEvent,
 )
+from grid.models import Office
 
 from .gateways import gateway
 from .sla import NEAR_DEADLINE_FRACTION
@@ -291,7 +292,7 @@ def _repeat_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
     for ticket in tickets:
         first = earlier[matches[ticket.id]]
         lead = leads.get(ticket.id) or leads.get(first.id)
-        department = lead is not None and lead.office.kind == "department"
+        department = lead is not None and lead.office.kind == Office.Kind.DEPARTMENT
         ticket.repeat_of = first
         ticket.attention = "unit_head" if department else "county_leader"
         if "repeat" not in ticket.focus_reasons:

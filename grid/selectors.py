@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import connection
 
-from .models import LEVEL_ORDER, Office
+from .models import LEVEL_ORDER, Level, Office
 
 COMMUNITY_DEPTH = LEVEL_ORDER.index("community")
 OFFICE_ORDER = ["workstation", "township_center", "county_dispatch", "sub_center", "city_center"]
@@ -55,7 +55,7 @@ def _chain_from_row(row: tuple) -> dict[str, Any]:
         if level is None:
             continue
         entry = {"code": code, "name": name}
-        if level == "county":
+        if level == Level.COUNTY:
             entry["is_zone"] = bool(is_zone)
         chain[level] = entry
     return chain

@@ -61,7 +61,7 @@ from dispatch.services import (
 from dispatch.sla import NEAR_DEADLINE_FRACTION
 from dispatch.supervision import ESCALATIONS, escalation_note, escalation_times, supervise_once, supervision_message
 from dispatch.workflow import SAME, fire
-from grid.models import Area, Office
+from grid.models import Area, Level, Office
 
 DEFAULT_COUNT = 20_000
 DEFAULT_SEED = 12345
@@ -178,7 +178,7 @@ class Places:
         self.rng = rng
         rows = list(
             Area.objects.current()
-            .filter(level="community")
+            .filter(level=Level.COMMUNITY)
             .order_by("code")
             .values_list("id", "code", "urban", "is_central", "geom")
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.analytics import ClusterRule, TicketCluster, ticket_clusters
 from dispatch.models import Category, Ticket
+from geo.selectors import reverse_geocode
 from grid.models import Area
 
 from .models import HotspotRule
@@ -52,12 +53,8 @@ def rules_by_category(*, days: int | None = None, category: Category | None = No
 
 
 def leading_place(lon: float, lat: float) -> str:
-    """The road (or else the named place) nearest the cluster's centre, from the gazetteer when it
-    is installed; '' without one."""
-    try:
-        from geo.selectors import reverse_geocode
-    except ImportError:  # no gazetteer yet: the label names the township only
-        return ""
+    """The road (or else the named place) nearest the cluster's centre, from the gazetteer; '' when
+    none is near (or the gazetteer is not loaded yet: the label then names the township only)."""
     try:
         found = reverse_geocode(lon, lat)
     except Exception:  # a gazetteer failure must not take the hotspots down

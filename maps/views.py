@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from core.security import tile_sources
 from dispatch.models import Status, Urgency
 from dispatch.workflow import CENTER_ROLES
-from grid.models import Area
+from grid.models import Area, Level
 
 from . import selectors
 
@@ -24,7 +24,7 @@ def home(request):
 
 def city_bounds() -> list[list[float]] | None:
     """[[south, west], [north, east]] of the current city boundary, for the first view."""
-    city = Area.objects.current().filter(level="city").only("geom").first()
+    city = Area.objects.current().filter(level=Level.CITY).only("geom").first()
     if city is None:
         return None
     west, south, east, north = city.geom.extent

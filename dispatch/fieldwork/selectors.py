@@ -15,7 +15,7 @@ from django.utils import timezone
 from dispatch import selectors as dispatch_selectors
 from dispatch.exceptions import TicketNotFound
 from dispatch.models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Attachment, Category, Status, Ticket
-from grid.models import Area, Office, Role, User
+from grid.models import Area, Level, Office, Role, User
 
 from .models import CommunityReply, Delegation
 from .services import COMMUNITY_ROLES, DELEGATOR_ROLES, may_add_photos
@@ -319,7 +319,9 @@ def desk_summary(user, *, now: dt.datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     communities = {
         a.code: a.name
-        for a in Area.objects.current().filter(level="community", parent__code=office.area_code).only("code", "name")
+        for a in Area.objects.current()
+        .filter(level=Level.COMMUNITY, parent__code=office.area_code)
+        .only("code", "name")
     }
     qs = dispatch_selectors.tickets_visible_to(user).filter(
         status__in=[*OPEN_STATUSES, Status.REPLIED, Status.PENDING_DISPATCH]

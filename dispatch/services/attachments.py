@@ -11,7 +11,7 @@ from dispatch.models import (
     Attachment,
     Ticket,
 )
-from dispatch.services.common import _locked
+from dispatch.services.common import lock_ticket
 
 
 @transaction.atomic
@@ -20,7 +20,7 @@ def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
     not by a view-only role."""
     if getattr(by, "role", None) not in workflow.HANDLER_ROLES:
         raise NotPermitted(_("Your role may only view tickets."), code="view_only")
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     return Attachment.objects.create(
         ticket=ticket,
         file=upload,

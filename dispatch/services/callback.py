@@ -15,7 +15,7 @@ from dispatch.models import (
     Status,
     Ticket,
 )
-from dispatch.services.common import _locked
+from dispatch.services.common import lock_ticket
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import fire
@@ -28,7 +28,7 @@ def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note
     SMS unsatisfied → a manual callback (a call task through the gateway);
     unsatisfied at the manual callback → rework by the lead within 5 working days [SLA-4].
     """
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     name = "sms_callback" if channel == "sms" else "manual_callback"
     workflow.authorize(ticket, name, by)
     workflow.check(ticket, name, to=Status.ARCHIVED)

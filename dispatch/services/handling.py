@@ -14,7 +14,7 @@ from dispatch.models import (
     Ticket,
 )
 from dispatch.routing import routing_table
-from dispatch.services.common import _locked, _office
+from dispatch.services.common import _office, lock_ticket
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
@@ -26,7 +26,7 @@ def dispatch_manually(
     *, ticket: Ticket, by, lead: Office | str, co_handlers: list[Office | str] = (), category: str = "", note: str = ""
 ) -> Ticket:
     """[AS-1] A dispatcher routes a queued ticket by hand (and may classify it on the way)."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     workflow.authorize(ticket, "dispatch", by)
     workflow.check(ticket, "dispatch")
     lead = _office(lead, field="lead")
@@ -61,7 +61,7 @@ def dispatch_manually(
 @transaction.atomic
 def sign_for(*, ticket: Ticket, by, note: str = "") -> Ticket:
     """[HD-1] A unit signs for its assignment; the lead's signature starts the handling."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = workflow.authorize(ticket, "sign_for", by)
     if assignment.state != Assignment.State.ASSIGNED:
         raise RuleViolation(_("Your office has already signed for this ticket."), code="already_signed")
@@ -84,7 +84,7 @@ def _signed(assignment: Assignment) -> None:
 @transaction.atomic
 def contact_caller(*, ticket: Ticket, by, note: str) -> Ticket:
     """[HD-1] Record the unit's contact with the caller: the first reply the clock asks for."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = workflow.authorize(ticket, "contact_caller", by)
     workflow.check(ticket, "contact_caller")
     _signed(assignment)

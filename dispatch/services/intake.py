@@ -35,6 +35,8 @@ from dispatch.routing import CategoryRef, Place, RoutePlan, RoutingTable, locate
 from dispatch.selectors import best_answer
 from dispatch.texts import site_text
 from dispatch.workflow import fire
+from geo.geocoder import geocode, geocode_many
+from grid.models import Office
 
 logger = logging.getLogger(__name__)
 
@@ -151,10 +153,6 @@ def refusal_for(data: IntakeData, table: RoutingTable) -> tuple[str, str, str] |
 def geocode_address(text: str):
     """The geocoder's answer for an address text, or None when it is missing or fails (never raises)."""
     try:
-        from geo.geocoder import geocode
-    except ImportError:  # the geocoder is not installed: the ticket waits for a dispatcher
-        return None
-    try:
         return geocode(text)
     except Exception:  # a geocoder bug must never lose a ticket
         logger.exception("geocoding failed for intake address")
@@ -163,10 +161,6 @@ def geocode_address(text: str):
 
 def geocode_addresses(texts: list[str]) -> list:
     """The geocoder's answers for many address texts in one call; None for each when it is missing or fails."""
-    try:
-        from geo.geocoder import geocode_many
-    except ImportError:
-        return [None] * len(texts)
     try:
         return geocode_many(texts)
     except Exception:  # a geocoder bug leaves the rows for manual dispatch, never loses them
@@ -224,7 +218,7 @@ def _focus_reasons(ticket: Ticket, plan: RoutePlan | None, category: CategoryRef
     if plan is not None and len(plan.assignments) > 1:
         reasons.append("multi_unit")
         kinds = {a.office.kind for a in plan.assignments}
-        if "department" in kinds and kinds - {"department"}:
+        if Office.Kind.DEPARTMENT in kinds and kinds - {Office.Kind.DEPARTMENT}:
             reasons.append("cross_level")
     return reasons
 

@@ -16,7 +16,7 @@ from dispatch.models import (
     Status,
     Ticket,
 )
-from dispatch.services.common import _locked, _office
+from dispatch.services.common import _office, lock_ticket
 from dispatch.services.handling import _signed
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
@@ -27,7 +27,7 @@ from grid.models import Office
 @transaction.atomic
 def request_return(*, ticket: Ticket, by, reason: str, suggested_office: Office | str) -> Ticket:
     """[AS-3] A unit returns a ticket outside its remit within the return window, saying why and to whom."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = workflow.authorize(ticket, "request_return", by)
     workflow.check(ticket, "request_return", to=Status.RETURN_REQUESTED if assignment.role == "lead" else SAME)
     if assignment.state not in (Assignment.State.ASSIGNED, Assignment.State.SIGNED):
@@ -81,7 +81,7 @@ def approve_return(
     *, ticket: Ticket, by, office: Office | str | None = None, assignment_id: int | None = None, note: str = ""
 ) -> Ticket:
     """[AS-3] The center agrees to a return and re-dispatches to the suggested (or another) office."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     workflow.authorize(ticket, "approve_return", by)
     returned = _pending_return(ticket, assignment_id)
     new_office = _office(office) if office else returned.suggested_office
@@ -127,7 +127,7 @@ def approve_return(
 @transaction.atomic
 def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = None) -> Ticket:
     """[AS-3] The center refuses a return: the unit keeps the ticket."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     workflow.authorize(ticket, "refuse_return", by)
     returned = _pending_return(ticket, assignment_id)
     if not note.strip():
@@ -143,7 +143,7 @@ def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = 
 @transaction.atomic
 def request_extension(*, ticket: Ticket, by, days: int, reason: str, signed_off_by: str) -> ExtensionRequest:
     """[SLA-3] One request per step, before the deadline, at most 6 days, signed off by the unit head."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = workflow.authorize(ticket, "request_extension", by)
     workflow.check(ticket, "request_extension")
     _signed(assignment)
@@ -188,7 +188,7 @@ def _pending_extension(ticket: Ticket) -> ExtensionRequest:
 @transaction.atomic
 def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
     """[SLA-3] The center approves: the resolve deadline moves by the days asked."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     workflow.authorize(ticket, "approve_extension", by)
     workflow.check(ticket, "approve_extension")
     request = _pending_extension(ticket)
@@ -212,7 +212,7 @@ def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
 
 @transaction.atomic
 def refuse_extension(*, ticket: Ticket, by, note: str) -> Ticket:
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     workflow.authorize(ticket, "refuse_extension", by)
     workflow.check(ticket, "refuse_extension")
     request = _pending_extension(ticket)

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from grid.models import Area, Office
 
+from .signals import events_persisted
+
 # ---------------------------------------------------------------------------
 # Choices
 # ---------------------------------------------------------------------------
@@ -558,18 +560,17 @@ class ExtensionRequest(models.Model):
 
 class TicketEventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
-        from .audit import record_events
-
         created = super().bulk_create(objs, *args, **kwargs)
-        record_events(created)  # every persisted state change has its audit row (dispatch.audit)
+        events_persisted.send(sender=self.model, events=created)  # its audit rows (dispatch.audit)
         return created
 
 
 class TicketEvent(models.Model):
     """One entry of a ticket's history: who did what, when, from which state to which, and why.
 
-    Persisting one (save, bulk_create) writes its row of the audit log in the same
-    transaction (dispatch.audit); the COPY loads call dispatch.audit themselves.
+    Persisting one (save, bulk_create) sends dispatch.signals.events_persisted, on which the
+    audit log (dispatch.audit) writes its row in the same transaction; the COPY loads call
+    dispatch.audit themselves.
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
@@ -596,12 +597,10 @@ class TicketEvent(models.Model):
         return f"{self.action} {self.from_status}→{self.to_status}"
 
     def save(self, *args, **kwargs):
-        from .audit import record_events
-
         adding = self._state.adding
         super().save(*args, **kwargs)
         if adding:
-            record_events([self])
+            events_persisted.send(sender=type(self), events=[self])
 
 
 class Attachment(models.Model):

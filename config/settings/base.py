@@ -238,8 +238,9 @@ OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUT
 # server sets MAP_TILE_URL (e.g. http://tiles.gov.local/{z}/{x}/{y}.png).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
-# Each server process with a wall connected pushes "became overdue" and refreshes
-# the hotspot register this often (seconds; 0 turns the ticker off).
+# Each web process with a wall connected pushes what the supervisor recorded (overdue and
+# hotspot notices, spike alerts) this often (seconds; 0 turns its pusher off); the
+# supervisor re-clusters the hotspot register at most every MAPS_HOTSPOT_REFRESH_SECONDS.
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
 MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECONDS", "60"))
 

@@ -113,7 +113,8 @@ def measure(database: str, repeat: int) -> list[str]:
     connections["default"].settings_dict["NAME"] = database
 
     from briefings.exports import briefing_pdf, briefing_xlsx
-    from briefings.figures import compute_briefing, current_period
+    from briefings.figures import compute_briefing
+    from briefings.periods import current_period
     from briefings.views import period_hotspots
     from dispatch.models import Ticket
     from grid.models import Area, User

@@ -29,15 +29,8 @@ from django.utils.translation import gettext as _
 
 from assessment.views import CENTER_ROLES
 from briefings.exports import CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
-from briefings.figures import (
-    BadPeriod,
-    Briefing,
-    BriefingHotspot,
-    Period,
-    compute_briefing,
-    parse_period,
-    recent_periods,
-)
+from briefings.figures import Briefing, BriefingHotspot, compute_briefing
+from briefings.periods import BadPeriod, Period, parse_period, recent_periods
 from grid.models import Area, Level, Office, Role
 from maps.hotspots import find_hotspots, name_place
 from maps.selectors import home_area, scoped

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.models import SpikeAlert
-from briefings.figures import current_period
+from briefings.periods import current_period
 from dispatch.models import Category, Ticket
 from tests.helpers import CHANGQING, label
 from tests.servers import database_url, free_port, process, run_committed

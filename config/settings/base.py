@@ -248,7 +248,7 @@ MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECOND
 # no inline script, no eval, no inline style attribute — and no page inside another site's
 # frame. JSON data blocks (json_script) are not scripts and need no exception. The one page
 # with inline scripts by design, the standalone briefing map, sets its own per-response
-# nonce policy (maps.views.briefing_report). docs/SECURITY.md explains each directive.
+# nonce policy (briefings.map_report.briefing_report). docs/SECURITY.md explains each directive.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -54,10 +54,6 @@ class Change:
     before: float
 
     @property
-    def delta(self) -> float:
-        return self.now - self.before
-
-    @property
     def relative(self) -> float | None:
         return (self.now - self.before) / self.before if self.before else None
 

@@ -65,10 +65,6 @@ class Category(models.Model):
     def path(self) -> str:
         return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
 
-    @property
-    def is_leaf(self) -> bool:
-        return self.parent_id is not None
-
 
 class RoutingRule(models.Model):
     """An override of the categories' default routing for a place and/or category.

@@ -125,10 +125,6 @@ class Area(models.Model):
     def is_current(self) -> bool:
         return self.valid_to is None
 
-    @property
-    def all_names(self) -> list[str]:
-        return [self.name, *([self.short_name] if self.short_name else []), *self.aliases]
-
 
 class AreaPiece(models.Model):
     """A small piece (ST_Subdivide) of a current area's polygon: point lookups

@@ -152,12 +152,3 @@ def locate_points(points: list[tuple[float, float]]) -> list[dict[str, Any] | No
         None if area_id is None else {"lon": lon, "lat": lat, **chains[area_id]}
         for lon, lat, area_id in zip(lons, lats, ids)
     ]
-
-
-def locate_area_codes(points: list[tuple[float, float]]) -> list[str | None]:
-    """Bulk locate returning only the deepest area code: the fast path for dispatch and benches."""
-    ids = deepest_area_ids([p[0] for p in points], [p[1] for p in points])
-    from .models import Area
-
-    codes = dict(Area.objects.filter(id__in={i for i in ids if i}).values_list("id", "code"))
-    return [codes.get(i) if i else None for i in ids]

@@ -236,14 +236,6 @@ def photos_of(ticket: Ticket) -> list[Attachment]:
     return list(ticket.attachments.select_related("photo").order_by("id"))
 
 
-def attachment_for(user, attachment_id: int) -> Attachment:
-    """An attachment of a ticket the user may see; TicketNotFound (a 404) otherwise."""
-    attachment = Attachment.objects.select_related("photo").filter(pk=attachment_id).first()
-    if attachment is None or not dispatch_selectors.tickets_visible_to(user).filter(pk=attachment.ticket_id).exists():
-        raise TicketNotFound("no such attachment", code="not_found")
-    return attachment
-
-
 def attachment_by_path(user, path: str) -> tuple[Attachment, bool]:
     """The attachment a media path belongs to (its file or its thumbnail) if the user may see its ticket."""
     attachment = Attachment.objects.select_related("photo").filter(file=path).first()

@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-stop cluster-status bench-faults
+.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-ha cluster-stop cluster-status bench-faults bench-ha bench-replica
 
 up: setup
 	@echo ""
@@ -30,6 +30,11 @@ up: setup
 # in the background; `make cluster-stop` ends them. See README "Scale-out".
 cluster: setup
 	@bin/cluster start
+
+# The same with Redis Sentinel: a Redis primary, a replica and three sentinels on 6395-6396 and
+# 26395-26397 (bin/cluster ha); the channel layer and the rate-limit counters follow the master.
+cluster-ha: setup
+	@bin/cluster ha
 
 cluster-stop:
 	@bin/cluster stop
@@ -86,13 +91,15 @@ messages:
 
 # Loads the committed Pingdingshan fixtures, gazetteer and ticket reference data, and
 # the demo ticket history (20,000 tickets over 6 months); each is skipped when loaded.
+# Then the first version of the category classifier is trained from that history (once).
 load:
 	$(PY) manage.py load_pingdingshan
 	$(PY) manage.py load_gazetteer
 	$(PY) manage.py load_dispatch_reference
 	$(PY) manage.py load_demo_tickets
+	$(PY) manage.py train_classifier --if-missing
 
-# Rebuilds the committed fixture files from ../shared/data/pingdingshan.
+# Rebuilds the committed fixture files from the reference data folder (PINGDINGSHAN_SRC, see fixtures/README.md).
 fixtures:
 	$(PY) fixtures/build_pingdingshan.py
 	$(PY) fixtures/build_gazetteer.py
@@ -104,11 +111,20 @@ bench: setup
 	$(PY) bench/locate.py
 	$(PY) bench/geocode.py
 	$(PY) bench/dispatch.py
+	$(PY) bench/classify.py
 
 # 5,000 tickets from 20 retrying clients through a PostGIS restart, a supervisor SIGKILL and a
 # Redis restart, on a throwaway cluster; figures to bench/RESULTS.md (docs/RELIABILITY.md).
 bench-faults: setup
 	$(PY) bench/intake_faults.py
+
+# Redis Sentinel fail-over under load (bin/cluster ha, three rounds) and the read replica
+# (bin/pg-replica) with and without it; figures to bench/RESULTS.md (docs/DEPLOYMENT.md).
+bench-ha: setup
+	$(PY) bench/ha.py
+
+bench-replica: setup
+	$(PY) bench/replica.py
 
 # ruff check + format check; tests/test_structure.py (run by the suite) checks the apps' import
 # graph, that no app imports config, and the module and app sizes.

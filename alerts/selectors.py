@@ -11,20 +11,21 @@ township-wide flare.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.fields import BooleanField
 from django.utils import timezone
 
 from alerts.models import SpikeAlert
-from grid.models import Office, Role
+from dispatch import policy
+from grid.models import Office
 
-# Who files the report: the dispatchers of the centers (and administrators).
-ANSWERING_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.ADMIN}
-COUNTY_KINDS = (Office.Kind.SUB_CENTER, Office.Kind.COUNTY_DISPATCH)
+if TYPE_CHECKING:
+    from grid.models import User
 
 
-def spikes_visible_to(user) -> QuerySet[SpikeAlert]:
+def spikes_visible_to(user: User) -> QuerySet[SpikeAlert]:
     """The alerts of the townships this user's office answers for as a whole (none otherwise)."""
     office: Office | None = getattr(user, "office", None) if user is not None else None
     qs = SpikeAlert.objects.all()
@@ -32,16 +33,11 @@ def spikes_visible_to(user) -> QuerySet[SpikeAlert]:
         return qs.none()
     if office.kind == Office.Kind.CITY_CENTER:
         return qs
-    if office.kind in COUNTY_KINDS:
+    if office.kind in policy.COUNTY_KINDS:
         return qs.filter(county_code=office.area_code)
     if office.kind == Office.Kind.TOWNSHIP_CENTER:
         return qs.filter(township_code=office.area_code)
     return qs.none()
-
-
-def may_answer(user) -> bool:
-    """Whether the user's role files flare reports (for the alerts they can see)."""
-    return getattr(user, "role", None) in ANSWERING_ROLES
 
 
 def with_overdue(qs: QuerySet[SpikeAlert], *, now: dt.datetime | None = None) -> QuerySet[SpikeAlert]:
@@ -87,7 +83,7 @@ def list_spikes(
     return alerts
 
 
-def spike_for(user, alert_id: int, *, now: dt.datetime | None = None) -> SpikeAlert | None:
+def spike_for(user: User, alert_id: int, *, now: dt.datetime | None = None) -> SpikeAlert | None:
     alert = (
         with_overdue(spikes_visible_to(user), now=now)
         .select_related("category__parent", "acknowledged_by", "reported_by", "closed_by")

@@ -10,6 +10,7 @@ sockets whichever process raised it, with or without a shared channel layer.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,10 +18,14 @@ from django.utils.translation import gettext as _
 
 from alerts.detection import detect_spikes
 from alerts.models import SpikeAlert
-from alerts.selectors import may_answer, spikes_visible_to
+from alerts.selectors import spikes_visible_to
 from core.api import NotFound
+from dispatch import policy
 from dispatch.exceptions import NotPermitted, RuleViolation, TransitionNotAllowed
 from grid.models import Area
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 REPORT_MIN_CHARS = 20  # a one-line "noted" is not a report [HD-2]
 REPORT_MAX_CHARS = 5000
@@ -71,13 +76,13 @@ def raise_spike_alerts(*, day: dt.date | None = None, now: dt.datetime | None = 
     return raised
 
 
-def _locked(alert: SpikeAlert | int, by) -> SpikeAlert:
+def _locked(alert: SpikeAlert | int, by: User) -> SpikeAlert:
     """The alert under a row lock, if the user may see it (404 otherwise) and answers flares (403)."""
     alert_id = alert if isinstance(alert, int) else alert.id
     found = spikes_visible_to(by).select_for_update().filter(id=alert_id).first()
     if found is None:
         raise NotFound(_("No spike alert %(id)s.") % {"id": alert_id})
-    if not may_answer(by):
+    if not policy.may_answer_flares(by):
         raise NotPermitted(_("Only a dispatcher of the center acknowledges and reports flares."))
     return found
 
@@ -90,7 +95,7 @@ def _require_open(alert: SpikeAlert) -> None:
 
 
 @transaction.atomic
-def acknowledge_spike(*, alert: SpikeAlert | int, by, now: dt.datetime | None = None) -> SpikeAlert:
+def acknowledge_spike(*, alert: SpikeAlert | int, by: User, now: dt.datetime | None = None) -> SpikeAlert:
     """A dispatcher takes the flare on; acknowledging twice keeps the first time and person."""
     found = _locked(alert, by)
     _require_open(found)
@@ -101,7 +106,7 @@ def acknowledge_spike(*, alert: SpikeAlert | int, by, now: dt.datetime | None = 
 
 
 @transaction.atomic
-def file_spike_report(*, alert: SpikeAlert | int, by, text: str, now: dt.datetime | None = None) -> SpikeAlert:
+def file_spike_report(*, alert: SpikeAlert | int, by: User, text: str, now: dt.datetime | None = None) -> SpikeAlert:
     """The fast report on the flare [AN-1]; late when filed after report_due (it is still taken)."""
     found = _locked(alert, by)
     _require_open(found)
@@ -125,7 +130,7 @@ def file_spike_report(*, alert: SpikeAlert | int, by, text: str, now: dt.datetim
 
 
 @transaction.atomic
-def dismiss_spike(*, alert: SpikeAlert | int, by, reason: str, now: dt.datetime | None = None) -> SpikeAlert:
+def dismiss_spike(*, alert: SpikeAlert | int, by: User, reason: str, now: dt.datetime | None = None) -> SpikeAlert:
     """Not a flare after all (a data-entry burst, a known planned outage): closed with the reason."""
     found = _locked(alert, by)
     _require_open(found)

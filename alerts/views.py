@@ -19,14 +19,11 @@ from django.views.decorators.http import require_POST
 from alerts import selectors, services
 from alerts.models import SpikeAlert
 from core.api import DomainError
-from grid.models import Office
-
-AUDIENCE = (Office.Kind.CITY_CENTER, *selectors.COUNTY_KINDS, Office.Kind.TOWNSHIP_CENTER)
+from dispatch import policy
 
 
 def _audience(user) -> None:
-    office = getattr(user, "office", None)
-    if office is None or not office.is_active or office.kind not in AUDIENCE:
+    if not policy.in_flare_audience(user):
         raise PermissionDenied(_("Flare alerts are for the command center, the counties and the townships."))
 
 
@@ -45,7 +42,7 @@ def spike_list(request: HttpRequest) -> HttpResponse:
             "alerts": alerts,
             "state": state,
             "states": SpikeAlert.State.choices,
-            "can_answer": selectors.may_answer(request.user),
+            "can_answer": policy.may_answer_flares(request.user),
             "now": now,
             "open_overdue": sum(1 for a in alerts if a.state == SpikeAlert.State.OPEN and a.report_overdue),
         },

@@ -14,8 +14,8 @@ A bad month or office answers 404 with a message; another office's unit 403.
 
 from __future__ import annotations
 
-import csv
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -41,8 +41,12 @@ from assessment.metrics import (
     unit_costs,
 )
 from assessment.store import month_tables, months_tables, unit_trend
-from dispatch.selectors import tickets_visible_to
-from grid.models import Role
+from core.exports import csv_writer
+from dispatch import policy
+from dispatch.policy import tickets_visible_to
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PER_METRIC = 200  # the page lists this many tickets per metric; the CSV lists them all
@@ -53,7 +57,6 @@ GROUP_LABELS = {
     "counties": gettext_lazy("The other 7 counties"),
     "departments": gettext_lazy("City departments"),
 }
-CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
 RATE_LABELS = {
     "sign_on_time_rate": gettext_lazy("Sign-for on time rate"),
     "contact_rate": gettext_lazy("Contact rate"),
@@ -130,17 +133,9 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
-def require_center(user) -> None:
-    if getattr(user, "role", None) not in CENTER_ROLES:
+def require_center(user: User) -> None:
+    if not policy.may_read_assessment(user):
         raise PermissionDenied(_("Only the command center sees the assessment."))
-
-
-def may_see_unit(user, office_id: int) -> bool:
-    """Center roles see every unit's drill-down; a unit's own staff (not grid workers) see their own [AR-1]."""
-    role = getattr(user, "role", None)
-    if role in CENTER_ROLES:
-        return True
-    return role != Role.GRID_WORKER and getattr(user, "office_id", None) == office_id
 
 
 def _percent(rate):
@@ -219,7 +214,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
         office_id = int(office)
     except ValueError:
         raise Http404(_("No office %(id)s: the office id is a number.") % {"id": office}) from None
-    if not may_see_unit(request.user, office_id):
+    if not policy.may_see_unit(request.user, office_id):
         raise PermissionDenied(_("Only the command center and the unit itself see a unit's assessment."))
     year, month = parse_period(period)
     fmt = request.GET.get("format", "")
@@ -240,7 +235,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="assessment-{stored.period}-{unit_office.code}.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["metric", "points_lost", "ticket", "received_at", "category", "office"])
         for c in costs:
             for t in c.tickets:
@@ -278,7 +273,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
             "penalties": penalties,
             "sections": sections,
             "shown": SHOWN_PER_METRIC,
-            "center": request.user.role in CENTER_ROLES,
+            "center": policy.may_read_assessment(request.user),
             "trend": score_trend(
                 unit_trend(office_id, year, month),
                 title=_("6-month score of %(name)s") % {"name": unit.name},
@@ -328,7 +323,7 @@ def accountability_month(request: HttpRequest, period: str) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="accountability-{year}-{month:02d}.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["group", "unit", "score", "consequence", "months_in_a_row", "talks_this_year", "year_score"])
         for r in rows:
             writer.writerow(

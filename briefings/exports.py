@@ -17,6 +17,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import F, Func
 
 from briefings.figures import Briefing, pct, points
+from core.exports import safe_row
 from grid.models import Area, Level, child_level
 
 CJK_FONT = "STSong-Light"
@@ -391,11 +392,11 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
 
     def sheet(name: str, head: list[str], rows: list[list], percent_cols: tuple[int, ...] = ()) -> None:
         ws = wb.create_sheet(name)
-        ws.append(head)
+        ws.append(safe_row(head))
         for c in ws[1]:
             c.font = bold
         for r in rows:
-            ws.append(r)
+            ws.append(safe_row(r))
         for col in percent_cols:
             for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 for c in row:

@@ -27,13 +27,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from briefings.periods import Period
+from core.dbrouter import read_connection
 from dispatch.models import Category, Channel, Status, Ticket
 
 RISING_MIN_COUNT = {"week": 5, "month": 10}  # a category must have at least this many tickets to be "rising"
@@ -273,7 +273,7 @@ def _run(sql: str, qs: QuerySet[Ticket], fields: tuple[str, ...], params: dict) 
     names.clear()
     tail_sql = re.sub(r"%\((\w+)\)s", positional, tail)
     values = [params[n] for n in head_names] + inner_params + [params[n] for n in names]
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(head_sql + inner + tail_sql, values)
         return cur.fetchall()
 

@@ -6,7 +6,7 @@ must not import maps. So the page that combines the two is a face on top, like
 the wall: it asks dispatch for the figures, finds the hotspots itself, and hands
 them to dispatch's exports as plain data (BriefingHotspot).
 
-Who may read a briefing: the center roles (assessment.views.CENTER_ROLES) for
+Who may read a briefing: the center roles (dispatch.policy.may_read_briefings) for
 any area their office answers for (the city center: the whole city), and the
 heads of the units below — a township service center's handlers and a
 workstation's head — for their own area. Everyone else gets a 403.
@@ -15,11 +15,11 @@ workstation's head — for their own area. Everyone else gets a 403.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -27,26 +27,25 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from assessment.views import CENTER_ROLES
 from briefings.exports import CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
 from briefings.figures import Briefing, BriefingHotspot, compute_briefing
 from briefings.periods import BadPeriod, Period, parse_period, recent_periods
-from grid.models import Area, Level, Office, Role
+from core.dbrouter import read_connection
+from dispatch import policy
+from grid.models import Area, Level
 from maps.hotspots import find_hotspots, name_place
 from maps.selectors import home_area, scoped
 
-UNIT_HEAD_ROLES = {Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD}
+if TYPE_CHECKING:
+    from grid.models import User
+
 TOP_HOTSPOTS = 8
 CACHE_SECONDS = 300  # besides the data stamp: repeat links and callbacks may land without a new event id
 
 
-def briefing_home(user) -> Area:
+def briefing_home(user: User) -> Area:
     """The widest area the user may read briefings of; PermissionDenied for everyone else."""
-    role = getattr(user, "role", None)
-    office = getattr(user, "office", None)
-    if office is None or not office.is_active or (role not in CENTER_ROLES and role not in UNIT_HEAD_ROLES):
-        raise PermissionDenied(_("Briefings are for the command center and the heads of units."))
-    if office.kind == Office.Kind.DEPARTMENT:
+    if not policy.may_read_briefings(user):
         raise PermissionDenied(_("Briefings are for the command center and the heads of units."))
     area = home_area(user)
     if area is None:
@@ -63,7 +62,7 @@ def _within(area: Area, home: Area) -> bool:
     return False
 
 
-def briefing_area(user, code: str | None) -> Area:
+def briefing_area(user: User, code: str | None) -> Area:
     """The area asked for (the user's own by default), if it is theirs or lies inside it."""
     home = briefing_home(user)
     if not code:
@@ -77,12 +76,12 @@ def briefing_area(user, code: str | None) -> Area:
 
 
 def _stamp() -> str:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute("SELECT (SELECT max(id) FROM dispatch_ticket), (SELECT max(id) FROM dispatch_ticketevent)")
         return hashlib.sha1(repr(cur.fetchone()).encode()).hexdigest()[:16]
 
 
-def period_hotspots(user, area: Area, period: Period, *, now) -> list[BriefingHotspot]:
+def period_hotspots(user: User, area: Area, period: Period, *, now) -> list[BriefingHotspot]:
     """The period's biggest hotspots in the area (the maps' rules, the window stretched to the period),
     each with its township's offline map of the period [AN-3]."""
     start, end = period.bounds()
@@ -110,7 +109,7 @@ def period_hotspots(user, area: Area, period: Period, *, now) -> list[BriefingHo
     return out
 
 
-def build_briefing(user, area: Area, period: Period) -> Briefing:
+def build_briefing(user: User, area: Area, period: Period) -> Briefing:
     """The briefing of the area and period with its hotspots, cached until the tickets change.
 
     The figures depend only on the area (every user allowed to read it sees all of its tickets),

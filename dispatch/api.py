@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from core.photos import PhotoRejected, clean_photo
 
 from . import selectors, services
+from .actions import API_ACTIONS, REGISTRY
 from .exceptions import IntakeRefused
 from .serializers import (
     AttachmentSerializer,
@@ -191,81 +192,30 @@ class TicketActionView(APIView):
         return _detail(request, ticket)
 
 
-ACTIONS: dict[str, tuple[type[serializers.Serializer], Callable, str]] = {
-    "dispatch": (
-        DispatchSerializer,
-        lambda ticket, by, data: services.dispatch_manually(ticket=ticket, by=by, **data),
-        "[AS-1] Dispatch a queued ticket by hand (center)",
-    ),
-    "sign-for": (
-        NoteSerializer,
-        lambda ticket, by, data: services.sign_for(ticket=ticket, by=by, **data),
-        "[HD-1] Sign for the assignment (assigned office)",
-    ),
-    "contact": (
-        RequiredNoteSerializer,
-        lambda ticket, by, data: services.contact_caller(ticket=ticket, by=by, **data),
-        "[HD-1] Record contact with the caller (assigned office)",
-    ),
-    "return": (
-        ReturnSerializer,
-        lambda ticket, by, data: services.request_return(ticket=ticket, by=by, **data),
-        "[AS-3] Return a ticket outside the unit's remit, within the window (assigned office)",
-    ),
-    "approve-return": (
-        ReturnDecisionSerializer,
-        lambda ticket, by, data: services.approve_return(
-            ticket=ticket, by=by, office=data["office"] or None, assignment_id=data["assignment"], note=data["note"]
-        ),
-        "[AS-3] Approve a return and re-dispatch (center)",
-    ),
-    "refuse-return": (
-        ReturnRefusalSerializer,
-        lambda ticket, by, data: services.refuse_return(
-            ticket=ticket, by=by, note=data["note"], assignment_id=data["assignment"]
-        ),
-        "[AS-3] Refuse a return (center)",
-    ),
-    "request-extension": (
-        ExtensionRequestSerializer,
-        lambda ticket, by, data: services.request_extension(ticket=ticket, by=by, **data),
-        "[SLA-3] Ask for up to 6 more days, once per step, before the deadline (lead)",
-    ),
-    "approve-extension": (
-        NoteSerializer,
-        lambda ticket, by, data: services.approve_extension(ticket=ticket, by=by, **data),
-        "[SLA-3] Approve the pending extension (center)",
-    ),
-    "refuse-extension": (
-        RequiredNoteSerializer,
-        lambda ticket, by, data: services.refuse_extension(ticket=ticket, by=by, **data),
-        "[SLA-3] Refuse the pending extension (center)",
-    ),
-    "reply": (
-        ReplyInputSerializer,
-        lambda ticket, by, data: services.reply(ticket=ticket, by=by, **data),
-        "[HD-2] Reply: the lead's formal reply, or a co-handler's part [AS-2]",
-    ),
-    "accept-reply": (
-        NoteSerializer,
-        lambda ticket, by, data: services.accept_reply(ticket=ticket, by=by, **data),
-        "[HD-3] Accept the reply and close the ticket (center)",
-    ),
-    "send-back": (
-        RequiredNoteSerializer,
-        lambda ticket, by, data: services.send_back(ticket=ticket, by=by, **data),
-        "[HD-3] Send an incomplete reply back (center)",
-    ),
-    "callback": (
-        CallbackSerializer,
-        lambda ticket, by, data: services.record_callback(ticket=ticket, by=by, **data),
-        "[CB-1][CB-2] Record the caller's satisfaction by SMS or phone (center)",
-    ),
+# The input each API action validates; the action itself is dispatch.actions' registry entry.
+ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
+    "dispatch": DispatchSerializer,
+    "sign-for": NoteSerializer,
+    "contact": RequiredNoteSerializer,
+    "return": ReturnSerializer,
+    "approve-return": ReturnDecisionSerializer,
+    "refuse-return": ReturnRefusalSerializer,
+    "request-extension": ExtensionRequestSerializer,
+    "approve-extension": NoteSerializer,
+    "refuse-extension": RequiredNoteSerializer,
+    "reply": ReplyInputSerializer,
+    "accept-reply": NoteSerializer,
+    "send-back": RequiredNoteSerializer,
+    "callback": CallbackSerializer,
 }
 
 
 def _action_view(name: str) -> type[TicketActionView]:
-    input_serializer, perform, summary = ACTIONS[name]
+    action = REGISTRY[name]
+    input_serializer, summary = ACTION_INPUTS[name], action.summary
+
+    def perform(ticket, by, data):
+        return action.perform(ticket=ticket, by=by, data=data)
 
     def post(self, request, number: str):
         return TicketActionView.post(self, request, number)
@@ -283,7 +233,7 @@ def _action_view(name: str) -> type[TicketActionView]:
     )
 
 
-ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}
+ACTION_VIEWS = {name: _action_view(name) for name in API_ACTIONS}
 
 
 class AttachmentUploadView(APIView):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
@@ -21,63 +22,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.models import OPEN_STATUSES, Assignment, Category, KnowledgeArticle, Status, Ticket
-from grid.models import Office
+from dispatch.policy import can_see_caller, tickets_visible_to  # noqa: F401  (scope for readers)
 
 from .exceptions import TicketNotFound
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 # -- scope -------------------------------------------------------------------------
 
 
-def _assigned_to(office_id: int) -> Exists:
-    return Exists(Assignment.objects.filter(ticket=OuterRef("pk"), office_id=office_id))
-
-
-def tickets_visible_to(user) -> QuerySet[Ticket]:
-    """Every ticket this user's office may see (an empty set for a user without an office)."""
-    office: Office | None = getattr(user, "office", None) if user is not None else None
-    qs = Ticket.objects.all()
-    if office is None or not office.is_active:
-        return qs.none()
-    kind = office.kind
-    if kind == Office.Kind.CITY_CENTER:
-        return qs
-    if kind in (Office.Kind.SUB_CENTER, Office.Kind.COUNTY_DISPATCH):
-        return qs.filter(Q(county_code=office.area_code) | _assigned_to(office.id))
-    if kind == Office.Kind.TOWNSHIP_CENTER:
-        return qs.filter(Q(township_code=office.area_code) | _assigned_to(office.id))
-    if kind == Office.Kind.WORKSTATION:
-        return qs.filter(Q(community_code=office.area_code) | _assigned_to(office.id))
-    if kind == Office.Kind.DEPARTMENT:
-        return qs.filter(_assigned_to(office.id))
-    return qs.none()
-
-
-def ticket_for(user, number: str, *, queryset: QuerySet[Ticket] | None = None) -> Ticket:
+def ticket_for(user: User, number: str, *, queryset: QuerySet[Ticket] | None = None) -> Ticket:
     """The ticket with this number if the user may see it; TicketNotFound otherwise (a denial is a 404)."""
     qs = tickets_visible_to(user) if queryset is None else queryset
     ticket = qs.select_related("category__parent", "center", "sla_policy").filter(number=number).first()
     if ticket is None:
         raise TicketNotFound(_("No ticket %(number)s.") % {"number": number}, code="not_found")
     return ticket
-
-
-def can_see_caller(user, ticket: Ticket) -> bool:
-    """[IN-2] Who sees the caller's name and phone: the center that calls back [CB-1], and the lead
-    unit while it handles the ticket — signed for and not yet replied or returned — for it must
-    contact the caller [HD-1]. Co-handling units, other offices and a unit whose turn is over see
-    them masked; every unmasked showing is audited (caller_for).
-
-    Reads `ticket.assignments.all()`, so a list that prefetched the assignments asks nothing more.
-    """
-    office_id = getattr(user, "office_id", None) if user is not None else None
-    if not office_id:
-        return False
-    if office_id == ticket.center_id:
-        return True
-    return any(
-        a.office_id == office_id and a.role == Assignment.Role.LEAD and a.state == Assignment.State.SIGNED
-        for a in ticket.assignments.all()
-    )
 
 
 def mask_phone(phone: str) -> str:
@@ -101,7 +62,7 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
-def caller_for(user, ticket: Ticket) -> dict[str, str | bool]:
+def caller_for(user: User, ticket: Ticket) -> dict[str, str | bool]:
     """The caller as this user may see them [IN-2]; every unmasked showing is audited.
 
     The one place that hands the caller out (API, workstation pages, admin): never
@@ -191,7 +152,7 @@ def detail_for_api(ticket: Ticket) -> Ticket:
     )
 
 
-def dispatch_queue(user) -> QuerySet[Ticket]:
+def dispatch_queue(user: User) -> QuerySet[Ticket]:
     """Tickets waiting for a dispatcher to route them by hand, oldest first."""
     return tickets_visible_to(user).filter(status=Status.PENDING_DISPATCH).order_by("received_at", "id")
 

@@ -13,15 +13,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
+from core.exports import xml_safe
+from dispatch import policy
 from dispatch.models import Channel, Kind, Nature, RefusalReason, Satisfaction, Status, Ticket, Urgency
 
-from . import selectors, sla, workflow
-from .exceptions import NotPermitted
+from . import selectors, sla
 from .routing import routing_table
 from .services import IntakeData
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,22}$")
 MAX_ATTACHMENT_URLS = 10
+XML_TEXT_FIELDS = ("description", "address", "caller_name", "caller_phone", "external_id")
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -91,6 +93,10 @@ class IntakeSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         errors = {}
+        for name in XML_TEXT_FIELDS:  # a pasted control character would break every XML feed of the ticket
+            attrs[name] = xml_safe(attrs[name])
+        if not attrs["description"].strip():
+            errors["description"] = _("This field may not be blank.")
         if (attrs.get("lon") is None) != (attrs.get("lat") is None):
             missing = "lat" if attrs.get("lat") is None else "lon"
             errors[missing] = _("Give both lon and lat, or neither.")
@@ -408,7 +414,7 @@ class TicketDetailSerializer(TicketSerializer):
         return {"reason": t.refusal_reason, "referral": t.referral} if t.refusal_reason else None
 
     def get_actions(self, t: Ticket) -> list[str]:
-        return available_actions(t, self.context["request"].user)
+        return policy.available_actions(t, self.context["request"].user)
 
 
 # -- actions ----------------------------------------------------------------------------
@@ -469,63 +475,6 @@ class CallbackSerializer(NoteSerializer):
 
 
 # API action → the transitions it may fire (for the 'actions' list of a ticket)
-ACTION_TRANSITIONS = {
-    "dispatch": ("dispatch",),
-    "sign-for": ("sign_for",),
-    "contact": ("contact_caller",),
-    "return": ("request_return",),
-    "approve-return": ("approve_return",),
-    "refuse-return": ("refuse_return",),
-    "request-extension": ("request_extension",),
-    "approve-extension": ("approve_extension",),
-    "refuse-extension": ("refuse_extension",),
-    "reply": ("reply", "co_reply"),
-    "accept-reply": ("accept_reply",),
-    "send-back": ("send_back",),
-    "callback": ("sms_callback", "manual_callback"),
-}
-
-
-def _ready(action: str, ticket: Ticket, assignment, assignments: list, extensions: list) -> bool:
-    """The preconditions beyond state and actor that the services check (signed first, something pending …)."""
-    state = assignment.state if assignment is not None else None
-    if action == "sign-for":
-        return state == "assigned"
-    if action in ("contact", "request-extension"):
-        return state == "signed"
-    if action == "reply":
-        waiting = assignment.role == "lead" and any(
-            a.is_active and a.role == "co" and a.state != "replied" for a in assignments
-        )
-        return state == "signed" and not waiting
-    if action == "return":
-        return state in ("assigned", "signed")
-    if action in ("approve-return", "refuse-return"):
-        return any(a.is_active and a.state == "return_requested" for a in assignments)
-    if action in ("approve-extension", "refuse-extension"):
-        return any(e.step == ticket.step and e.state == "pending" for e in extensions)
-    return True
-
-
-def available_actions(ticket: Ticket, user) -> list[str]:
-    """The API actions this user may take on this ticket now (state, actor and preconditions allow it)."""
-    assignments = list(ticket.assignments.all())
-    extensions = list(ticket.extensions.all())
-    allowed = []
-    for action, names in ACTION_TRANSITIONS.items():
-        for name in names:
-            if (ticket.status or workflow.NEW) not in workflow.BY_NAME[name].sources:
-                continue
-            try:
-                assignment = workflow.authorize(ticket, name, user, assignments=assignments)
-            except NotPermitted:
-                continue
-            if _ready(action, ticket, assignment, assignments, extensions):
-                allowed.append(action)
-                break
-    return allowed
-
-
 class IntakeResponseSerializer(serializers.Serializer):
     """The answer to an intake: the ticket as routed, built from what intake made (no re-reading)."""
 

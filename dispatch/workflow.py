@@ -16,10 +16,10 @@ from enum import StrEnum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dispatch.models import Assignment, Status, Ticket, TicketEvent
-from grid.models import Office, Role
+from dispatch.models import Status, Ticket, TicketEvent
+from grid.models import Office
 
-from .exceptions import NotPermitted, TransitionNotAllowed
+from .exceptions import TransitionNotAllowed
 
 NEW = ""  # the state before intake: the ticket does not exist yet
 SAME = "="  # a target meaning "the status does not change"
@@ -256,17 +256,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
 
-CENTER_ROLES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.ADMIN}
-HANDLER_ROLES = {
-    Role.GRID_WORKER,
-    Role.WORKSTATION_HEAD,
-    Role.TOWNSHIP_HANDLER,
-    Role.DEPARTMENT_HANDLER,
-    Role.COUNTY_DISPATCHER,
-    Role.CITY_DISPATCHER,
-    Role.ADMIN,
-}
-
 
 def status_label(status: str) -> str:
     return str(Status(status).label) if status else _("new")
@@ -331,49 +320,6 @@ def fire(
     if commit:
         event.save()
     return event
-
-
-def is_center_user(user, ticket: Ticket) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "office_id", None)
-        and user.office_id == ticket.center_id
-        and user.role in CENTER_ROLES
-    )
-
-
-def authorize(ticket: Ticket, name: str, user, *, assignments=None) -> Assignment | None:
-    """Check that this user may fire this transition; the user's assignment for assignee actions.
-
-    `assignments` may pass the ticket's assignments already loaded. Raises
-    NotPermitted with a message saying who may.
-    """
-    tr = BY_NAME[name]
-    if tr.actor == Actor.SYSTEM:
-        if user is not None:
-            raise NotPermitted(_("Only the system does this."), code="system_only")
-        return None
-    if user is None or not getattr(user, "office_id", None):
-        raise NotPermitted(_("Your account belongs to no office."), code="no_office")
-    if tr.actor == Actor.CENTER:
-        if not is_center_user(user, ticket):
-            center = ticket.center.name if ticket.center_id else _("the city command center")
-            raise NotPermitted(
-                _("Only a dispatcher of %(center)s may do this.") % {"center": center}, code="center_only"
-            )
-        return None
-    if user.role not in HANDLER_ROLES:
-        raise NotPermitted(_("Your role may only view tickets."), code="view_only")
-    if assignments is None:
-        assignments = ticket.assignments.filter(office_id=user.office_id, is_active=True).select_related("office")
-    assignment = next((a for a in assignments if a.is_active and a.office_id == user.office_id), None)
-    if assignment is None:
-        raise NotPermitted(_("Your office holds no active assignment on this ticket."), code="not_assigned")
-    if tr.actor == Actor.LEAD and assignment.role != Assignment.Role.LEAD:
-        raise NotPermitted(_("Only the lead unit may do this."), code="lead_only")
-    if tr.actor == Actor.CO and assignment.role != Assignment.Role.CO:
-        raise NotPermitted(_("Only a co-handling unit may do this."), code="co_only")
-    return assignment
 
 
 def path_is_valid(actions: list[tuple[str, str]]) -> bool:

@@ -285,7 +285,9 @@ def records_from_dataframe(
         if extra_fields:
             rec.short_name = text(data.get("short_name"))
             aliases = data.get("aliases")
-            rec.aliases = list(aliases) if isinstance(aliases, (list, tuple)) else []
+            # GeoJSON string lists arrive from pyogrio as numpy arrays, not lists
+            is_list = hasattr(aliases, "__iter__") and not isinstance(aliases, (str, bytes, dict))
+            rec.aliases = [text(a) for a in aliases if text(a)] if is_list else []
             for flag in ("is_zone", "is_central", "urban", "synthetic_geometry"):
                 setattr(rec, flag, bool(data.get(flag) or False))
         records.append(rec)

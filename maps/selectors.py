@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import QuerySet
@@ -18,11 +19,14 @@ from grid.models import Area, Level
 from .hotspots import find_hotspots, name_place
 from .models import Hotspot
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 DEFAULT_SINCE = dt.timedelta(days=7)
 FEED_SIZE = 20
 
 
-def scoped(user, area: Area | None = None) -> QuerySet[Ticket]:
+def scoped(user: User, area: Area | None = None) -> QuerySet[Ticket]:
     """The user's tickets, narrowed to an area when one is given."""
     qs = tickets_visible_to(user)
     if area is not None and area.level != Level.CITY:
@@ -30,7 +34,7 @@ def scoped(user, area: Area | None = None) -> QuerySet[Ticket]:
     return qs
 
 
-def home_area(user) -> Area | None:
+def home_area(user: User) -> Area | None:
     """The area of the user's office (the city for the center and for departments)."""
     office = getattr(user, "office", None)
     area = office.area if office is not None else None
@@ -39,7 +43,7 @@ def home_area(user) -> Area | None:
     return area
 
 
-def summary(user, *, area: Area | None = None, now: dt.datetime | None = None) -> dict:
+def summary(user: User, *, area: Area | None = None, now: dt.datetime | None = None) -> dict:
     """Counters, top categories today vs the last 7 days, and the latest tickets."""
     now = now or timezone.now()
     qs = scoped(user, area)
@@ -74,7 +78,7 @@ def feed_item(t: Ticket) -> dict:
     }
 
 
-def area_stats(user, *, level: str, parent: Area | None = None, now: dt.datetime | None = None) -> list[dict]:
+def area_stats(user: User, *, level: str, parent: Area | None = None, now: dt.datetime | None = None) -> list[dict]:
     """Open and overdue tickets per area of a level (for the choropleth)."""
     counts = analytics.area_counts(scoped(user, parent), level=level, now=now)
     return [{"code": code, **c} for code, c in sorted(counts.items())]
@@ -184,7 +188,7 @@ def hotspots(
     return {"type": "FeatureCollection", "features": features}
 
 
-def register_for(user, *, states: list[str] | None = None) -> list[Hotspot]:
+def register_for(user: User, *, states: list[str] | None = None) -> list[Hotspot]:
     """Register entries with at least one ticket the user may see; new and growing first."""
     qs = Hotspot.objects.select_related("category__parent")
     qs = qs.filter(state__in=states) if states else qs.exclude(state=Hotspot.State.COOLED)

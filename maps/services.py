@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
@@ -19,13 +20,15 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from core.api import Forbidden, NotFound
+from dispatch import policy
 from dispatch.models import OPEN_STATUSES, Ticket
-from dispatch.workflow import CENTER_ROLES
-from grid.models import Office
 
 from . import live
 from .hotspots import find_hotspots, name_place
 from .models import Hotspot, LiveNotice, LiveWatermark
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 STEADY_AFTER = dt.timedelta(hours=24)  # a hotspot that has not grown for a day is no longer news
 _REGISTER_LOCK = 1_2345_0001  # pg advisory lock: one register refresh at a time, across processes
@@ -133,14 +136,10 @@ def _fill(h: Hotspot, f, now: dt.datetime) -> None:
     h.updated_at = now
 
 
-CASE_OFFICE_KINDS = (Office.Kind.CITY_CENTER, Office.Kind.SUB_CENTER)
-
-
-def open_supervision_case(*, hotspot: Hotspot, by, note: str) -> Hotspot:
+def open_supervision_case(*, hotspot: Hotspot, by: User, note: str) -> Hotspot:
     """The center opens a supervision case on a hotspot [SV-1][SV-3] (concentrated events are focus cases)."""
-    office = getattr(by, "office", None)
     # a dispatcher of the center or sub-center; its wall viewers only watch
-    if office is None or office.kind not in CASE_OFFICE_KINDS or getattr(by, "role", None) not in CENTER_ROLES:
+    if not policy.may_open_case(by):
         raise Forbidden(translation.gettext("Only the command center or a sub-center opens supervision cases."))
     with transaction.atomic():
         h = Hotspot.objects.select_for_update().filter(id=hotspot.id).first()

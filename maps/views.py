@@ -3,8 +3,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
+from dispatch import policy
 from dispatch.models import Status, Urgency
-from dispatch.workflow import CENTER_ROLES
 from grid.models import Area, Level
 
 from . import selectors
@@ -80,7 +80,5 @@ def live_map(request):
 def hotspot_register(request):
     """The hotspot register: new and growing hotspots for the center to open supervision cases on."""
     entries = selectors.register_for(request.user)
-    can_open = getattr(getattr(request.user, "office", None), "kind", "") in ("city_center", "sub_center") and (
-        getattr(request.user, "role", None) in CENTER_ROLES
-    )
+    can_open = policy.may_open_case(request.user)
     return render(request, "maps/hotspots.html", {"entries": entries, "can_open": can_open})

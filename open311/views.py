@@ -26,6 +26,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from core import ratelimit
+from core.exports import xml_safe
 from dispatch.models import Assignment, Category, Kind, Reply, Status, Ticket, Urgency
 from dispatch.routing import routing_table
 from dispatch.serializers import IntakeSerializer
@@ -95,7 +96,8 @@ def _xml(tag: str, value) -> ET.Element:
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     elif value is not None:
-        el.text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+        # never emit what XML cannot carry, whatever way the text came in [issue 18]
+        el.text = xml_safe(value.isoformat() if isinstance(value, dt.datetime) else str(value))
     return el
 
 

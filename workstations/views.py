@@ -31,13 +31,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.api import DomainError
 from core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
-from dispatch import selectors, services
+from dispatch import policy, selectors, services
+from dispatch.actions import PAGE_ACTIONS, REGISTRY
 from dispatch.exceptions import IdempotencyConflict, TicketNotFound
 from dispatch.fieldwork import selectors as field_selectors
 from dispatch.fieldwork import services as field_services
 from dispatch.fieldwork.models import CommunityReply
 from dispatch.models import OPEN_STATUSES, Assignment, Status, Urgency
-from dispatch.serializers import available_actions
 from grid.models import Area
 
 from . import forms
@@ -186,62 +186,21 @@ ACTION_FORMS = {
     "photos": forms.PhotosForm,
 }
 
-SUCCESS = {
-    "sign-for": _("Signed for."),
-    "accept": _("Accepted: the work is yours."),
-    "contact": _("Contact with the caller recorded."),
-    "reply": _("Reply sent."),
-    "return": _("Return requested: the center will decide."),
-    "hand-back": _("Handed back to the service center."),
-    "request-extension": _("Extension requested: the center will decide."),
-    "delegate": _("Assigned."),
-    "withdraw": _("Delegation withdrawn."),
-    "approve": _("Approved: the reply went up to the center."),
-    "send-back-draft": _("Draft sent back to the community."),
-    "photos": _("Photos added."),
-}
-
 
 def _photos(request, form) -> list:
     return clean_photos(request.FILES.getlist(form.add_prefix("photos")))
 
 
-def _perform(action: str, ticket, user, form, request) -> str | None:
-    """Call the service behind one action (the form is valid); a message other than the usual one, if any."""
-    d = form.cleaned_data
-    if action == "sign-for":
-        services.sign_for(ticket=ticket, by=user, note=d["note"])
-    elif action == "accept":
-        field_services.accept_delegation(ticket=ticket, by=user, note=d["note"])
-    elif action == "contact":
-        field_services.record_contact(ticket=ticket, by=user, note=d["note"])
-    elif action == "reply":
-        fields = {k: d[k] for k in services.REPLY_FIELDS}
-        result = field_services.reply_from_field(ticket=ticket, by=user, fields=fields, photos=_photos(request, form))
-        if result.is_draft:
-            return _("Draft reply sent to the service center for review.")
-    elif action == "return":
-        services.request_return(ticket=ticket, by=user, reason=d["reason"], suggested_office=d["suggested_office"])
-    elif action == "hand-back":
-        field_services.hand_back(
-            ticket=ticket, by=user, reason=d["reason"], suggested_office=d["suggested_office"] or None
-        )
-    elif action == "request-extension":
-        services.request_extension(
-            ticket=ticket, by=user, days=d["days"], reason=d["reason"], signed_off_by=d["signed_off_by"]
-        )
-    elif action == "delegate":
-        field_services.delegate(ticket=ticket, by=user, note=d["note"], **form.target_parts())
-    elif action == "withdraw":
-        field_services.withdraw_delegation(ticket=ticket, by=user, note=d["note"])
-    elif action == "approve":
-        edits = {k: d[k] for k in services.REPLY_FIELDS}
-        field_services.approve_community_reply(ticket=ticket, by=user, note=d["note"], **edits)
-    elif action == "send-back-draft":
-        field_services.send_back_community_reply(ticket=ticket, by=user, note=d["note"])
-    elif action == "photos":
-        field_services.add_photos(ticket=ticket, by=user, photos=_photos(request, form), context="evidence")
-    return None
+def _perform(action: str, ticket, user, form, request) -> str:
+    """Call the registry's service behind one page action (the form is valid); the message to show."""
+    spec = REGISTRY[PAGE_ACTIONS[action]]
+    data = dict(form.cleaned_data)
+    if "photos" in form.fields:
+        data["photos"] = _photos(request, form)
+    if hasattr(form, "target_parts"):
+        data["target_parts"] = form.target_parts()
+    result = spec.perform(ticket=ticket, by=user, data=data)
+    return (spec.message(result) if spec.message else None) or str(spec.done)
 
 
 def delegation_options(targets) -> list[tuple[str, str]]:
@@ -267,7 +226,7 @@ def _detail_context(request, ticket, *, bound: dict | None = None, open_action: 
     user = request.user
     ticket = selectors.detail_for_api(ticket)
     part = field_selectors.part_of(ticket, user)
-    api_actions = set(available_actions(ticket, user))
+    api_actions = set(policy.available_actions(ticket, user))
     field_actions = set(field_selectors.field_actions(ticket, user, part))
     # a community working under a delegation acts through fieldwork, never on the township's assignment
     actions = (api_actions & {"sign-for", "contact", "reply", "return", "request-extension"}) | field_actions
@@ -337,7 +296,7 @@ def ticket_action(request, number: str, action: str):
         except (ValidationError, DomainError) as e:
             status = _apply_errors(form, e)
         else:
-            messages.success(request, message or SUCCESS[action])
+            messages.success(request, message)
             nxt = request.POST.get("next", "")
             if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):
                 return redirect(nxt)

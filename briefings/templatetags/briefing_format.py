@@ -59,7 +59,6 @@ def reads_briefings(user) -> bool:
 @register.filter
 def sees_flares(user) -> bool:
     """Whether the flare-alert list is for this user (the center, the counties, the townships)."""
-    from alerts.views import AUDIENCE
+    from dispatch import policy
 
-    office = getattr(user, "office", None) if getattr(user, "is_authenticated", False) else None
-    return office is not None and office.is_active and office.kind in AUDIENCE
+    return getattr(user, "is_authenticated", False) and policy.in_flare_audience(user)

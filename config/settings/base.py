@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "loaders",
     "workstations",
     "maps",
+    "classify",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,35 @@ if os.environ.get("DB_POOL", "1") == "1":
         "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
+
+# A read replica (a streaming hot standby, bin/pg-replica): map, briefing, assessment-page and
+# export reads go to it within a staleness bound, everything else to the primary (core.dbrouter).
+# Its own pool (a new connection costs ~40 ms plus a cold catalog cache), with a short timeout: a
+# stopped replica costs one request per REPLICA_DOWN_RECHECK_SECONDS at most that long.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
+REPLICA_DOWN_RECHECK_SECONDS = float(os.environ.get("REPLICA_DOWN_RECHECK_SECONDS", "5"))
+if REPLICA_DATABASE_URL:
+    _replica = dj_database_url.parse(REPLICA_DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    if "host" in _replica_options:
+        _replica["HOST"] = _replica_options.pop("host")
+        _replica["PORT"] = str(_replica_options.pop("port", _replica.get("PORT") or ""))
+    _replica_options["connect_timeout"] = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2"))
+    if os.environ.get("DB_POOL", "1") == "1":
+        _replica_options["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
+            "timeout": float(os.environ.get("REPLICA_POOL_TIMEOUT", "1")),
+        }
+    _replica.update(ENGINE="core.db", CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
+    # After the session and the user are known (core.dbrouter).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("audit.middleware.AuditScopeMiddleware") + 1, "core.dbrouter.ReplicaReadsMiddleware"
+    )
 
 AUTH_USER_MODEL = "grid.User"
 AUTHENTICATION_BACKENDS = [
@@ -206,10 +236,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS", "").strip()
+REDIS_SENTINEL_MASTERS = os.environ.get("REDIS_SENTINEL_MASTERS", "")
 # One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (core.redis_hosts).
-_redis_hosts = channel_layer_hosts(
-    REDIS_URL, os.environ.get("REDIS_SENTINELS", ""), os.environ.get("REDIS_SENTINEL_MASTERS", "")
-)
+_redis_hosts = channel_layer_hosts(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTERS)
 if _redis_hosts:
     CHANNEL_LAYERS = {
         "default": {
@@ -222,7 +252,16 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # With Redis the cache is shared by every process (rate limits, the assessment tables);
 # without it each process keeps its own in memory, and rate limits count in PostgreSQL.
-if REDIS_URL:
+if REDIS_SENTINELS:  # the first Sentinel-managed master (`bin/cluster ha`, core.sentinel_cache)
+    CACHES = {
+        "default": {
+            "BACKEND": "core.sentinel_cache.SentinelRedisCache",
+            "LOCATION": REDIS_SENTINELS,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
+            "OPTIONS": {"master_name": _redis_hosts[0]["master_name"]},
+        }
+    }
+elif REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -230,7 +269,7 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
         }
     }
-RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL else "database")
+RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL or REDIS_SENTINELS else "database")
 # Open311 POSTs per API key and minute (a key may have its own limit in admin).
 OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
 
@@ -242,6 +281,9 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # hotspot notices, spike alerts) this often (seconds; 0 turns its pusher off); the
 # supervisor re-clusters the hotspot register at most every MAPS_HOTSPOT_REFRESH_SECONDS.
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
+
+# Each process checks for a newer trained classifier (classify.ClassifierVersion) at most this often.
+CLASSIFIER_RELOAD_SECONDS = float(os.environ.get("CLASSIFIER_RELOAD_SECONDS", "10"))
 MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECONDS", "60"))
 
 # Content Security Policy (django-csp): scripts and styles from our own static files only —

@@ -15,10 +15,11 @@ from django.utils import timezone
 from dispatch import selectors as dispatch_selectors
 from dispatch.exceptions import TicketNotFound
 from dispatch.models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Attachment, Category, Status, Ticket
+from dispatch.policy import COMMUNITY_ROLES, DELEGATOR_ROLES
 from grid.models import Area, Level, Office, Role, User
 
 from .models import CommunityReply, Delegation
-from .services import COMMUNITY_ROLES, DELEGATOR_ROLES, may_add_photos
+from .services import may_add_photos
 
 HANDLING = (Status.DISPATCHED, Status.IN_PROGRESS)
 
@@ -236,7 +237,7 @@ def photos_of(ticket: Ticket) -> list[Attachment]:
     return list(ticket.attachments.select_related("photo").order_by("id"))
 
 
-def attachment_by_path(user, path: str) -> tuple[Attachment, bool]:
+def attachment_by_path(user: User, path: str) -> tuple[Attachment, bool]:
     """The attachment a media path belongs to (its file or its thumbnail) if the user may see its ticket."""
     attachment = Attachment.objects.select_related("photo").filter(file=path).first()
     thumb = False
@@ -253,7 +254,9 @@ def attachment_by_path(user, path: str) -> tuple[Attachment, bool]:
 DESK_STATES = ("to_sign", "handling", "delegated", "review", "community", "replied", "overdue")
 
 
-def desk_tickets(user, *, community: str = "", state: str = "", now: dt.datetime | None = None) -> QuerySet[Ticket]:
+def desk_tickets(
+    user: User, *, community: str = "", state: str = "", now: dt.datetime | None = None
+) -> QuerySet[Ticket]:
     """A township's tickets being worked on (and just replied), overdue first, then nearest deadline."""
     now = now or timezone.now()
     office = getattr(user, "office", None)
@@ -303,7 +306,7 @@ def desk_tickets(user, *, community: str = "", state: str = "", now: dt.datetime
     )
 
 
-def desk_summary(user, *, now: dt.datetime | None = None) -> list[dict]:
+def desk_summary(user: User, *, now: dt.datetime | None = None) -> list[dict]:
     """Per community of the user's township: its name and how many tickets are in each desk state."""
     office = getattr(user, "office", None)
     if office is None:
@@ -367,7 +370,7 @@ def desk_summary(user, *, now: dt.datetime | None = None) -> list[dict]:
     return out
 
 
-def may_use_desk(user) -> bool:
+def may_use_desk(user: User) -> bool:
     office = getattr(user, "office", None)
     return bool(
         office is not None

@@ -22,6 +22,7 @@ from core.photos import CleanPhoto
 from dispatch import services as dispatch_services
 from dispatch.exceptions import NotPermitted, RuleViolation
 from dispatch.models import Assignment, Attachment, Channel, Kind, Reply, Status, Ticket, Urgency
+from dispatch.policy import COMMUNITY_ROLES, DELEGATOR_ROLES, PATROL_ROLES
 from dispatch.routing import routing_table
 from dispatch.services.common import lock_ticket
 from grid.models import Office, Role, User
@@ -29,15 +30,8 @@ from grid.models import Office, Role, User
 from . import workflow
 from .models import CommunityReply, Delegation, Photo
 
-# Who hands work down: the township's service-center handlers and a workstation's head.
-DELEGATOR_ROLES = {Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD, Role.ADMIN}
-# Who works in a community: grid workers and the workstation head.
-COMMUNITY_ROLES = {Role.GRID_WORKER, Role.WORKSTATION_HEAD}
-# Who reports what they find on patrol [ORG-5].
-PATROL_ROLES = {Role.GRID_WORKER, Role.WORKSTATION_HEAD, Role.TOWNSHIP_HANDLER}
 
-
-def _office_id(user) -> int | None:
+def _office_id(user: User) -> int | None:
     return getattr(user, "office_id", None) if user is not None else None
 
 
@@ -110,7 +104,7 @@ def _user(value) -> User | None:
 
 @transaction.atomic
 def delegate(
-    *, ticket: Ticket, by, office: Office | str | None = None, worker: User | int | None = None, note: str = ""
+    *, ticket: Ticket, by: User, office: Office | str | None = None, worker: User | int | None = None, note: str = ""
 ):
     """[ORG-5] Hand the work on a ticket the user's office holds to a community workstation or a grid worker.
 
@@ -198,7 +192,7 @@ def delegate(
 
 
 @transaction.atomic
-def accept_delegation(*, ticket: Ticket, by, note: str = "") -> Delegation:
+def accept_delegation(*, ticket: Ticket, by: User, note: str = "") -> Delegation:
     """[HD-1] The community signs for the work delegated to it; whoever accepts a workstation-wide delegation takes it."""
     ticket = lock_ticket(ticket)
     delegation = _delegation_to(ticket, by)
@@ -217,7 +211,7 @@ def accept_delegation(*, ticket: Ticket, by, note: str = "") -> Delegation:
 
 
 @transaction.atomic
-def record_contact(*, ticket: Ticket, by, note: str) -> Ticket:
+def record_contact(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-1] The contact with the caller: the office's own step, or the community's for the delegating township."""
     if _own_assignment(ticket, by) is not None:
         return dispatch_services.contact_caller(ticket=ticket, by=by, note=note)
@@ -235,7 +229,7 @@ def record_contact(*, ticket: Ticket, by, note: str) -> Ticket:
     return ticket
 
 
-def _accept_in_passing(ticket: Ticket, delegation: Delegation, by) -> None:
+def _accept_in_passing(ticket: Ticket, delegation: Delegation, by: User) -> None:
     """Acting on a delegation not yet accepted accepts it (one event each, in order)."""
     delegation.state, delegation.accepted_at = Delegation.State.ACCEPTED, timezone.now()
     delegation.worker = delegation.worker or by
@@ -257,7 +251,7 @@ class FieldReply:
 
 
 @transaction.atomic
-def reply_from_field(*, ticket: Ticket, by, fields: dict[str, str], photos: list[CleanPhoto] = ()) -> FieldReply:
+def reply_from_field(*, ticket: Ticket, by: User, fields: dict[str, str], photos: list[CleanPhoto] = ()) -> FieldReply:
     """[HD-2] A reply with its photos, in one transaction.
 
     An office holding the ticket replies formally through dispatch (the lead's
@@ -295,7 +289,7 @@ def reply_from_field(*, ticket: Ticket, by, fields: dict[str, str], photos: list
 
 
 @transaction.atomic
-def approve_community_reply(*, ticket: Ticket, by, note: str = "", **edits: str) -> Reply:
+def approve_community_reply(*, ticket: Ticket, by: User, note: str = "", **edits: str) -> Reply:
     """[HD-3] The township approves the community's draft (edited or not): it goes up as the township's reply."""
     ticket = lock_ticket(ticket)
     delegation = _delegation_from(ticket, by)
@@ -328,7 +322,7 @@ def approve_community_reply(*, ticket: Ticket, by, note: str = "", **edits: str)
 
 
 @transaction.atomic
-def send_back_community_reply(*, ticket: Ticket, by, note: str) -> CommunityReply:
+def send_back_community_reply(*, ticket: Ticket, by: User, note: str) -> CommunityReply:
     """[HD-3] The township sends the community's draft back, saying what it lacks."""
     ticket = lock_ticket(ticket)
     delegation = _delegation_from(ticket, by)
@@ -353,7 +347,7 @@ def send_back_community_reply(*, ticket: Ticket, by, note: str) -> CommunityRepl
 
 
 @transaction.atomic
-def hand_back(*, ticket: Ticket, by, reason: str, suggested_office: Office | str | None = None) -> Delegation:
+def hand_back(*, ticket: Ticket, by: User, reason: str, suggested_office: Office | str | None = None) -> Delegation:
     """[AS-3] The community hands delegated work back to the township, saying why (and whom it suggests)."""
     ticket = lock_ticket(ticket)
     delegation = _delegation_to(ticket, by)
@@ -386,7 +380,7 @@ def hand_back(*, ticket: Ticket, by, reason: str, suggested_office: Office | str
 
 
 @transaction.atomic
-def withdraw_delegation(*, ticket: Ticket, by, note: str = "") -> Delegation:
+def withdraw_delegation(*, ticket: Ticket, by: User, note: str = "") -> Delegation:
     """The delegating office takes the work back (a pending draft is dropped with it)."""
     ticket = lock_ticket(ticket)
     delegation = _delegation_from(ticket, by)
@@ -419,7 +413,7 @@ def may_add_photos(ticket: Ticket, user) -> bool:
 
 
 @transaction.atomic
-def add_photos(*, ticket: Ticket, by, photos: list[CleanPhoto], context: str = "evidence") -> list[Attachment]:
+def add_photos(*, ticket: Ticket, by: User, photos: list[CleanPhoto], context: str = "evidence") -> list[Attachment]:
     """Store checked photos (dispatch attachments, each with its Photo data) and write one event."""
     ticket = lock_ticket(ticket)
     if not may_add_photos(ticket, by):
@@ -484,12 +478,12 @@ class PatrolResult:
         return self.ticket.status == Status.REFUSED
 
 
-def patrol_key(user, client_key: str) -> str:
+def patrol_key(user: User, client_key: str) -> str:
     """The intake idempotency key of a patrol report: the phone's key, within the reporting user's own keys."""
     return f"patrol:{user.pk}:{client_key}"[:100]
 
 
-def _intake_data(report: PatrolReport, by) -> dispatch_services.IntakeData:
+def _intake_data(report: PatrolReport, by: User) -> dispatch_services.IntakeData:
     return dispatch_services.IntakeData(
         channel=Channel.GRID_WORKER,
         kind=Kind.REPORT,
@@ -522,7 +516,7 @@ def route_preview(*, lon: float | None, lat: float | None, address: str = "", ca
     return location, plan
 
 
-def validate_patrol(report: PatrolReport, by) -> dict[str, str]:
+def validate_patrol(report: PatrolReport, by: User) -> dict[str, str]:
     """Field errors of a patrol report before anything is made (the [HD-2] reply too when settled on the spot)."""
     errors: dict[str, str] = {}
     table = routing_table()
@@ -557,7 +551,9 @@ def validate_patrol(report: PatrolReport, by) -> dict[str, str]:
     return errors
 
 
-def report_from_patrol(*, by, report: PatrolReport, photos: list[CleanPhoto] = (), client_key: str) -> PatrolResult:
+def report_from_patrol(
+    *, by: User, report: PatrolReport, photos: list[CleanPhoto] = (), client_key: str
+) -> PatrolResult:
     """[ORG-5][IN-1] A problem found on patrol becomes a ticket of channel 'grid worker', routed like any other.
 
     The phone's key makes it idempotent: a resend (an offline report sent again,

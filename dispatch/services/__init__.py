@@ -6,6 +6,8 @@ writes the transition's event, all in one transaction: two people acting on one 
 one valid state. This package re-exports the public functions, so callers write `services.sign_for`.
 """
 
+from __future__ import annotations
+
 from dispatch.services.attachments import (  # noqa: F401
     add_attachment,
     add_photo,

@@ -1,11 +1,15 @@
 """Files on a ticket: documents and cleaned photos."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.photos import CleanPhoto
-from dispatch import workflow
+from dispatch import policy
 from dispatch.exceptions import NotPermitted
 from dispatch.models import (
     Attachment,
@@ -13,12 +17,15 @@ from dispatch.models import (
 )
 from dispatch.services.common import lock_ticket
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 
 @transaction.atomic
-def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
+def add_attachment(*, ticket: Ticket, by: User, upload) -> Attachment:
     """A file for a ticket, stored as given: callers pass what they have checked (see add_photo);
     not by a view-only role."""
-    if getattr(by, "role", None) not in workflow.HANDLER_ROLES:
+    if not policy.may_attach(by):
         raise NotPermitted(_("Your role may only view tickets."), code="view_only")
     ticket = lock_ticket(ticket)
     return Attachment.objects.create(
@@ -32,7 +39,7 @@ def add_attachment(*, ticket: Ticket, by, upload) -> Attachment:
 
 
 @transaction.atomic
-def add_photo(*, ticket: Ticket, by, photo: CleanPhoto) -> Attachment:
+def add_photo(*, ticket: Ticket, by: User, photo: CleanPhoto) -> Attachment:
     """A photo checked and re-encoded by core.photos.clean_photo (no EXIF, no trailing bytes),
     stored under a random name and shown under the name the user gave it."""
     upload = ContentFile(photo.data, name=photo.stored_name)

@@ -1,12 +1,15 @@
 """Callbacks [CB-1][CB-2]: the citizen's satisfaction, and rework when unsatisfied [SLA-4]."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from dispatch import sla, workflow
+from dispatch import policy, sla, workflow
 from dispatch.gateways import gateway
 from dispatch.models import (
     Assignment,
@@ -20,9 +23,12 @@ from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import fire
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 
 @transaction.atomic
-def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note: str = "") -> Ticket:
+def record_callback(*, ticket: Ticket, by: User, channel: str, satisfaction: str, note: str = "") -> Ticket:
     """[CB-1][CB-2] The caller's satisfaction, by SMS first, then by a person.
 
     SMS unsatisfied → a manual callback (a call task through the gateway);
@@ -30,7 +36,7 @@ def record_callback(*, ticket: Ticket, by, channel: str, satisfaction: str, note
     """
     ticket = lock_ticket(ticket)
     name = "sms_callback" if channel == "sms" else "manual_callback"
-    workflow.authorize(ticket, name, by)
+    policy.authorize(ticket, name, by)
     workflow.check(ticket, name, to=Status.ARCHIVED)
     now = timezone.now()
     satisfied = satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASIC)
@@ -60,7 +66,7 @@ def manual_callback_text(ticket: Ticket) -> str:
     )
 
 
-def _rework(ticket: Ticket, *, by, now: dt.datetime) -> None:
+def _rework(ticket: Ticket, *, by: User, now: dt.datetime) -> None:
     """[SLA-4] The lead (and co-handlers) verify and rework, in a new step due in 5 working days."""
     previous = list(ticket.assignments.filter(is_active=True).select_related("office"))
     ticket.assignments.filter(is_active=True).update(is_active=False)

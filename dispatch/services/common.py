@@ -1,5 +1,7 @@
 """What every workflow step shares: the row lock and resolving an office by code."""
 
+from __future__ import annotations
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 

@@ -1,13 +1,16 @@
 """The first steps of handling: manual dispatch from the queue, sign-for [SLA-1] and contact with the citizen [HD-1]."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from dispatch import sla, workflow
-from dispatch.exceptions import RuleViolation
+from dispatch import policy, sla, workflow
 from dispatch.models import (
     Assignment,
     Status,
@@ -20,14 +23,23 @@ from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
 from grid.models import Office
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 
 @transaction.atomic
 def dispatch_manually(
-    *, ticket: Ticket, by, lead: Office | str, co_handlers: list[Office | str] = (), category: str = "", note: str = ""
+    *,
+    ticket: Ticket,
+    by: User,
+    lead: Office | str,
+    co_handlers: list[Office | str] = (),
+    category: str = "",
+    note: str = "",
 ) -> Ticket:
     """[AS-1] A dispatcher routes a queued ticket by hand (and may classify it on the way)."""
     ticket = lock_ticket(ticket)
-    workflow.authorize(ticket, "dispatch", by)
+    policy.authorize(ticket, "dispatch", by)
     workflow.check(ticket, "dispatch")
     lead = _office(lead, field="lead")
     co = [_office(c, field="co_handlers") for c in co_handlers]
@@ -59,12 +71,11 @@ def dispatch_manually(
 
 
 @transaction.atomic
-def sign_for(*, ticket: Ticket, by, note: str = "") -> Ticket:
+def sign_for(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[HD-1] A unit signs for its assignment; the lead's signature starts the handling."""
     ticket = lock_ticket(ticket)
-    assignment = workflow.authorize(ticket, "sign_for", by)
-    if assignment.state != Assignment.State.ASSIGNED:
-        raise RuleViolation(_("Your office has already signed for this ticket."), code="already_signed")
+    assignment = policy.authorize(ticket, "sign_for", by)
+    policy.require_ready("sign-for", policy.Situation(ticket, assignment, [], []))
     now = timezone.now()
     lead = assignment.role == Assignment.Role.LEAD
     fire(ticket, "sign_for", to=Status.IN_PROGRESS if lead else SAME, by=by, note=note, data={"role": assignment.role})
@@ -76,18 +87,13 @@ def sign_for(*, ticket: Ticket, by, note: str = "") -> Ticket:
     return ticket
 
 
-def _signed(assignment: Assignment) -> None:
-    if assignment.state == Assignment.State.ASSIGNED:
-        raise RuleViolation(_("Sign for the ticket first."), code="not_signed")
-
-
 @transaction.atomic
-def contact_caller(*, ticket: Ticket, by, note: str) -> Ticket:
+def contact_caller(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-1] Record the unit's contact with the caller: the first reply the clock asks for."""
     ticket = lock_ticket(ticket)
-    assignment = workflow.authorize(ticket, "contact_caller", by)
+    assignment = policy.authorize(ticket, "contact_caller", by)
     workflow.check(ticket, "contact_caller")
-    _signed(assignment)
+    policy.require_ready("contact", policy.Situation(ticket, assignment, [], []))
     if not note.strip():
         raise ValidationError({"note": _("Say how and what was agreed with the caller.")})
     fire(ticket, "contact_caller", by=by, note=note)

@@ -1,6 +1,8 @@
 """Intake: a request from any channel becomes a ticket, placed, refused with a referral [IN-4], answered
 from the knowledge base [IN-5], routed [AS-1] or queued, idempotently."""
 
+from __future__ import annotations
+
 import datetime as dt
 import hashlib
 import json
@@ -8,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -37,6 +40,9 @@ from dispatch.texts import site_text
 from dispatch.workflow import fire
 from geo.geocoder import geocode, geocode_many
 from grid.models import Office
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +274,7 @@ def prepare_ticket(
     table: RoutingTable,
     location: Location,
     now: dt.datetime,
-    by=None,
+    by: User | None = None,
     idempotency_key: str | None = None,
     fingerprint: str = "",
     answer_with: Callable[[str], KnowledgeArticle | None] | None = best_answer,
@@ -412,7 +418,7 @@ def _replay(existing: Ticket, fingerprint: str) -> IntakeResult:
     return IntakeResult(existing, created=False)
 
 
-def intake_ticket(*, data: IntakeData, by=None, idempotency_key: str | None = None) -> IntakeResult:
+def intake_ticket(*, data: IntakeData, by: User | None = None, idempotency_key: str | None = None) -> IntakeResult:
     """Take one request in: a retry (same idempotency key, or same channel and external id) returns the
     first ticket, never a second; concurrent retries are settled by the unique constraints."""
     fingerprint = data.fingerprint()

@@ -1,12 +1,16 @@
 """Replies [HD-2]: the unit's formal reply, the center's review [HD-3], accept or send back."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from dispatch import sla, workflow
+from dispatch import policy, sla, workflow
 from dispatch.exceptions import RuleViolation
 from dispatch.gateways import gateway
 from dispatch.models import (
@@ -16,9 +20,11 @@ from dispatch.models import (
     Ticket,
 )
 from dispatch.services.common import lock_ticket
-from dispatch.services.handling import _signed
 from dispatch.texts import site_text
 from dispatch.workflow import fire
+
+if TYPE_CHECKING:
+    from grid.models import User
 
 REPLY_FIELDS = ("facts", "result", "basis", "signer", "handler_name")
 MIN_FACTS_AND_RESULT = 30  # [HD-2] a one-line reply is refused
@@ -60,24 +66,15 @@ def combined_reply(replies: list[Reply]) -> str:
 
 
 @transaction.atomic
-def reply(*, ticket: Ticket, by, **fields: str) -> Reply:
+def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
     """[HD-2] The lead's formal reply, combined with the co-handlers' [AS-2]; it goes to review [HD-3]."""
     ticket = lock_ticket(ticket)
-    assignment = workflow.authorize(ticket, "co_reply" if _is_co(ticket, by) else "reply", by)
+    assignment = policy.authorize(ticket, "co_reply" if _is_co(ticket, by) else "reply", by)
     co = assignment.role == Assignment.Role.CO
     workflow.check(ticket, "co_reply" if co else "reply")
-    _signed(assignment)
     cleaned = validate_reply(fields)
-    if assignment.state == Assignment.State.REPLIED and co:
-        raise RuleViolation(_("Your office has already replied on this ticket."), code="already_replied")
-    if not co:
-        waiting = ticket.assignments.filter(is_active=True, role="co").exclude(state=Assignment.State.REPLIED)
-        names = [a.office.name for a in waiting.select_related("office")]
-        if names:
-            raise RuleViolation(
-                _("Co-handlers have not replied yet: %(offices)s.") % {"offices": "、".join(names)},
-                code="co_handlers_pending",
-            )
+    assignments = list(ticket.assignments.filter(is_active=True).select_related("office"))
+    policy.require_ready("reply", policy.Situation(ticket, assignment, assignments, []))
     now = timezone.now()
     answer = Reply.objects.create(
         ticket=ticket,
@@ -116,10 +113,10 @@ def _pending_reply(ticket: Ticket) -> Reply:
 
 
 @transaction.atomic
-def accept_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
+def accept_reply(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[HD-3] The center accepts the reply and closes the ticket; [CB-1][CB-2] the callback SMS goes out."""
     ticket = lock_ticket(ticket)
-    workflow.authorize(ticket, "accept_reply", by)
+    policy.authorize(ticket, "accept_reply", by)
     workflow.check(ticket, "accept_reply")
     now = timezone.now()
     answer = _pending_reply(ticket)
@@ -153,10 +150,10 @@ def callback_sms_text(ticket: Ticket) -> str:
 
 
 @transaction.atomic
-def send_back(*, ticket: Ticket, by, note: str) -> Ticket:
+def send_back(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-3] An incomplete reply goes back, to be completed within the deadline (which does not move)."""
     ticket = lock_ticket(ticket)
-    workflow.authorize(ticket, "send_back", by)
+    policy.authorize(ticket, "send_back", by)
     workflow.check(ticket, "send_back")
     if not note.strip():
         raise ValidationError({"note": _("Say what the reply lacks.")})

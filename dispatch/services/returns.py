@@ -1,6 +1,9 @@
 """Returns [AS-3] and extensions [SLA-3]: a unit asks, the center rules."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from dispatch import workflow
+from dispatch import policy, workflow
 from dispatch.exceptions import RuleViolation
 from dispatch.models import (
     Assignment,
@@ -17,21 +20,22 @@ from dispatch.models import (
     Ticket,
 )
 from dispatch.services.common import _office, lock_ticket
-from dispatch.services.handling import _signed
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
 from grid.models import Office
 
+if TYPE_CHECKING:
+    from grid.models import User
+
 
 @transaction.atomic
-def request_return(*, ticket: Ticket, by, reason: str, suggested_office: Office | str) -> Ticket:
+def request_return(*, ticket: Ticket, by: User, reason: str, suggested_office: Office | str) -> Ticket:
     """[AS-3] A unit returns a ticket outside its remit within the return window, saying why and to whom."""
     ticket = lock_ticket(ticket)
-    assignment = workflow.authorize(ticket, "request_return", by)
+    assignment = policy.authorize(ticket, "request_return", by)
     workflow.check(ticket, "request_return", to=Status.RETURN_REQUESTED if assignment.role == "lead" else SAME)
-    if assignment.state not in (Assignment.State.ASSIGNED, Assignment.State.SIGNED):
-        raise RuleViolation(_("This assignment cannot be returned now."), code="not_returnable")
+    policy.require_ready("return", policy.Situation(ticket, assignment, [], []))
     now = timezone.now()
     window = ticket.sla_policy.return_window_hours if ticket.sla_policy else 12
     if now > assignment.assigned_at + dt.timedelta(hours=window):
@@ -78,11 +82,11 @@ def _status_after_return(ticket: Ticket) -> str:
 
 @transaction.atomic
 def approve_return(
-    *, ticket: Ticket, by, office: Office | str | None = None, assignment_id: int | None = None, note: str = ""
+    *, ticket: Ticket, by: User, office: Office | str | None = None, assignment_id: int | None = None, note: str = ""
 ) -> Ticket:
     """[AS-3] The center agrees to a return and re-dispatches to the suggested (or another) office."""
     ticket = lock_ticket(ticket)
-    workflow.authorize(ticket, "approve_return", by)
+    policy.authorize(ticket, "approve_return", by)
     returned = _pending_return(ticket, assignment_id)
     new_office = _office(office) if office else returned.suggested_office
     if ticket.assignments.filter(is_active=True, office=new_office).exclude(pk=returned.pk).exists():
@@ -125,10 +129,10 @@ def approve_return(
 
 
 @transaction.atomic
-def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = None) -> Ticket:
+def refuse_return(*, ticket: Ticket, by: User, note: str, assignment_id: int | None = None) -> Ticket:
     """[AS-3] The center refuses a return: the unit keeps the ticket."""
     ticket = lock_ticket(ticket)
-    workflow.authorize(ticket, "refuse_return", by)
+    policy.authorize(ticket, "refuse_return", by)
     returned = _pending_return(ticket, assignment_id)
     if not note.strip():
         raise ValidationError({"note": _("Say why the return is refused.")})
@@ -141,12 +145,12 @@ def refuse_return(*, ticket: Ticket, by, note: str, assignment_id: int | None = 
 
 
 @transaction.atomic
-def request_extension(*, ticket: Ticket, by, days: int, reason: str, signed_off_by: str) -> ExtensionRequest:
+def request_extension(*, ticket: Ticket, by: User, days: int, reason: str, signed_off_by: str) -> ExtensionRequest:
     """[SLA-3] One request per step, before the deadline, at most 6 days, signed off by the unit head."""
     ticket = lock_ticket(ticket)
-    assignment = workflow.authorize(ticket, "request_extension", by)
+    assignment = policy.authorize(ticket, "request_extension", by)
     workflow.check(ticket, "request_extension")
-    _signed(assignment)
+    policy.require_ready("request-extension", policy.Situation(ticket, assignment, [], []))
     limit = ticket.sla_policy.max_extension_days if ticket.sla_policy else 6
     errors = {}
     if not 1 <= days <= limit:
@@ -186,10 +190,10 @@ def _pending_extension(ticket: Ticket) -> ExtensionRequest:
 
 
 @transaction.atomic
-def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
+def approve_extension(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[SLA-3] The center approves: the resolve deadline moves by the days asked."""
     ticket = lock_ticket(ticket)
-    workflow.authorize(ticket, "approve_extension", by)
+    policy.authorize(ticket, "approve_extension", by)
     workflow.check(ticket, "approve_extension")
     request = _pending_extension(ticket)
     new_deadline = ticket.resolve_by + dt.timedelta(days=request.days)
@@ -211,9 +215,9 @@ def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
 
 
 @transaction.atomic
-def refuse_extension(*, ticket: Ticket, by, note: str) -> Ticket:
+def refuse_extension(*, ticket: Ticket, by: User, note: str) -> Ticket:
     ticket = lock_ticket(ticket)
-    workflow.authorize(ticket, "refuse_extension", by)
+    policy.authorize(ticket, "refuse_extension", by)
     workflow.check(ticket, "refuse_extension")
     request = _pending_extension(ticket)
     if not note.strip():

@@ -38,6 +38,7 @@ from dispatch.services import (
 )
 from dispatch.supervision import supervise_once
 from grid.models import Area, Level
+from grid.names import spoken_name
 
 from .patterns import (
     BASE_WEIGHT,
@@ -94,10 +95,12 @@ class Places:
             Area.objects.current()
             .filter(level=Level.COMMUNITY)
             .order_by("code")
-            .values_list("id", "code", "urban", "is_central", "geom")
+            .values_list("id", "code", "urban", "is_central", "geom", "name", "short_name", "aliases")
         )
         self.ids = [r[0] for r in rows]
         self.codes = [r[1] for r in rows]
+        # callers say 长青社区, not the committee's official 长青社区居民委员会
+        self.spoken = {r[1]: spoken_name(r[5], r[6], r[7]) for r in rows}
         self.geoms = shapely.from_wkb([bytes(r[4].wkb) for r in rows])
         shapely.prepare(self.geoms)
         self.bounds = shapely.bounds(self.geoms)
@@ -189,7 +192,7 @@ class DemoGenerator:
         leaf = self.table.category(code)
         templates = DETAILS.get(code) or [f"附近{leaf.path.split('/')[-1]}问题，希望有关部门尽快处理"]
         description = rng.choice(templates).format(b=building)
-        description = f"{place.community.name if place.community else ''}{description}"
+        description = f"{self.places.spoken.get(place.community.code, '') if place.community else ''}{description}"
         article = None
         refuse = ""
         if kind == "consultation":

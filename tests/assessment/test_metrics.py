@@ -304,6 +304,7 @@ def test_two_talks_in_a_row_escalate_to_the_chief_and_export_as_csv_AR_3(as_user
 
 @pytest.mark.django_db
 def test_public_page_needs_no_login_and_shows_no_caller_data_or_ticket_text_AR_2(client):
+    """[PUB-1] the month's ranking and satisfaction are published: no login, no caller data, no ticket text."""
     water = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code").first()
     t = handled(water, 1, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="basic")
     Ticket.objects.filter(pk=t.pk).update(caller_name="王芳", caller_phone="13812341234", description="楼下下水道堵了")

@@ -266,7 +266,7 @@ def test_a_bad_office_on_the_drill_down_is_a_404_with_a_message(as_user):
     for url, says in [
         ("/assessment/2026-03/unit/abc/", "abc"),
         ("/assessment/2026-03/unit/999999/", "999999"),
-        (f"/assessment/2026-03/unit/{Office.objects.get(code='WS-410402002001').id}/", "ranked"),  # a workstation
+        (f"/assessment/2026-03/unit/{Office.objects.get(code='WS-410402002005').id}/", "ranked"),  # a workstation
         ("/assessment/2026-13/unit/31/", "2026-13"),
     ]:
         r = client.get(url)

@@ -140,7 +140,7 @@ def test_a_ticket_keeps_the_area_row_of_its_time():
     """Boundaries change: the ticket points at the area row (with its generation) it was placed in."""
     ticket = make_ticket()
     assert ticket.area.code == CHANGQING and ticket.area.valid_to is None
-    assert ticket.place_names == "新华区 / 光明路街道 / 长青社区"
+    assert ticket.place_names == "新华区 / 光明路街道 / 长青社区居民委员会"
 
 
 def test_the_manual_dispatch_queue_lists_unrouted_tickets_oldest_first_for_the_center(as_user):

@@ -15,7 +15,6 @@ from PIL import Image, PngImagePlugin
 
 from dispatch import services
 from dispatch.models import Attachment
-from tests.dispatch import conftest as dispatch_fixtures
 from tests.dispatch.fieldwork.images import (
     HTML_AS_JPEG,
     PHOTO_LAT,
@@ -27,7 +26,6 @@ from tests.dispatch.fieldwork.images import (
 from tests.helpers import CHANGQING, make_ticket
 
 pytestmark = pytest.mark.django_db
-users, as_user = dispatch_fixtures.users, dispatch_fixtures.as_user  # the demo users' fixtures
 
 REAL_SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'

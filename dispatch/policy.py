@@ -1,0 +1,355 @@
+"""The one access policy: who may see what and do what, for the API, the pages, the sockets and the exports.
+
+Everything that decides a permission lives here and nowhere else:
+- the role sets (who acts for a center, who handles, who only watches …) and the office kinds
+  grouped by what they answer for, with the level of the four-level grid each kind answers for;
+- the scope of tickets an office sees (`tickets_visible_to`), and who sees the caller [IN-2];
+- who may fire a workflow transition (`authorize`) and whether the ticket is ready for an action
+  (`require_ready`), which the services call before they act and `available_actions` asks
+  before it offers a button: the two can never disagree;
+- who reads the assessment, the briefings and the flare alerts, who opens a supervision case.
+
+Denials follow one convention: a ticket outside the scope is a 404 (its existence is not told),
+an action the user may not take on a visible ticket is a 403 with a message saying who may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from dispatch.exceptions import NotPermitted, RuleViolation
+from dispatch.models import Assignment, ExtensionRequest, Ticket
+from dispatch.workflow import BY_NAME, NEW, Actor
+from grid.models import Level, Office, Role
+
+if TYPE_CHECKING:
+    from grid.models import User
+
+Kind = Office.Kind
+
+# -- roles ------------------------------------------------------------------------------------
+
+# Dispatchers act for their center: dispatch, rule on returns and extensions, review, call back.
+CENTER_ROLES = frozenset({Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.ADMIN})
+# Those who read what a center reads (the assessment, briefings): the dispatchers and the wall's viewers.
+CENTER_VIEW_ROLES = CENTER_ROLES | {Role.CENTER_VIEWER}
+# Those who may act on an assignment their office holds; everyone else only looks.
+HANDLER_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.WORKSTATION_HEAD,
+        Role.TOWNSHIP_HANDLER,
+        Role.DEPARTMENT_HANDLER,
+        Role.COUNTY_DISPATCHER,
+        Role.CITY_DISPATCHER,
+        Role.ADMIN,
+    }
+)
+# Field work: who delegates to a community, who works in a community, who files patrol reports.
+DELEGATOR_ROLES = frozenset({Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD, Role.ADMIN})
+COMMUNITY_ROLES = frozenset({Role.GRID_WORKER, Role.WORKSTATION_HEAD})
+PATROL_ROLES = frozenset({Role.GRID_WORKER, Role.WORKSTATION_HEAD, Role.TOWNSHIP_HANDLER})
+# The heads of units, who read their own area's briefings.
+UNIT_HEAD_ROLES = frozenset({Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD})
+
+# -- office kinds and the level each answers for ------------------------------------------------
+
+COUNTY_KINDS = (Kind.SUB_CENTER, Kind.COUNTY_DISPATCH)
+CENTER_KINDS = (Kind.CITY_CENTER, Kind.SUB_CENTER)  # the centers that own tickets [ORG-2]
+FLARE_AUDIENCE = (Kind.CITY_CENTER, *COUNTY_KINDS, Kind.TOWNSHIP_CENTER)
+KIND_LEVEL: dict[str, str] = {
+    Kind.CITY_CENTER: Level.CITY,
+    Kind.SUB_CENTER: Level.COUNTY,
+    Kind.COUNTY_DISPATCH: Level.COUNTY,
+    Kind.TOWNSHIP_CENTER: Level.TOWNSHIP,
+    Kind.WORKSTATION: Level.COMMUNITY,
+}
+# The ticket field that holds the code of the area at each level.
+LEVEL_FIELD = {Level.COUNTY: "county_code", Level.TOWNSHIP: "township_code", Level.COMMUNITY: "community_code"}
+
+
+def level_of(office: Office | None) -> str | None:
+    """The level of the grid an office answers for (None for departments, which answer for a remit)."""
+    return KIND_LEVEL.get(office.kind) if office is not None else None
+
+
+def _office(user) -> Office | None:
+    office = getattr(user, "office", None) if user is not None else None
+    return office if office is not None and office.is_active else None
+
+
+def _role(user) -> str | None:
+    return getattr(user, "role", None)
+
+
+# -- what an office sees --------------------------------------------------------------------------
+
+
+def _assigned_to(office_id: int) -> Exists:
+    return Exists(Assignment.objects.filter(ticket=OuterRef("pk"), office_id=office_id))
+
+
+def tickets_visible_to(user: User | None) -> QuerySet[Ticket]:
+    """Every ticket this user's office may see: its area's tickets and those assigned to it
+    (the city center sees all, a department only its assignments; nothing without an office)."""
+    office = _office(user)
+    qs = Ticket.objects.all()
+    if office is None:
+        return qs.none()
+    level = level_of(office)
+    if level == Level.CITY:
+        return qs
+    if level is None:
+        return qs.filter(_assigned_to(office.id)) if office.kind == Kind.DEPARTMENT else qs.none()
+    return qs.filter(Q(**{LEVEL_FIELD[level]: office.area_code}) | _assigned_to(office.id))
+
+
+def area_filter(user: User | None) -> Q | None:
+    """The same scope as a filter on a table keyed by area codes (county_code, township_code):
+    None for the whole city, Q(pk__in=[]) for nothing; departments see no area as a whole."""
+    office = _office(user)
+    level = level_of(office)
+    if level == Level.CITY:
+        return None
+    if level in (Level.COUNTY, Level.TOWNSHIP):
+        return Q(**{LEVEL_FIELD[level]: office.area_code})
+    return Q(pk__in=[])
+
+
+def can_see_caller(user: User | None, ticket: Ticket) -> bool:
+    """[IN-2] Who sees the caller's name and phone: the center that calls back [CB-1], and the lead
+    unit while it handles the ticket — signed for and not yet replied or returned — for it must
+    contact the caller [HD-1]. Co-handling units, other offices and a unit whose turn is over see
+    them masked; every unmasked showing is audited (selectors.caller_for).
+
+    Reads `ticket.assignments.all()`, so a list that prefetched the assignments asks nothing more.
+    """
+    office_id = getattr(user, "office_id", None) if user is not None else None
+    if not office_id:
+        return False
+    if office_id == ticket.center_id:
+        return True
+    return any(
+        a.office_id == office_id and a.role == Assignment.Role.LEAD and a.state == Assignment.State.SIGNED
+        for a in ticket.assignments.all()
+    )
+
+
+# -- who may fire a transition --------------------------------------------------------------------
+
+
+def is_center_user(user: User | None, ticket: Ticket) -> bool:
+    """A dispatcher (or administrator) of the ticket's own center."""
+    return bool(
+        user is not None
+        and getattr(user, "office_id", None)
+        and user.office_id == ticket.center_id
+        and _role(user) in CENTER_ROLES
+    )
+
+
+def authorize(ticket: Ticket, name: str, user: User | None, *, assignments=None) -> Assignment | None:
+    """Check that this user may fire this transition; the user's assignment for assignee actions.
+
+    `assignments` may pass the ticket's assignments already loaded. Raises
+    NotPermitted with a message saying who may.
+    """
+    tr = BY_NAME[name]
+    if tr.actor == Actor.SYSTEM:
+        if user is not None:
+            raise NotPermitted(_("Only the system does this."), code="system_only")
+        return None
+    if user is None or not getattr(user, "office_id", None):
+        raise NotPermitted(_("Your account belongs to no office."), code="no_office")
+    if tr.actor == Actor.CENTER:
+        if not is_center_user(user, ticket):
+            center = ticket.center.name if ticket.center_id else _("the city command center")
+            raise NotPermitted(
+                _("Only a dispatcher of %(center)s may do this.") % {"center": center}, code="center_only"
+            )
+        return None
+    if _role(user) not in HANDLER_ROLES:
+        raise NotPermitted(_("Your role may only view tickets."), code="view_only")
+    if assignments is None:
+        assignments = ticket.assignments.filter(office_id=user.office_id, is_active=True).select_related("office")
+    assignment = next((a for a in assignments if a.is_active and a.office_id == user.office_id), None)
+    if assignment is None:
+        raise NotPermitted(_("Your office holds no active assignment on this ticket."), code="not_assigned")
+    if tr.actor == Actor.LEAD and assignment.role != Assignment.Role.LEAD:
+        raise NotPermitted(_("Only the lead unit may do this."), code="lead_only")
+    if tr.actor == Actor.CO and assignment.role != Assignment.Role.CO:
+        raise NotPermitted(_("Only a co-handling unit may do this."), code="co_only")
+    return assignment
+
+
+def may_attach(user: User | None) -> bool:
+    """Who may add files to a ticket they see: anyone who handles (viewers only look)."""
+    return _role(user) in HANDLER_ROLES
+
+
+# -- whether the ticket is ready for an action --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the readiness checks look at: the ticket, the acting office's assignment (None for the
+    center), all the ticket's assignments and its extension requests, loaded once."""
+
+    ticket: Ticket
+    assignment: Assignment | None
+    assignments: list[Assignment]
+    extensions: list[ExtensionRequest]
+
+    @classmethod
+    def load(cls, ticket: Ticket, assignment: Assignment | None = None) -> Situation:
+        return cls(ticket, assignment, list(ticket.assignments.all()), list(ticket.extensions.all()))
+
+
+def _not_signed_yet(s: Situation) -> None:
+    if s.assignment.state != Assignment.State.ASSIGNED:
+        raise RuleViolation(_("Your office has already signed for this ticket."), code="already_signed")
+
+
+def _signed(s: Situation) -> None:
+    state = s.assignment.state
+    if state == Assignment.State.ASSIGNED:
+        raise RuleViolation(_("Sign for the ticket first."), code="not_signed")
+    if state == Assignment.State.REPLIED:
+        raise RuleViolation(_("Your office has already replied on this ticket."), code="already_replied")
+    if state != Assignment.State.SIGNED:
+        raise RuleViolation(_("Your office is not handling this ticket now."), code="not_handling")
+
+
+def _returnable(s: Situation) -> None:
+    if s.assignment.state not in (Assignment.State.ASSIGNED, Assignment.State.SIGNED):
+        raise RuleViolation(_("This assignment cannot be returned now."), code="not_returnable")
+
+
+def co_handlers_waiting(assignments: Iterable[Assignment]) -> list[Assignment]:
+    """[AS-2] The active co-handlers that have not replied yet."""
+    return [
+        a for a in assignments if a.is_active and a.role == Assignment.Role.CO and a.state != Assignment.State.REPLIED
+    ]
+
+
+def _may_reply(s: Situation) -> None:
+    _signed(s)
+    if s.assignment.role == Assignment.Role.LEAD:
+        waiting = co_handlers_waiting(s.assignments)
+        if waiting:
+            raise RuleViolation(
+                _("Co-handlers have not replied yet: %(offices)s.")
+                % {"offices": "、".join(a.office.name for a in waiting)},
+                code="co_handlers_pending",
+            )
+
+
+def _return_pending(s: Situation) -> None:
+    if not any(a.is_active and a.state == Assignment.State.RETURN_REQUESTED for a in s.assignments):
+        raise RuleViolation(_("No return request is pending on this ticket."), code="no_return_pending")
+
+
+def _extension_pending(s: Situation) -> None:
+    if not any(e.step == s.ticket.step and e.state == ExtensionRequest.State.PENDING for e in s.extensions):
+        raise RuleViolation(_("No extension request is pending on this ticket."), code="no_extension_pending")
+
+
+# The API's actions: the transitions each may fire, and the readiness checks beyond state and actor.
+READINESS: dict[str, Callable[[Situation], None]] = {
+    "sign-for": _not_signed_yet,
+    "contact": _signed,
+    "request-extension": _signed,
+    "reply": _may_reply,
+    "return": _returnable,
+    "approve-return": _return_pending,
+    "refuse-return": _return_pending,
+    "approve-extension": _extension_pending,
+    "refuse-extension": _extension_pending,
+}
+ACTION_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "dispatch": ("dispatch",),
+    "sign-for": ("sign_for",),
+    "contact": ("contact_caller",),
+    "return": ("request_return",),
+    "approve-return": ("approve_return",),
+    "refuse-return": ("refuse_return",),
+    "request-extension": ("request_extension",),
+    "approve-extension": ("approve_extension",),
+    "refuse-extension": ("refuse_extension",),
+    "reply": ("reply", "co_reply"),
+    "accept-reply": ("accept_reply",),
+    "send-back": ("send_back",),
+    "callback": ("sms_callback", "manual_callback"),
+}
+
+
+def require_ready(action: str, situation: Situation) -> None:
+    """RuleViolation naming what is missing when the ticket is not ready for this action."""
+    check = READINESS.get(action)
+    if check is not None:
+        check(situation)
+
+
+def available_actions(ticket: Ticket, user: User | None) -> list[str]:
+    """The API actions this user may take on this ticket now: the state allows one of the action's
+    transitions, the user is its actor, and the same readiness checks the services make pass."""
+    situation = Situation.load(ticket)
+    allowed = []
+    for action, names in ACTION_TRANSITIONS.items():
+        for name in names:
+            if (ticket.status or NEW) not in BY_NAME[name].sources:
+                continue
+            try:
+                assignment = authorize(ticket, name, user, assignments=situation.assignments)
+                require_ready(action, Situation(ticket, assignment, situation.assignments, situation.extensions))
+            except (NotPermitted, RuleViolation):
+                continue
+            allowed.append(action)
+            break
+    return allowed
+
+
+# -- the center's reading: assessment, briefings, flares, hotspot cases ---------------------------
+
+
+def may_read_assessment(user: User | None) -> bool:
+    """The month's ranking of every unit [AR-1]: the center's roles."""
+    return _role(user) in CENTER_VIEW_ROLES
+
+
+def may_see_unit(user: User | None, office_id: int) -> bool:
+    """A unit's drill-down: center roles for every unit, a unit's own staff (not grid workers) for their own."""
+    role = _role(user)
+    if role in CENTER_VIEW_ROLES:
+        return True
+    return role != Role.GRID_WORKER and getattr(user, "office_id", None) == office_id
+
+
+def may_read_briefings(user: User | None) -> bool:
+    """Briefings [AN-1][AN-2]: the center's roles and the heads of units, for an office with an area."""
+    office = _office(user)
+    if office is None or office.kind == Kind.DEPARTMENT:
+        return False
+    return _role(user) in CENTER_VIEW_ROLES or _role(user) in UNIT_HEAD_ROLES
+
+
+def in_flare_audience(user: User | None) -> bool:
+    """Flare alerts [AN-1] reach the city center, the counties and the townships."""
+    office = _office(user)
+    return office is not None and office.kind in FLARE_AUDIENCE
+
+
+def may_answer_flares(user: User | None) -> bool:
+    """The dispatchers file a flare's report (for the alerts they see)."""
+    return _role(user) in CENTER_ROLES
+
+
+def may_open_case(user: User | None) -> bool:
+    """[SV-1][SV-3] A supervision case on a hotspot: a dispatcher of the city center or a sub-center."""
+    office = _office(user)
+    return office is not None and office.kind in CENTER_KINDS and _role(user) in CENTER_ROLES

@@ -42,8 +42,9 @@ cluster-stop:
 cluster-status:
 	@bin/cluster status
 
-# The suite runs with config.settings.test (no connection pool, fast password hashing).
-test: setup
+# The suite runs with config.settings.test (no connection pool, fast password hashing),
+# after the lint (ruff check + ruff format --check): a lint failure stops the run.
+test: setup lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: deps venv assets db migrate messages load
@@ -125,5 +126,7 @@ bench-ha: setup
 bench-replica: setup
 	$(PY) bench/replica.py
 
-lint:
+# ruff check + format check; tests/test_structure.py (run by the suite) checks the apps' import
+# graph, that no app imports config, and the module and app sizes.
+lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -224,9 +224,7 @@ def score_counts(counts: dict, scheme: Scheme | None = None) -> tuple[dict, dict
 
 
 def _central_counties() -> set[str]:
-    return set(
-        Area.objects.filter(level=Level.COUNTY, is_central=True, valid_to__isnull=True).values_list("code", flat=True)
-    )
+    return set(Area.objects.current().filter(level=Level.COUNTY, is_central=True).values_list("code", flat=True))
 
 
 def _unit_group(office: Office, central_counties: set[str]) -> tuple[str, str] | None:

@@ -199,9 +199,9 @@ class RefreshReport:
 
     def __str__(self) -> str:
         if self.skipped:
-            return "assessment: another refresh is running"
+            return "another refresh is running"
         months = ", ".join(self.recomputed) or "none"
-        return f"assessment: {self.checked} stored months checked, recomputed {months}"
+        return f"{self.checked} stored months checked, recomputed {months}"
 
 
 def refresh_assessment(*, now: dt.datetime | None = None) -> RefreshReport:

@@ -247,7 +247,7 @@ def _detail_context(request, ticket, *, bound: dict | None = None, open_action: 
     now = timezone.now()
     photos = field_selectors.photos_of(ticket)
     events = list(ticket.events.all())
-    area = Area.objects.filter(code=ticket.community_code or ticket.township_code, valid_to__isnull=True).first()
+    area = Area.objects.current().filter(code=ticket.community_code or ticket.township_code).first()
     return {
         "ticket": ticket,
         "part": part,

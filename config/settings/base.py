@@ -277,8 +277,9 @@ OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUT
 # server sets MAP_TILE_URL (e.g. http://tiles.gov.local/{z}/{x}/{y}.png).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
-# Each server process with a wall connected pushes "became overdue" and refreshes
-# the hotspot register this often (seconds; 0 turns the ticker off).
+# Each web process with a wall connected pushes what the supervisor recorded (overdue and
+# hotspot notices, spike alerts) this often (seconds; 0 turns its pusher off); the
+# supervisor re-clusters the hotspot register at most every MAPS_HOTSPOT_REFRESH_SECONDS.
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
 
 # Each process checks for a newer trained classifier (classify.ClassifierVersion) at most this often.
@@ -289,7 +290,7 @@ MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECOND
 # no inline script, no eval, no inline style attribute — and no page inside another site's
 # frame. JSON data blocks (json_script) are not scripts and need no exception. The one page
 # with inline scripts by design, the standalone briefing map, sets its own per-response
-# nonce policy (maps.views.briefing_report). docs/SECURITY.md explains each directive.
+# nonce policy (briefings.map_report.briefing_report). docs/SECURITY.md explains each directive.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -308,11 +309,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
-# calls and notices (the default records them in the database), and, for the
-# bench's baseline only, locating intake points with one ORM query per level.
+# calls and notices (the default records them in the database).
 DISPATCH_TICKET_PREFIX = os.environ.get("DISPATCH_TICKET_PREFIX", "PDS")
 DISPATCH_MESSAGE_GATEWAY = os.environ.get("DISPATCH_MESSAGE_GATEWAY", "dispatch.gateways.DatabaseGateway")
-DISPATCH_LOCATE_NAIVE = os.environ.get("DISPATCH_LOCATE_NAIVE", "") == "1"
 
 # Metric projection for distances: CGCS2000 / 3-degree Gauss-Kruger CM 114E.
 METRIC_SRID = 4547

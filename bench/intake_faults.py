@@ -402,7 +402,7 @@ def move_deadlines(url: str, run: str, *, per_level: int, killed_at: float, down
         url,
         "SELECT id FROM dispatch_ticket WHERE idempotency_key LIKE %s AND status = 'dispatched' "
         "AND supervision_level = 0 ORDER BY id LIMIT %s",
-        [f"{run}:%", per_level * 3],
+        [f"%|{run}:%", per_level * 3],  # keys are stored as "<client>|<key>"
     )
     ids = [r[0] for r in rows]
     groups = {1: ids[0::3], 2: ids[1::3], 3: ids[2::3]}
@@ -737,17 +737,17 @@ def main(argv: list[str] | None = None) -> int:
 def check(db_url: str, run: str, args, load: Load, faults: dict, flags: dict, final_pass_from: float) -> dict:
     """What is in the database after the run, against what the clients were told."""
     keys = [f"{run}:{i}" for i in range(args.tickets)]
-    pattern = f"{run}:%"
+    pattern = f"%|{run}:%"  # keys are stored per client: "<client>|<key>"
     q = lambda query, params=None: sql(db_url, query, params)  # noqa: E731
     rows = q(
         "SELECT idempotency_key, number, status FROM dispatch_ticket WHERE idempotency_key LIKE %s AND "
         "idempotency_key NOT LIKE %s",
-        [pattern, f"{run}:probe%"],
+        [pattern, f"%|{run}:probe%"],
     )
-    by_key = Counter(r[0] for r in rows)
-    numbers = {r[0]: r[1] for r in rows}
+    by_key = Counter(r[0].split("|", 1)[1] for r in rows)
+    numbers = {r[0].split("|", 1)[1]: r[1] for r in rows}
     statuses = Counter(r[2] for r in rows)
-    all_tickets = q("SELECT count(*) FROM dispatch_ticket WHERE idempotency_key NOT LIKE %s", [f"{run}:probe%"])[0][0]
+    all_tickets = q("SELECT count(*) FROM dispatch_ticket WHERE idempotency_key NOT LIKE %s", [f"%|{run}:probe%"])[0][0]
     missing = [k for k in keys if k not in by_key]
     dup_keys = [k for k, n in by_key.items() if n > 1]
     told = {k: o.number for k, o in load.outcomes.items()}

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from config.api import DomainError
+
 from . import ratelimit
 from .models import Assignment, Category, Kind, Open311Key, Reply, Status, Ticket, Urgency
 from .routing import routing_table
@@ -139,6 +141,8 @@ class Open311View(View):
             for name, value in exc.headers.items():
                 response[name] = value
             return response
+        except DomainError as exc:  # a business-rule refusal (e.g. an idempotency conflict, 409) in the spec's format
+            return error(exc.status_code, exc.message, fmt)
         return render(data, fmt, root=self.root)
 
 

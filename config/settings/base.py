@@ -120,10 +120,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out users before the password is checked
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock-out after repeated failures, per user name and per address.
+# Lock-out after repeated failures (audit.lockout): a user name from one address after 5, an address
+# as a whole (any names) only after 100 within the cool-off; so one mistyping agent behind a call
+# center's shared address does not lock the others, and nobody elsewhere can lock a named account.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "100"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "audit.lockout.NameAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False

@@ -27,9 +27,10 @@ DRAFT = {
 
 def make_ticket_world() -> dict:
     """Make the rows (in the current transaction or autocommit); their ids by kind."""
+    from dispatch.photos import clean_photo
+
     from dispatch.fieldwork import services as field
     from dispatch.models import Category, SpikeAlert
-    from dispatch.photos import clean_photo
     from dispatch.services import add_attachment
     from grid.models import User
 

@@ -17,10 +17,11 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from core.input_guard import MAX_JSON_DEPTH, json_depth, too_deep
-from dispatch.models import Open311Key, Ticket
+from dispatch.models import Ticket
 from grid.models import User
 from maps.routing import websocket_urlpatterns
-from tests.dispatch.conftest import CHANGQING, label
+from open311.models import Open311Key
+from tests.helpers import CHANGQING, label
 
 pytestmark = pytest.mark.django_db
 

@@ -192,10 +192,12 @@ def _build_world() -> dict:
 
     from django.utils import timezone
 
+    from alerts.models import SpikeAlert
     from dispatch import services
-    from dispatch.models import Category, Open311Key, SpikeAlert
+    from dispatch.models import Category
     from grid.models import Area, Office, User
-    from tests.dispatch.conftest import CHANGQING, RUZHOU, make_ticket
+    from open311.models import Open311Key
+    from tests.helpers import CHANGQING, RUZHOU, make_ticket
 
     users = {u.username: u for u in User.objects.filter(username__in=[r for r in ROLES if r])}
     heating = make_ticket(category="0701", description="长青社区19号楼暖气管道漏水，楼道里全是水")

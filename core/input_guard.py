@@ -42,9 +42,9 @@ _BRACKET = re.compile(rb"[\[\]{}]")
 
 
 class InputRefused(Exception):
-    def __init__(self, status: int, message: str, code: str):
+    def __init__(self, status: int, message: str, code: str, field: str = ""):
         super().__init__(message)
-        self.status, self.message, self.code = status, message, code
+        self.status, self.message, self.code, self.field = status, message, code, field
 
 
 def json_depth(body: bytes) -> int:
@@ -81,6 +81,7 @@ def _check_fields(items) -> None:
                     400,
                     _("The parameter %(name)s contains a NUL character.") % {"name": name.replace("\x00", "")},
                     "nul_character",
+                    field=name.replace("\x00", ""),
                 )
             if _TOO_MANY_DIGITS.fullmatch(value.strip()):
                 raise InputRefused(
@@ -88,6 +89,7 @@ def _check_fields(items) -> None:
                     _("The parameter %(name)s is a number out of range (at most %(digits)d digits).")
                     % {"name": name, "digits": MAX_DIGITS},
                     "out_of_range",
+                    field=name,
                 )
 
 
@@ -109,7 +111,7 @@ def _check_body(request) -> None:
         )
 
 
-def refusal(request, status: int, message: str, code: str) -> HttpResponse:
+def refusal(request, status: int, message: str, code: str, field: str = "") -> HttpResponse:
     """An error answer in the format the caller reads at this path."""
     path = request.path
     if path.startswith(OPEN311_PREFIX):
@@ -126,7 +128,10 @@ def refusal(request, status: int, message: str, code: str) -> HttpResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     if path.startswith(API_PREFIXES):
-        return JsonResponse({"detail": message, "code": code}, status=status, json_dumps_params={"ensure_ascii": False})
+        body = {"detail": message, "code": code}
+        if field:  # like the API's own 400s: the parameter's name with its messages
+            body[field] = [message]
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     template = "404.html" if status == 404 else "400.html"
     return HttpResponse(render_to_string(template, {"message": message}, request=request), status=status)
 
@@ -141,7 +146,7 @@ class InputGuardMiddleware:
             _check_fields(request.GET.lists())
             _check_body(request)
         except InputRefused as refused:
-            return refusal(request, refused.status, refused.message, refused.code)
+            return refusal(request, refused.status, refused.message, refused.code, refused.field)
         return self.get_response(request)
 
     def process_exception(self, request, exception):

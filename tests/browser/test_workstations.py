@@ -243,7 +243,7 @@ def test_a_report_made_offline_is_kept_and_sent_exactly_once_when_back_online(op
     made = Ticket.objects.filter(description=words)
     assert made.count() == 1
     ticket = made.get()
-    assert ticket.idempotency_key.startswith("patrol:") and ticket.attachments.count() == 1
+    assert ticket.idempotency_key.split("|", 1)[1].startswith("patrol:") and ticket.attachments.count() == 1
     assert ticket.assignments.get(role="lead").office.name == "长青社区工作站"
 
 

@@ -112,30 +112,34 @@ def scheme_for_year(year: int) -> Scheme:
     )
 
 
-# What makes one lead assignment (a, of ticket t; fr = its first reviewed reply) count, besides not
-# being returned with approval. The month's counts and the drill-down's ticket lists are both built from
+# What makes one lead assignment (a, of ticket t, in its handling round r; fr = its first reviewed reply)
+# count, besides not being returned with approval. Deadlines, contact, closing, overdue and the callback
+# are the round's own (dispatch.HandlingRound): a later round (rework, re-dispatch) never rewrites how an
+# earlier one is judged [AR-1][SLA-4]. The month's counts and the drill-down's ticket lists are both built from
 # these, so a unit's tickets that cost points are exactly the ones its counts miss.
 CONDITIONS = {
     "handled": "true",
-    "signed_on_time": "a.signed_at IS NOT NULL AND (t.sign_by IS NULL OR a.signed_at <= t.sign_by)",
-    "contacted": "t.contacted_at IS NOT NULL",
-    "due": "(a.replied_at IS NOT NULL OR t.resolve_by < %(now)s)",
-    "replied_on_time": "a.replied_at IS NOT NULL AND (t.resolve_by IS NULL OR a.replied_at <= t.resolve_by)",
-    "closed": "t.closed_at IS NOT NULL",
+    "signed_on_time": "a.signed_at IS NOT NULL AND (r.sign_by IS NULL OR a.signed_at <= r.sign_by)",
+    "contacted": "r.contacted_at IS NOT NULL",
+    "due": "(a.replied_at IS NOT NULL OR r.resolve_by < %(now)s)",
+    "replied_on_time": "a.replied_at IS NOT NULL AND (r.resolve_by IS NULL OR a.replied_at <= r.resolve_by)",
+    "closed": "r.closed_at IS NOT NULL",
     "reviewed": "fr.review IS NOT NULL",
     "accepted_first": "fr.review = 'accepted'",
     "refused_returns": "a.return_requested_at IS NOT NULL",
-    "reworked": "EXISTS (SELECT 1 FROM dispatch_ticketevent e WHERE e.ticket_id = t.id AND e.action = 'rework')",
-    "overdue": "t.overdue_at IS NOT NULL",
+    "reworked": "EXISTS (SELECT 1 FROM dispatch_handlinground n"
+    " WHERE n.ticket_id = a.ticket_id AND n.step = a.step + 1 AND n.kind = 'rework')",
+    "overdue": "r.overdue_at IS NOT NULL",
     "repeats": "t.repeat_of_id IS NOT NULL",
-    "callbacks": "t.satisfaction <> ''",
-    "satisfied": "t.satisfaction IN ('satisfied', 'basic')",
+    "callbacks": "coalesce(r.satisfaction, '') <> ''",
+    "satisfied": "r.satisfaction IN ('satisfied', 'basic')",
 }
 KEPT = "a.state <> 'returned'"
 
 _FROM = """
 FROM dispatch_assignment a
 JOIN dispatch_ticket t ON t.id = a.ticket_id
+LEFT JOIN dispatch_handlinground r ON r.ticket_id = a.ticket_id AND r.step = a.step
 LEFT JOIN LATERAL (
   SELECT r.review FROM dispatch_reply r
   WHERE r.assignment_id = a.id AND r.review IN ('accepted', 'sent_back')

@@ -34,12 +34,13 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from tqdm import tqdm
 
-from core.bulk import copy_insert, delete_tickets
-from dispatch import sla
+from core.bulk import allocate_ids, copy_insert, delete_tickets
+from dispatch import rounds, sla
 from dispatch.audit import record_events
 from dispatch.models import (
     Assignment,
     ExtensionRequest,
+    HandlingRound,
     KnowledgeArticle,
     OutboundMessage,
     Reply,
@@ -225,6 +226,7 @@ class Built:
     replies: list[Reply] = field(default_factory=list)
     extensions: list[ExtensionRequest] = field(default_factory=list)
     messages: list[OutboundMessage] = field(default_factory=list)
+    rounds: list[HandlingRound] = field(default_factory=list)  # rounds before each ticket's last
 
 
 class Simulation:
@@ -236,6 +238,7 @@ class Simulation:
         self.offices = table.offices
         self.replies: list[Reply] = []
         self.last_at = ticket.received_at
+        self.round_kind = HandlingRound.Kind.FIRST
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -421,6 +424,8 @@ class Simulation:
             if decided is None:
                 return False
             lead.state, lead.is_active = "returned", False
+            self.out.rounds.append(rounds.snapshot(t, kind=self.round_kind))
+            self.round_kind = HandlingRound.Kind.REDISPATCH
             t.step += 1
             t.signed_at = None
             start_clock(t, policy=t.sla_policy, start=decided)
@@ -563,6 +568,8 @@ class Simulation:
         previous = self.active()
         for a in previous:
             a.is_active = False
+        self.out.rounds.append(rounds.snapshot(t, kind=self.round_kind))
+        self.round_kind = HandlingRound.Kind.REWORK
         t.step += 1
         start_clock(t, policy=t.sla_policy, start=manual_at, resolve_by=sla.add_working_days(manual_at, 5))
         t.signed_at = t.replied_at = t.closed_at = t.callback_due = None
@@ -730,6 +737,12 @@ def load_demo(
         delete_demo(seed)
         for start in range(0, count, batch):
             out = gen.build(start, times[start : start + batch])
+            new = [t for t in out.tickets if t.pk is None]
+            for t, pk in zip(new, allocate_ids(Ticket, len(new)), strict=True):
+                t.pk = pk
+            # the earlier rounds first: the trigger on the tickets' COPY writes each last round and
+            # names its kind from the one before it (dispatch.rounds)
+            copy_insert(HandlingRound, out.rounds)
             copy_insert(Ticket, out.tickets)
             copy_insert(Assignment, out.assignments)
             copy_insert(Reply, out.replies)

@@ -270,7 +270,10 @@ def start_clock(ticket: Ticket, *, policy: SlaPolicy | None, start: dt.datetime,
     if resolve_by is not None:
         ticket.resolve_by = resolve_by
         ticket.reply_by = min(ticket.reply_by, resolve_by) if ticket.reply_by else resolve_by
-    ticket.near_deadline_at = ticket.overdue_at = None
+    # a new round: its contact and its flags are its own [HD-1][SV-1]; the finished round keeps its own
+    # on its HandlingRound row (dispatch.rounds)
+    ticket.contacted_at = None
+    ticket.near_deadline_at = ticket.overdue_at = ticket.reply_overdue_at = None
     ticket.supervision_level = 0
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from assessment.metrics import assess_month, escalation, talk_flags
 from assessment.models import AssessmentMonth
 from assessment.store import refresh_assessment
-from dispatch.models import Assignment, Reply, Ticket, TicketEvent
+from dispatch.models import Assignment, HandlingRound, Reply, Ticket, TicketEvent
 from grid.models import Office
 
 TZ = timezone.get_current_timezone()
@@ -53,6 +53,7 @@ def handled(
         replied_at=replied,
         closed_at=closed,
         satisfaction=satisfaction,
+        callback_at=(closed or at(10, month=month, year=year)) + dt.timedelta(hours=1) if satisfaction else None,
         overdue_at=at(8, month=month, year=year) if overdue else None,
     )
     a = Assignment.objects.create(
@@ -81,7 +82,8 @@ def handled(
             replied_at=at(4, 9 + i, month, year),
             review=review,
         )
-    if rework:
+    if rework:  # the callback found the result unsatisfying: a second round, of rework [SLA-4]
+        HandlingRound.objects.create(ticket=t, step=2, kind="rework", started_at=at(9, month=month, year=year))
         TicketEvent.objects.create(
             ticket=t,
             at=at(9, month=month, year=year),

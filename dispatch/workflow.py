@@ -237,6 +237,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         "Long overdue: written supervision notice",
     ),
     Transition(
+        "flag_reply_overdue",
+        OPEN,
+        (SAME,),
+        Actor.SYSTEM,
+        "SLA-1",
+        "The first reply to the caller (contact) is late: the lead unit is reminded",
+    ),
+    Transition(
         "flag_repeat",
         (S.PENDING_DISPATCH, *OPEN, S.REPLIED, S.CLOSED, S.CALLBACK_MANUAL, S.ARCHIVED),
         (SAME,),

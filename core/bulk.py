@@ -118,6 +118,7 @@ def delete_tickets(*, external_prefix: str) -> int:
             "dispatch_outboundmessage",
             "dispatch_attachment",
             "dispatch_handlinground",
+            "dispatch_emergencytransfer",
             "dispatch_assignment",
         ):
             cur.execute(f"DELETE FROM {table} WHERE ticket_id = ANY(%s)", [ids])

@@ -29,6 +29,7 @@ from .exceptions import IntakeRefused
 from .serializers import (
     AttachmentSerializer,
     CallbackSerializer,
+    ConfirmRefusalSerializer,
     DispatchSerializer,
     ExtensionRequestSerializer,
     IntakeResponseSerializer,
@@ -197,6 +198,7 @@ class TicketActionView(APIView):
 # The input each API action validates; the action itself is dispatch.actions' registry entry.
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "dispatch": DispatchSerializer,
+    "confirm-refusal": ConfirmRefusalSerializer,
     "sign-for": NoteSerializer,
     "contact": RequiredNoteSerializer,
     "return": ReturnSerializer,

@@ -692,3 +692,35 @@ class HandlingRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} round {self.step} ({self.kind})"
+
+
+class EmergencyTransfer(models.Model):
+    """The link kept when an emergency is handed to its line instead of being dropped [CT-2][IN-4]:
+    which line (110, 119, 120, 122 or a utility), when, by whom, and what the caller was told."""
+
+    class Line(models.TextChoices):
+        POLICE = "110", _("110 police")
+        FIRE = "119", _("119 fire and water rescue")
+        AMBULANCE = "120", _("120 ambulance")
+        TRAFFIC = "122", _("122 traffic police")
+        WATER = "water", _("Water utility line")
+        POWER = "power", _("Power utility line")
+        GAS = "gas", _("Gas utility line")
+        HEATING = "heating", _("Heating utility line")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transfers")
+    line = models.CharField(max_length=8, choices=Line.choices)
+    transferred_at = models.DateTimeField()
+    transferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    referral = models.CharField(max_length=200, blank=True, help_text=_("What the caller was told"))
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["ticket", "transferred_at", "id"]
+        verbose_name = _("emergency transfer")
+        verbose_name_plural = _("emergency transfers")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.line}"

@@ -273,6 +273,7 @@ READINESS: dict[str, Callable[[Situation], None]] = {
 }
 ACTION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "dispatch": ("dispatch",),
+    "confirm-refusal": ("confirm_refusal",),
     "sign-for": ("sign_for",),
     "contact": ("contact_caller",),
     "return": ("request_return",),

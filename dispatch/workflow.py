@@ -211,6 +211,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         "SLA-4",
         "Unsatisfied at the manual callback: the lead verifies and reworks within 5 working days",
     ),
+    Transition(
+        "confirm_refusal",
+        (S.PENDING_DISPATCH,),
+        (S.REFUSED,),
+        Actor.CENTER,
+        "IN-4",
+        "A dispatcher confirms that a queued request is not accepted (a rule may have suggested it), with the referral; an emergency is transferred [CT-2]",
+    ),
     # supervision
     Transition(
         "remind",

@@ -31,6 +31,7 @@ from dispatch.services.intake import (  # noqa: F401
     Location,
     Prepared,
     apply_plan,
+    emergency_line,
     geocode_address,
     geocode_addresses,
     intake_ticket,
@@ -40,7 +41,11 @@ from dispatch.services.intake import (  # noqa: F401
     refusal_for,
     set_place,
     start_clock,
+    suggested_refusal,
     ticket_numbers,
+)
+from dispatch.services.referrals import (  # noqa: F401
+    confirm_refusal,
 )
 from dispatch.services.replies import (  # noqa: F401
     MIN_FACTS_AND_RESULT,

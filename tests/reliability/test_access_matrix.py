@@ -87,6 +87,7 @@ REPLY = {
 }
 ACTION_BODIES = {
     "dispatch": {"lead": "TC-410423101"},
+    "confirm-refusal": {"reason": "legal_process"},
     "sign-for": {},
     "contact": {"note": "已电话联系来电人"},
     "return": {"reason": "不属于本单位职责", "suggested_office": "DEPT-water"},

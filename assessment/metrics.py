@@ -241,9 +241,15 @@ def _unit_group(office: Office, central_counties: set[str]) -> tuple[str, str] |
         return "counties", office.area_code
     if office.kind == Office.Kind.TOWNSHIP_CENTER and office.area_code[:6] in central_counties:
         return "central_townships", office.area_code
-    if office.kind == Office.Kind.DEPARTMENT:
+    if office.kind == Office.Kind.DEPARTMENT and is_city_department(office):
         return "departments", ""
     return None
+
+
+def is_city_department(office: Office) -> bool:
+    """A city department (市直单位) is ranked among the departments; a county's own department office (县直单位,
+    its area code a county's) counts with its county [ORG-6][AR-2]. City-level codes end in 00 (GB/T 2260)."""
+    return office.area_code.endswith("00")
 
 
 RANKED_KINDS = (
@@ -274,7 +280,9 @@ def ranked_unit(office_id: int) -> tuple[str, Office, list[int]] | None:
     group, prefix = found
     if not prefix:
         return group, office, [office.id]
-    members = Office.objects.filter(area_code__startswith=prefix).exclude(kind=Office.Kind.DEPARTMENT)
+    members = Office.objects.filter(area_code__startswith=prefix).exclude(
+        kind=Office.Kind.DEPARTMENT, area_code__endswith="00"
+    )
     return group, office, list(members.values_list("id", flat=True))
 
 
@@ -288,8 +296,10 @@ def assess_month(
     scheme = scheme or scheme_for_year(year)
     start, end = month_bounds(year, month)
     per_office = office_counts(start, end, now=now)
-    offices = dict(
-        Office.objects.filter(id__in=per_office).exclude(kind=Office.Kind.DEPARTMENT).values_list("id", "area_code")
+    offices = dict(  # every office of an area: its county's own departments too [ORG-6]
+        Office.objects.filter(id__in=per_office)
+        .exclude(kind=Office.Kind.DEPARTMENT, area_code__endswith="00")
+        .values_list("id", "area_code")
     )
     tables: dict[str, list[UnitScore]] = {g: [] for g in GROUPS}
     for group, office, prefix in ranked_units():

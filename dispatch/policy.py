@@ -323,6 +323,12 @@ def may_read_assessment(user: User | None) -> bool:
     return _role(user) in CENTER_VIEW_ROLES
 
 
+def may_rule_exemption(user: User | None, ticket: Ticket) -> bool:
+    """[AR-5] Ruling that a ticket does not count against its unit (an unreasonable repeated demand): a
+    dispatcher of the ticket's own center."""
+    return is_center_user(user, ticket)
+
+
 def may_see_unit(user: User | None, office_id: int) -> bool:
     """A unit's drill-down: center roles for every unit, a unit's own staff (not grid workers) for their own."""
     role = _role(user)

@@ -71,7 +71,7 @@ FOREIGN_TICKET_ACT = each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 403))
 
 @dataclass
 class Row:
-    path: str  # with {ticket}, {file}, {hotspot}, {month}, {today} filled in from the world
+    path: str  # with {ticket}, {file}, {hotspot}, {month}, {year}, {today} filled in from the world
     expect: dict[str, int]
     body: dict = field(default_factory=dict)
     multipart: bool = False
@@ -193,6 +193,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("assessment/public/<str:period>/", "GET"): Row("/assessment/public/{month}/", PUBLIC),
     ("assessment/<str:period>/", "GET"): Row(
         "/assessment/{month}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
+    ),
+    ("assessment/year/<int:year>/", "GET"): Row(
+        "/assessment/year/{year}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
     ),
     ("assessment/<str:period>/accountability/", "GET"): Row(
         "/assessment/{month}/accountability/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
@@ -363,6 +366,7 @@ def world(settings, tmp_path):
         ).id,
         "unit": Office.objects.get(kind=Office.Kind.SUB_CENTER, area_code=XIATANG[:6]).id,
         "month": f"{timezone.localdate():%Y-%m}",
+        "year": f"{timezone.localdate():%Y}",
         "today": str(timezone.localdate()),
         "lon": f"{clon:.6f}",
         "lat": f"{clat:.6f}",

@@ -51,6 +51,12 @@ ACTIONS: tuple[TicketAction, ...] = (
     TicketAction("sign-for", services.sign_for, "[HD-1] Sign for the assignment (assigned office)", _("Signed for.")),
     TicketAction("contact", services.contact_caller, "[HD-1] Record contact with the caller (assigned office)"),
     TicketAction(
+        "add-co-handler",
+        services.add_co_handler,
+        "[AS-2] Bring another unit in as a co-handler (lead)",
+        _("Co-handler added."),
+    ),
+    TicketAction(
         "return",
         services.request_return,
         "[AS-3] Return a ticket outside the unit's remit, within the window (assigned office)",
@@ -146,6 +152,7 @@ API_ACTIONS = (
     "confirm-refusal",
     "sign-for",
     "contact",
+    "add-co-handler",
     "return",
     "approve-return",
     "refuse-return",

@@ -27,6 +27,7 @@ from . import selectors, services
 from .actions import API_ACTIONS, REGISTRY
 from .exceptions import IntakeRefused
 from .serializers import (
+    AddCoHandlerSerializer,
     AttachmentSerializer,
     CallbackSerializer,
     ConfirmRefusalSerializer,
@@ -201,6 +202,7 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "confirm-refusal": ConfirmRefusalSerializer,
     "sign-for": NoteSerializer,
     "contact": RequiredNoteSerializer,
+    "add-co-handler": AddCoHandlerSerializer,
     "return": ReturnSerializer,
     "approve-return": ReturnDecisionSerializer,
     "refuse-return": ReturnRefusalSerializer,

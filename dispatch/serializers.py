@@ -454,6 +454,10 @@ class DispatchSerializer(NoteSerializer):
     category = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
 
 
+class AddCoHandlerSerializer(NoteSerializer):
+    office = serializers.CharField(max_length=40, help_text="Office code of the unit brought in [AS-2]")
+
+
 class ConfirmRefusalSerializer(NoteSerializer):
     """[IN-4][CT-2] A dispatcher's refusal of a queued request: the reason (by default the one a rule
     suggested), the referral the caller is given, and for an emergency the line it is handed to."""

@@ -212,6 +212,22 @@ TRANSITIONS: tuple[Transition, ...] = (
         "Unsatisfied at the manual callback: the lead verifies and reworks within 5 working days",
     ),
     Transition(
+        "add_co_handler",
+        (S.IN_PROGRESS,),
+        (SAME,),
+        Actor.LEAD,
+        "AS-2",
+        "The lead unit brings another unit in as a co-handler",
+    ),
+    Transition(
+        "flag_co_handler_late",
+        (S.IN_PROGRESS, S.REPLIED),
+        (SAME,),
+        Actor.SYSTEM,
+        "AS-2",
+        "A co-handler missed its part's deadline: the lead replies without it and the co-handler is flagged",
+    ),
+    Transition(
         "confirm_refusal",
         (S.PENDING_DISPATCH,),
         (S.REFUSED,),

@@ -16,6 +16,9 @@ from dispatch.services.callback import (  # noqa: F401
     manual_callback_text,
     record_callback,
 )
+from dispatch.services.cohandling import (  # noqa: F401
+    add_co_handler,
+)
 from dispatch.services.handling import (  # noqa: F401
     contact_caller,
     dispatch_manually,

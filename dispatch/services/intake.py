@@ -29,6 +29,7 @@ from dispatch.models import (
     EmergencyTransfer,
     Kind,
     KnowledgeArticle,
+    Nature,
     RefusalReason,
     SlaPolicy,
     Status,
@@ -257,6 +258,8 @@ def _focus_reasons(ticket: Ticket, plan: RoutePlan | None, category: CategoryRef
         reasons.append("leader_assigned")
     if category is not None and category.major_livelihood:
         reasons.append("livelihood")
+    if ticket.nature == Nature.A:  # [IN-3] class A: a focus case, its reply signed off by the unit's leader
+        reasons.append("nature_a")
     if plan is not None and len(plan.assignments) > 1:
         reasons.append("multi_unit")
         kinds = {a.office.kind for a in plan.assignments}

@@ -90,6 +90,7 @@ ACTION_BODIES = {
     "confirm-refusal": {"reason": "legal_process"},
     "sign-for": {},
     "contact": {"note": "已电话联系来电人"},
+    "add-co-handler": {"office": "DEPT-water"},
     "return": {"reason": "不属于本单位职责", "suggested_office": "DEPT-water"},
     "approve-return": {"note": "同意"},
     "refuse-return": {"note": "属于你单位职责"},

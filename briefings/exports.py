@@ -145,7 +145,7 @@ class _Simplified(Func):
 def _outline(area: Area) -> list:
     """The area's children (or the area itself at the lowest level), simplified, as GEOS geometries."""
     level = child_level(area.level) if area.level != Level.COMMUNITY else None
-    qs = Area.objects.filter(valid_to__isnull=True)
+    qs = Area.objects.current()
     qs = qs.filter(parent__code=area.code, level=level) if level else qs.filter(code=area.code)
     tolerance = {Level.COUNTY: 0.001, Level.TOWNSHIP: 0.0003, Level.COMMUNITY: 0.0001}.get(level or area.level, 0.001)
     return [a.shape for a in qs.annotate(shape=_Simplified(F("geom"), tolerance)).only("code")]

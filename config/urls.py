@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from briefings.map_report import briefing_report
 from dispatch.fieldwork.views import AttachmentFileView
 from maps.views import home
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("api/spikes/", include("alerts.api_urls")),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
+    # the briefing map keeps its address under /maps/; the page is the briefings'
+    path("maps/report/<str:code>/", briefing_report, name="maps-report"),
     path("maps/", include("maps.urls")),
     path("assessment/", include("assessment.views")),
     path("briefings/spikes/", include("alerts.views")),

@@ -13,7 +13,7 @@ RUZHOU = "410482"  # 汝州市 (a sub-center county)
 
 
 def label(code: str) -> tuple[float, float]:
-    p = Area.objects.get(code=code, valid_to__isnull=True).label_point
+    p = Area.objects.current().get(code=code).label_point
     return p.x, p.y
 
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessment', '0001_initial'),
-        ('dispatch', '0007_emergency_transfer'),
+        ('dispatch', '0008_emergency_transfer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

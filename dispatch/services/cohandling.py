@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from dispatch import policy, workflow
 from dispatch.gateways import gateway
 from dispatch.models import Assignment, OutboundMessage, Ticket, TicketEvent
-from dispatch.services.common import _locked, _office
+from dispatch.services.common import _office, lock_ticket
 from dispatch.texts import site_text
 from dispatch.workflow import fire
 from grid.models import Office
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def add_co_handler(*, ticket: Ticket, by: User, office: Office | str, note: str = "") -> Assignment:
     """[AS-2] The lead unit brings another unit in as a co-handler of the current round."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = policy.authorize(ticket, "add_co_handler", by)
     workflow.check(ticket, "add_co_handler")
     policy.require_ready("add-co-handler", policy.Situation(ticket, assignment, [], []))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dispatch import policy, workflow
 from dispatch.models import EmergencyTransfer, RefusalReason, Ticket
-from dispatch.services.common import _locked
+from dispatch.services.common import lock_ticket
 from dispatch.services.intake import DEFAULT_REFERRALS, emergency_line, suggested_refusal
 from dispatch.texts import site_text
 from dispatch.workflow import fire
@@ -31,7 +31,7 @@ def confirm_refusal(
 ) -> Ticket:
     """[IN-4] A dispatcher refuses a queued ticket (by default as its rule suggested), giving the referral;
     [CT-2] an emergency is transferred to its line with a linkage record."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "confirm_refusal", by)
     workflow.check(ticket, "confirm_refusal")
     suggestion = suggested_refusal(ticket) or {}

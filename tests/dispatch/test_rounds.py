@@ -110,7 +110,7 @@ def test_a_re_dispatched_ticket_keeps_the_returning_units_round_AS_3(users):
 def test_the_backfill_rebuilds_earlier_rounds_from_what_survives_of_them_AR_1(users):
     """The data migration: tickets reworked before rounds were kept get their earlier round back from
     their assignments, replies and events (overdue from the phone supervision, the unsatisfied callback)."""
-    migration = importlib.import_module("dispatch.migrations.0006_handling_rounds")
+    migration = importlib.import_module("dispatch.migrations.0007_handling_rounds")
     t = _late_first_round_then_rework(users)
     kept = list(HandlingRound.objects.filter(ticket=t).order_by("step").values())
     with connection.cursor() as cur:

@@ -8,12 +8,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _label(code):
-    p = Area.objects.get(code=code, valid_to__isnull=True).label_point
+    p = Area.objects.current().get(code=code).label_point
     return p.x, p.y
 
 
 def test_every_county_level_area_locates_to_itself(client):
-    counties = Area.objects.filter(level="county", valid_to__isnull=True)
+    counties = Area.objects.current().filter(level="county")
     assert counties.count() == 12
     for county in counties:
         lon, lat = county.label_point.x, county.label_point.y
@@ -38,7 +38,7 @@ def test_point_in_changqing_community_names_its_whole_chain_and_offices(client):
 
 
 def test_every_township_label_point_locates_to_that_township(client):
-    townships = list(Area.objects.filter(level="township", valid_to__isnull=True))
+    townships = list(Area.objects.current().filter(level="township"))
     assert len(townships) == 148
     results = client.post(
         "/api/grid/locate",
@@ -121,7 +121,7 @@ def test_in_process_index_agrees_with_postgis_on_random_points():
 
     from grid.selectors import deepest_area_ids, deepest_area_ids_sql
 
-    city = Area.objects.get(level="city", valid_to__isnull=True)
+    city = Area.objects.current().get(level="city")
     minx, miny, maxx, maxy = city.geom.extent
     rng = np.random.default_rng(7)
     lons, lats = rng.uniform(minx, maxx, 5_000).tolist(), rng.uniform(miny, maxy, 5_000).tolist()

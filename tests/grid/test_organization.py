@@ -11,7 +11,7 @@ CENTRAL_FIVE = {"410402", "410403", "410411", "410471", "410472"}
 
 
 def current(level):
-    return Area.objects.filter(level=level, valid_to__isnull=True)
+    return Area.objects.current().filter(level=level)
 
 
 def test_the_grid_has_four_levels_with_real_codes():

@@ -28,7 +28,7 @@ def test_the_areas_api_serves_every_real_community_and_410402002005_is_changqing
 
 def test_every_community_has_one_workstation_named_as_people_say_it():
     """[ORG-5] each 社区/村 has a workstation: 长青社区工作站, not 长青社区居民委员会工作站."""
-    communities = set(Area.objects.filter(level="community", valid_to__isnull=True).values_list("code", flat=True))
+    communities = set(Area.objects.current().filter(level="community").values_list("code", flat=True))
     stations = Office.objects.filter(kind=Office.Kind.WORKSTATION)
     assert set(stations.values_list("area_code", flat=True)) == communities
     assert Office.objects.get(code=f"WS-{CHANGQING}").name == "长青社区工作站"
@@ -36,7 +36,7 @@ def test_every_community_has_one_workstation_named_as_people_say_it():
 
 
 def test_a_village_committee_is_known_by_its_short_name():
-    village = Area.objects.get(code="410423101202", valid_to__isnull=True)  # 鲁山县下汤镇
+    village = Area.objects.current().get(code="410423101202")  # 鲁山县下汤镇
     assert village.name == "乱石盘村民委员会"
     assert {"乱石盘村", "乱石盘村委会"} <= set(village.aliases)
 

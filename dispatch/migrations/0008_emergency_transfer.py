@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0006_handling_rounds'),
+        ('dispatch', '0007_handling_rounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

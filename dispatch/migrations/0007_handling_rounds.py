@@ -91,7 +91,7 @@ DROP FUNCTION IF EXISTS dispatch_record_round();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0005_models_to_their_apps'),
+        ('dispatch', '0006_idempotency_key_per_client'),
     ]
 
     operations = [

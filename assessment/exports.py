@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from assessment.metrics import GROUPS, UnitScore
+from assessment.metrics import GROUPS, AnnualScore, UnitScore
 from core.exports import safe_row
 
 GROUP_NAMES = {
@@ -98,6 +98,65 @@ def month_pdf(period: str, tables: dict[str, list[UnitScore]]) -> bytes:
             score = "—" if u.score is None else f"{u.score:.2f}"
             talk = "  约谈" if u.talk else ""
             c.drawString(60, y, f"{u.rank or '—'}  {u.name}  {score}  办件 {u.counts.get('handled', 0)}{talk}")
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+HONOUR = "优质服务热线单位"
+
+
+def year_xlsx(year: int, results: dict[str, list[AnnualScore]]) -> bytes:
+    """The year's results [AR-4]: one sheet per group, the mean of the months and the honours."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for group in GROUPS:
+        ws = wb.create_sheet(GROUP_NAMES[group])
+        ws.append(["排名", "单位", "年度得分（月度平均）", "计分月数", "荣誉", "公开说明次数"])
+        for r in results[group]:
+            ws.append(safe_row([r.rank, r.name, r.score, r.months, HONOUR if r.honour else "", r.public_statements]))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def year_pdf(year: int, results: dict[str, list[AnnualScore]]) -> bytes:
+    """The year's results and honours [AR-4] as a PDF."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4)
+    width, height = A4
+    y = height - 60
+    c.setFont(CJK_FONT, 18)
+    c.drawString(50, y, f"平顶山市12345民呼必应 {year} 年度考核结果")
+    y -= 24
+    c.setFont(CJK_FONT, 12)
+    honoured = [r for g in GROUPS for r in results[g] if r.honour]
+    c.drawString(50, y, f"{year}年度{HONOUR}：" + ("、".join(r.name for r in honoured) or "—"))
+    for group in GROUPS:
+        y -= 26
+        if y < 120:
+            c.showPage()
+            y = height - 60
+        c.setFont(CJK_FONT, 14)
+        c.drawString(50, y, GROUP_NAMES[group])
+        c.setFont(CJK_FONT, 10)
+        for r in results[group][:40]:
+            y -= 14
+            if y < 60:
+                c.showPage()
+                y = height - 60
+                c.setFont(CJK_FONT, 10)
+            score = "—" if r.score is None else f"{r.score:.2f}"
+            honour = f"  {HONOUR}" if r.honour else ""
+            c.drawString(60, y, f"{r.rank or '—'}  {r.name}  {score}（{r.months}个月）{honour}")
     c.showPage()
     c.save()
     return out.getvalue()

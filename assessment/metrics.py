@@ -112,30 +112,35 @@ def scheme_for_year(year: int) -> Scheme:
     )
 
 
-# What makes one lead assignment (a, of ticket t; fr = its first reviewed reply) count, besides not
-# being returned with approval. The month's counts and the drill-down's ticket lists are both built from
+# What makes one lead assignment (a, of ticket t, in its handling round r; fr = its first reviewed reply)
+# count, besides not being returned with approval. Deadlines, contact, closing, overdue and the callback
+# are the round's own (dispatch.HandlingRound): a later round (rework, re-dispatch) never rewrites how an
+# earlier one is judged [AR-1][SLA-4]. The month's counts and the drill-down's ticket lists are both built from
 # these, so a unit's tickets that cost points are exactly the ones its counts miss.
 CONDITIONS = {
     "handled": "true",
-    "signed_on_time": "a.signed_at IS NOT NULL AND (t.sign_by IS NULL OR a.signed_at <= t.sign_by)",
-    "contacted": "t.contacted_at IS NOT NULL",
-    "due": "(a.replied_at IS NOT NULL OR t.resolve_by < %(now)s)",
-    "replied_on_time": "a.replied_at IS NOT NULL AND (t.resolve_by IS NULL OR a.replied_at <= t.resolve_by)",
-    "closed": "t.closed_at IS NOT NULL",
+    "signed_on_time": "a.signed_at IS NOT NULL AND (r.sign_by IS NULL OR a.signed_at <= r.sign_by)",
+    "contacted": "r.contacted_at IS NOT NULL",
+    "due": "(a.replied_at IS NOT NULL OR r.resolve_by < %(now)s)",
+    "replied_on_time": "a.replied_at IS NOT NULL AND (r.resolve_by IS NULL OR a.replied_at <= r.resolve_by)",
+    "closed": "r.closed_at IS NOT NULL",
     "reviewed": "fr.review IS NOT NULL",
     "accepted_first": "fr.review = 'accepted'",
     "refused_returns": "a.return_requested_at IS NOT NULL",
-    "reworked": "EXISTS (SELECT 1 FROM dispatch_ticketevent e WHERE e.ticket_id = t.id AND e.action = 'rework')",
-    "overdue": "t.overdue_at IS NOT NULL",
+    "reworked": "EXISTS (SELECT 1 FROM dispatch_handlinground n"
+    " WHERE n.ticket_id = a.ticket_id AND n.step = a.step + 1 AND n.kind = 'rework')",
+    "overdue": "r.overdue_at IS NOT NULL",
     "repeats": "t.repeat_of_id IS NOT NULL",
-    "callbacks": "t.satisfaction <> ''",
-    "satisfied": "t.satisfaction IN ('satisfied', 'basic')",
+    "callbacks": "coalesce(r.satisfaction, '') <> ''",
+    "satisfied": "r.satisfaction IN ('satisfied', 'basic')",
 }
-KEPT = "a.state <> 'returned'"
+# Not returned with approval, and not ruled an unreasonable repeated demand [AR-5] (assessment.Exemption).
+KEPT = "a.state <> 'returned' AND NOT EXISTS (SELECT 1 FROM assessment_exemption x WHERE x.ticket_id = a.ticket_id)"
 
 _FROM = """
 FROM dispatch_assignment a
 JOIN dispatch_ticket t ON t.id = a.ticket_id
+LEFT JOIN dispatch_handlinground r ON r.ticket_id = a.ticket_id AND r.step = a.step
 LEFT JOIN LATERAL (
   SELECT r.review FROM dispatch_reply r
   WHERE r.assignment_id = a.id AND r.review IN ('accepted', 'sent_back')
@@ -145,7 +150,8 @@ LEFT JOIN LATERAL (
 SQL = (
     "SELECT a.office_id,\n"
     + ",\n".join(f"  count(*) FILTER (WHERE {KEPT} AND {cond}) AS {name}" for name, cond in CONDITIONS.items())
-    + ",\n  count(*) FILTER (WHERE a.return_requested_at IS NOT NULL) AS returns"  # approved ones too
+    + ",\n  count(*) FILTER (WHERE a.return_requested_at IS NOT NULL"  # approved ones too
+    + " AND NOT EXISTS (SELECT 1 FROM assessment_exemption x WHERE x.ticket_id = a.ticket_id)) AS returns"
     + f",\n  coalesce(sum(ex.n) FILTER (WHERE {KEPT}), 0)::bigint AS extensions"
     + _FROM
     + """LEFT JOIN LATERAL (
@@ -235,9 +241,15 @@ def _unit_group(office: Office, central_counties: set[str]) -> tuple[str, str] |
         return "counties", office.area_code
     if office.kind == Office.Kind.TOWNSHIP_CENTER and office.area_code[:6] in central_counties:
         return "central_townships", office.area_code
-    if office.kind == Office.Kind.DEPARTMENT:
+    if office.kind == Office.Kind.DEPARTMENT and is_city_department(office):
         return "departments", ""
     return None
+
+
+def is_city_department(office: Office) -> bool:
+    """A city department (市直单位) is ranked among the departments; a county's own department office (县直单位,
+    its area code a county's) counts with its county [ORG-6][AR-2]. City-level codes end in 00 (GB/T 2260)."""
+    return office.area_code.endswith("00")
 
 
 RANKED_KINDS = (
@@ -268,7 +280,9 @@ def ranked_unit(office_id: int) -> tuple[str, Office, list[int]] | None:
     group, prefix = found
     if not prefix:
         return group, office, [office.id]
-    members = Office.objects.filter(area_code__startswith=prefix).exclude(kind=Office.Kind.DEPARTMENT)
+    members = Office.objects.filter(area_code__startswith=prefix).exclude(
+        kind=Office.Kind.DEPARTMENT, area_code__endswith="00"
+    )
     return group, office, list(members.values_list("id", flat=True))
 
 
@@ -282,8 +296,10 @@ def assess_month(
     scheme = scheme or scheme_for_year(year)
     start, end = month_bounds(year, month)
     per_office = office_counts(start, end, now=now)
-    offices = dict(
-        Office.objects.filter(id__in=per_office).exclude(kind=Office.Kind.DEPARTMENT).values_list("id", "area_code")
+    offices = dict(  # every office of an area: its county's own departments too [ORG-6]
+        Office.objects.filter(id__in=per_office)
+        .exclude(kind=Office.Kind.DEPARTMENT, area_code__endswith="00")
+        .values_list("id", "area_code")
     )
     tables: dict[str, list[UnitScore]] = {g: [] for g in GROUPS}
     for group, office, prefix in ranked_units():
@@ -421,7 +437,7 @@ def accountability(year: int, month: int, *, assess=assess_month) -> list[Accoun
 
     `assess(year, month)` gives a month's tables (the pages pass the stored tables, assessment.store).
     """
-    months = previous_months(year, month, 12 + month)  # back far enough for runs and the whole year
+    months = previous_months(year, month, month)  # the calendar year so far: runs do not cross the new year
     history = [assess(y, m) for y, m in months]
     now = history[-1]
     out = []
@@ -431,13 +447,14 @@ def accountability(year: int, month: int, *, assess=assess_month) -> list[Accoun
                 continue
             flags, year_talks, year_scores = [], 0, []
             for (y, _m), tables in zip(months, history, strict=True):
+                if y != year:  # [AR-3] "in a row" and "within one year" both count within the calendar year
+                    continue
                 row = next((u for u in tables[group] if u.office_id == unit.office_id), None)
                 flagged = bool(row and row.talk)
                 flags.append(flagged)
-                if y == year:
-                    year_talks += flagged
-                    if row and row.score is not None:
-                        year_scores.append(row.score)
+                year_talks += flagged
+                if row and row.score is not None:
+                    year_scores.append(row.score)
             run = 0
             for flagged in reversed(flags):
                 if not flagged:
@@ -488,4 +505,63 @@ def month_over_month(tables: dict[str, list[UnitScore]], previous: dict[str, lis
                 out[u.office_id] = Change(new=True)
             else:
                 out[u.office_id] = Change(new=False, rank=p.rank - u.rank, score=round(u.score - p.score, 2))
+    return out
+
+
+# [AR-4] How many units of each group are named "优质服务热线单位" for the year.
+HONOURS = {"central_districts": 1, "counties": 1, "central_townships": 2, "departments": 2}
+
+
+@dataclass
+class AnnualScore:
+    group: str
+    office_id: int
+    name: str
+    months: int  # months with a score
+    score: float | None  # the mean of the months' scores [AR-2][AR-4]
+    rank: int | None = None
+    honour: bool = False
+    public_statements: int = 0  # [AR-3] a public statement this year costs the eligibility for honours
+
+
+def annual_results(year: int, *, months: int = 12, assess=assess_month) -> dict[str, list[AnnualScore]]:
+    """The year's result of every ranked unit: the mean of its monthly scores, ranked per group, with the
+    honours "优质服务热线单位" [AR-4]: the first of the central five and of the other counties, the top two
+    departments and central townships, skipping a unit that earned a public statement this year [AR-3].
+
+    `months`: how many months of the year count (the current year: those so far); `assess(year, month)`
+    gives a month's tables (the pages pass the stored ones).
+    """
+    history = [assess(year, m) for m in range(1, months + 1)]
+    out: dict[str, list[AnnualScore]] = {}
+    for group in GROUPS:
+        per_unit: dict[int, AnnualScore] = {}
+        scores: dict[int, list[float]] = {}
+        flags: dict[int, list[bool]] = {}
+        for tables in history:
+            seen = set()
+            for u in tables[group]:
+                seen.add(u.office_id)
+                entry = per_unit.setdefault(u.office_id, AnnualScore(group, u.office_id, u.name, 0, None))
+                if u.score is not None:
+                    scores.setdefault(u.office_id, []).append(u.score)
+                flags.setdefault(u.office_id, []).append(bool(u.talk))
+                if u.talk:
+                    run = flags[u.office_id]
+                    if escalation(run, sum(run)) == "public_statement":
+                        entry.public_statements += 1
+            for office_id in per_unit.keys() - seen:
+                flags.setdefault(office_id, []).append(False)
+        rows = list(per_unit.values())
+        for row in rows:
+            got = scores.get(row.office_id, [])
+            row.months = len(got)
+            row.score = round(sum(got) / len(got), 2) if got else None
+        rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.name))
+        eligible = 0
+        for i, row in enumerate([r for r in rows if r.score is not None], 1):
+            row.rank = i
+            if row.public_statements == 0 and eligible < HONOURS[group]:
+                row.honour, eligible = True, eligible + 1
+        out[group] = rows
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -195,3 +196,27 @@ class AssessmentRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.name}"
+
+
+class Exemption(models.Model):
+    """A ticket ruled not to count against the unit [AR-5]: an unreasonable repeated demand (无理重复诉求),
+    handled by its own rule. The assessment leaves its assignments out of every count."""
+
+    class Kind(models.TextChoices):
+        UNREASONABLE_REPEAT = "unreasonable_repeat", _("Unreasonable repeated demand")
+
+    ticket = models.OneToOneField("dispatch.Ticket", on_delete=models.CASCADE, related_name="exemption")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    reason = models.TextField()
+    ruled_at = models.DateTimeField()
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-ruled_at"]
+        verbose_name = _("assessment exemption")
+        verbose_name_plural = _("assessment exemptions")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.get_kind_display()}"

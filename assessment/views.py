@@ -8,6 +8,7 @@
   unit's own staff for their own unit.
 - `/assessment/<yyyy-mm>/accountability/`: the talks and escalations [AR-3].
 - `/assessment/public/<yyyy-mm>/`: the published ranking, no login.
+- `/assessment/year/<yyyy>/`: the year's results and honours [AR-4] (`?format=pdf` / `?format=xlsx`).
 
 A bad month or office answers 404 with a message; another office's unit 403.
 """
@@ -28,13 +29,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessment.charts import score_bars, score_trend
-from assessment.exports import month_pdf, month_xlsx
+from assessment.exports import month_pdf, month_xlsx, year_pdf, year_xlsx
 from assessment.metrics import (
     COSTS,
     GROUPS,
     PENALTIES,
     RATE_WEIGHTS,
     accountability,
+    annual_results,
     month_over_month,
     previous_months,
     ranked_unit,
@@ -316,7 +318,7 @@ def accountability_month(request: HttpRequest, period: str) -> HttpResponse:
     """The talks this month calls for, with streak escalations [AR-3]; ?format=csv exports them."""
     require_center(request.user)
     year, month = parse_period(period)
-    months = previous_months(year, month, 12 + month)  # the same window accountability() reads
+    months = previous_months(year, month, month)  # the same window accountability() reads: the year so far
     stored = months_tables(months)
     rows = accountability(year, month, assess=lambda y, m: stored[(y, m)].tables)
     if request.GET.get("format") == "csv":
@@ -365,7 +367,45 @@ def public_month(request: HttpRequest, period: str) -> HttpResponse:
     return render(request, "assessment/public.html", {"period": f"{year}-{month:02d}", "groups": groups})
 
 
+@login_required
+@not_found_with_message
+def assessment_year(request: HttpRequest, year: int) -> HttpResponse:
+    """The year [AR-4]: every unit's annual result (the mean of its monthly scores), ranked per group, and
+    the honours "优质服务热线单位"; `?format=pdf` / `?format=xlsx` downloads. Center roles only."""
+    require_center(request.user)
+    today = timezone.localdate()
+    if not 2000 <= year <= today.year:
+        raise Http404(_("No assessment for the year %(year)s.") % {"year": year})
+    fmt = request.GET.get("format", "")
+    if fmt not in ("", "pdf", "xlsx"):
+        return HttpResponseBadRequest(_("Unknown format %(fmt)s: use pdf or xlsx.") % {"fmt": fmt})
+    months = 12 if year < today.year else today.month
+    stored = months_tables([(year, m) for m in range(1, months + 1)])
+    results = annual_results(year, months=months, assess=lambda y, m: stored[(y, m)].tables)
+    if fmt == "xlsx":
+        response = HttpResponse(year_xlsx(year, results), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="assessment-{year}.xlsx"'
+        return response
+    if fmt == "pdf":
+        response = HttpResponse(year_pdf(year, results), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="assessment-{year}.pdf"'
+        return response
+    groups = [{"key": g, "label": GROUP_LABELS[g], "rows": results[g]} for g in GROUPS]
+    return render(
+        request,
+        "assessment/year.html",
+        {
+            "year": year,
+            "months": months,
+            "complete": months == 12,
+            "groups": groups,
+            "honoured": [r for g in GROUPS for r in results[g] if r.honour],
+        },
+    )
+
+
 urlpatterns = [
+    path("year/<int:year>/", assessment_year, name="assessment-year"),
     path("public/<str:period>/", public_month, name="assessment-public"),
     path("<str:period>/", assessment_month, name="assessment-month"),
     path("<str:period>/unit/<str:office>/", assessment_unit, name="assessment-unit"),

@@ -220,16 +220,18 @@ LIMIT %(limit)s
 """
 
 # Lead assignments of the period's tickets, not returned: how long from assignment to the reply,
-# and how many replied after the resolve deadline (or have not replied and the deadline is past).
+# and how many replied after the resolve deadline of their own handling round (or have not replied and
+# that deadline is past): a rework's later deadline does not excuse the first round (dispatch.HandlingRound).
 _SLOW_SQL = """
 SELECT a.office_id, o.name, count(*),
        count(a.replied_at),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.replied_at - a.assigned_at) / 3600.0),
        avg(extract(epoch FROM a.replied_at - a.assigned_at) / 3600.0),
-       count(*) FILTER (WHERE t.resolve_by IS NOT NULL
-                        AND coalesce(a.replied_at, %(now)s) > t.resolve_by)
+       count(*) FILTER (WHERE r.resolve_by IS NOT NULL
+                        AND coalesce(a.replied_at, %(now)s) > r.resolve_by)
 FROM dispatch_assignment a
 JOIN ({inner}) t ON t.id = a.ticket_id
+LEFT JOIN dispatch_handlinground r ON r.ticket_id = a.ticket_id AND r.step = a.step
 JOIN grid_office o ON o.id = a.office_id
 WHERE a.role = 'lead' AND a.state <> 'returned'
   AND t.received_at >= %(start)s AND t.received_at < %(end)s

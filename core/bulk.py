@@ -117,6 +117,9 @@ def delete_tickets(*, external_prefix: str) -> int:
             "dispatch_extensionrequest",
             "dispatch_outboundmessage",
             "dispatch_attachment",
+            "dispatch_handlinground",
+            "dispatch_emergencytransfer",
+            "assessment_exemption",
             "dispatch_assignment",
         ):
             cur.execute(f"DELETE FROM {table} WHERE ticket_id = ANY(%s)", [ids])

@@ -43,8 +43,19 @@ class TicketAction:
 ACTIONS: tuple[TicketAction, ...] = (
     # the API's workflow actions [AS-1][AS-3][SLA-3][HD-1..3][CB-1][CB-2]
     TicketAction("dispatch", services.dispatch_manually, "[AS-1] Dispatch a queued ticket by hand (center)"),
+    TicketAction(
+        "confirm-refusal",
+        services.confirm_refusal,
+        "[IN-4][CT-2] Confirm that a queued request is not accepted, with the referral; an emergency is transferred (center)",
+    ),
     TicketAction("sign-for", services.sign_for, "[HD-1] Sign for the assignment (assigned office)", _("Signed for.")),
     TicketAction("contact", services.contact_caller, "[HD-1] Record contact with the caller (assigned office)"),
+    TicketAction(
+        "add-co-handler",
+        services.add_co_handler,
+        "[AS-2] Bring another unit in as a co-handler (lead)",
+        _("Co-handler added."),
+    ),
     TicketAction(
         "return",
         services.request_return,
@@ -138,8 +149,10 @@ REGISTRY: dict[str, TicketAction] = {a.name: a for a in ACTIONS}
 # The API offers the workflow actions; dispatch.policy.available_actions says which apply now.
 API_ACTIONS = (
     "dispatch",
+    "confirm-refusal",
     "sign-for",
     "contact",
+    "add-co-handler",
     "return",
     "approve-return",
     "refuse-return",

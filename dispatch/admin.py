@@ -105,6 +105,19 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "is_active",
     ]
     list_filter = ["urgency", "is_active"]
+    actions = ["make_active"]
+
+    @admin.action(description=_("Put the selected policy in force for its urgency and kind [SLA-1][SLA-2]"))
+    def make_active(self, request, queryset):
+        from .sla import activate_policy
+
+        chosen = list(queryset)
+        if len({(p.urgency, p.kind) for p in chosen}) != len(chosen):
+            self.message_user(request, _("Choose one policy per urgency and kind."), level="error")
+            return
+        for policy in chosen:
+            activate_policy(policy=policy)
+        self.message_user(request, _("%(n)d policies put in force.") % {"n": len(chosen)})
 
 
 @admin.register(RefusalRule)

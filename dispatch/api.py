@@ -26,8 +26,10 @@ from . import selectors, services
 from .actions import API_ACTIONS, REGISTRY
 from .exceptions import IntakeRefused
 from .serializers import (
+    AddCoHandlerSerializer,
     AttachmentSerializer,
     CallbackSerializer,
+    ConfirmRefusalSerializer,
     DispatchSerializer,
     ExtensionRequestSerializer,
     IntakeResponseSerializer,
@@ -195,8 +197,10 @@ class TicketActionView(APIView):
 # The input each API action validates; the action itself is dispatch.actions' registry entry.
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "dispatch": DispatchSerializer,
+    "confirm-refusal": ConfirmRefusalSerializer,
     "sign-for": NoteSerializer,
     "contact": RequiredNoteSerializer,
+    "add-co-handler": AddCoHandlerSerializer,
     "return": ReturnSerializer,
     "approve-return": ReturnDecisionSerializer,
     "refuse-return": ReturnRefusalSerializer,

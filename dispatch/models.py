@@ -132,6 +132,9 @@ class Ticket(models.Model):
 
     near_deadline_at = models.DateTimeField(null=True, blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)
+    reply_overdue_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the supervisor found the first reply to the caller late [SLA-1]")
+    )
     callback_overdue_at = models.DateTimeField(null=True, blank=True)
     supervision_level = models.PositiveSmallIntegerField(
         default=0, help_text=_("0 none, 1 reminder, 2 phone, 3 written supervision [SV-1]")
@@ -398,3 +401,79 @@ class OutboundMessage(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
+
+
+class HandlingRound(models.Model):
+    """One handling round of a ticket (first dispatch, re-dispatch after a return, rework) and its own facts.
+
+    The ticket's clock fields (sign_by … overdue_at) describe the round running now; when a new round
+    starts they are reset for it, and this row keeps what the finished round was: its deadlines, when the
+    lead signed for it, contacted the caller and replied, when the center closed it, whether it ran overdue
+    and what the callback said. A database trigger (migration dispatch 0007) writes the row of the ticket's
+    current step on every insert or update of those fields, so services, the supervisor's bulk updates and
+    the loaders' COPY all keep it; a row of an earlier step is never written again. The assessment and its
+    drill-down judge each lead assignment by the round it belongs to [AR-1][SLA-4].
+    """
+
+    class Kind(models.TextChoices):
+        FIRST = "first", _("First dispatch")
+        REDISPATCH = "redispatch", _("Re-dispatch after a return")
+        REWORK = "rework", _("Rework after an unsatisfied callback")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="rounds")
+    step = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+    sign_by = models.DateTimeField(null=True, blank=True)
+    reply_by = models.DateTimeField(null=True, blank=True)
+    resolve_by = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    near_deadline_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    reply_overdue_at = models.DateTimeField(null=True, blank=True)
+    callback_at = models.DateTimeField(null=True, blank=True)
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "step"]
+        verbose_name = _("handling round")
+        verbose_name_plural = _("handling rounds")
+        constraints = [models.UniqueConstraint(fields=["ticket", "step"], name="handlinground_one_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} round {self.step} ({self.kind})"
+
+
+class EmergencyTransfer(models.Model):
+    """The link kept when an emergency is handed to its line instead of being dropped [CT-2][IN-4]:
+    which line (110, 119, 120, 122 or a utility), when, by whom, and what the caller was told."""
+
+    class Line(models.TextChoices):
+        POLICE = "110", _("110 police")
+        FIRE = "119", _("119 fire and water rescue")
+        AMBULANCE = "120", _("120 ambulance")
+        TRAFFIC = "122", _("122 traffic police")
+        WATER = "water", _("Water utility line")
+        POWER = "power", _("Power utility line")
+        GAS = "gas", _("Gas utility line")
+        HEATING = "heating", _("Heating utility line")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transfers")
+    line = models.CharField(max_length=8, choices=Line.choices)
+    transferred_at = models.DateTimeField()
+    transferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    referral = models.CharField(max_length=200, blank=True, help_text=_("What the caller was told"))
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["ticket", "transferred_at", "id"]
+        verbose_name = _("emergency transfer")
+        verbose_name_plural = _("emergency transfers")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.line}"

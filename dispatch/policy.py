@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.exceptions import NotPermitted, RuleViolation
@@ -237,10 +238,32 @@ def co_handlers_waiting(assignments: Iterable[Assignment]) -> list[Assignment]:
     ]
 
 
+def co_handler_deadline(ticket: Ticket, assignment: Assignment):
+    """[AS-2] When a co-handler's part is due: once the ticket is near its deadline (80% of the lead's time
+    from the co-handler's assignment [SV-1]), the lead must be free to write the reply. None without a
+    resolve deadline."""
+    from dispatch.sla import NEAR_DEADLINE_FRACTION
+
+    if ticket.resolve_by is None:
+        return None
+    return assignment.assigned_at + (ticket.resolve_by - assignment.assigned_at) * NEAR_DEADLINE_FRACTION
+
+
+def late_co_handlers(ticket: Ticket, assignments: Iterable[Assignment], now=None) -> list[Assignment]:
+    """[AS-2] The co-handlers still waiting whose part is past due: they no longer hold the lead back."""
+    now = now or timezone.now()
+    return [
+        a
+        for a in co_handlers_waiting(assignments)
+        if (due := co_handler_deadline(ticket, a)) is not None and now >= due
+    ]
+
+
 def _may_reply(s: Situation) -> None:
     _signed(s)
     if s.assignment.role == Assignment.Role.LEAD:
-        waiting = co_handlers_waiting(s.assignments)
+        late = {a.pk for a in late_co_handlers(s.ticket, s.assignments)}
+        waiting = [a for a in co_handlers_waiting(s.assignments) if a.pk not in late]
         if waiting:
             raise RuleViolation(
                 _("Co-handlers have not replied yet: %(offices)s.")
@@ -263,6 +286,7 @@ def _extension_pending(s: Situation) -> None:
 READINESS: dict[str, Callable[[Situation], None]] = {
     "sign-for": _not_signed_yet,
     "contact": _signed,
+    "add-co-handler": _signed,
     "request-extension": _signed,
     "reply": _may_reply,
     "return": _returnable,
@@ -273,6 +297,8 @@ READINESS: dict[str, Callable[[Situation], None]] = {
 }
 ACTION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "dispatch": ("dispatch",),
+    "add-co-handler": ("add_co_handler",),
+    "confirm-refusal": ("confirm_refusal",),
     "sign-for": ("sign_for",),
     "contact": ("contact_caller",),
     "return": ("request_return",),
@@ -320,6 +346,12 @@ def available_actions(ticket: Ticket, user: User | None) -> list[str]:
 def may_read_assessment(user: User | None) -> bool:
     """The month's ranking of every unit [AR-1]: the center's roles."""
     return _role(user) in CENTER_VIEW_ROLES
+
+
+def may_rule_exemption(user: User | None, ticket: Ticket) -> bool:
+    """[AR-5] Ruling that a ticket does not count against its unit (an unreasonable repeated demand): a
+    dispatcher of the ticket's own center."""
+    return is_center_user(user, ticket)
 
 
 def may_see_unit(user: User | None, office_id: int) -> bool:

@@ -143,7 +143,14 @@ class RoutingTable:
             self.offices[ref.id] = ref
             self.office_by_code[ref.code] = ref
             self.office_by_area_kind.setdefault((ref.area_code, ref.kind), ref)
-        self.city_center = next((o for o in self.offices.values() if o.kind == Office.Kind.CITY_CENTER), None)
+        # [ORG-6] a county's own department offices (县直单位) by (county code, remit item)
+        self.city_center = self._city_center()
+        city = self.city_center.area_code if self.city_center else ""
+        self.county_departments: dict[tuple[str, str], OfficeRef] = {}
+        for ref in self.offices.values():
+            if ref.kind == Office.Kind.DEPARTMENT and ref.area_code and ref.area_code != city:
+                for item in ref.remit:
+                    self.county_departments.setdefault((ref.area_code, item), ref)
         tops = {c.id: c for c in Category.objects.filter(parent__isnull=True)}
         self.categories: dict[int, CategoryRef] = {}
         self.category_by_code: dict[str, CategoryRef] = {}
@@ -186,6 +193,9 @@ class RoutingTable:
         # the other reference data intake needs, so that an intake reads no table
         self.refusal_rules = list(RefusalRule.objects.filter(is_active=True))
         self.sla_policies = {(p.urgency, p.kind): p for p in SlaPolicy.objects.filter(is_active=True)}
+
+    def _city_center(self) -> OfficeRef | None:
+        return next((o for o in self.offices.values() if o.kind == Office.Kind.CITY_CENTER), None)
 
     def _load_areas(self, qs) -> None:
         for a in qs.values("id", "code", "name", "level", "parent_id", "is_central"):
@@ -287,6 +297,12 @@ class RoutingTable:
                 lead = self.offices.get(rule.office_id) if rule else None
             else:
                 lead = self.offices.get(category.default_department_id)
+                county_lead = self._county_department(place, category)
+                if county_lead is not None:
+                    lead = county_lead
+                    rule_note = _(" (a matter of %(county)s: the county's own department [ORG-6])") % {
+                        "county": place.county.name
+                    }
             if lead is None:
                 plan.queue_reason = _("category %(category)s names no active lead office") % {"category": category.path}
                 return plan
@@ -324,6 +340,14 @@ class RoutingTable:
                     )
                 )
         return plan
+
+    def _county_department(self, place: Place | None, category: CategoryRef) -> OfficeRef | None:
+        """[ORG-6] A matter of a county outside the central five goes to that county's own department for
+        the category's remit (县直单位), when it has one; city-wide matters, unplaced tickets and the central
+        five's stay with the city department."""
+        if place is None or place.county is None or place.is_central:
+            return None
+        return self.county_departments.get((place.county.code, category.top_name))
 
     def _place_office(
         self, place: Place | None, category: CategoryRef, rule: RuleRef | None, center: OfficeRef | None

@@ -15,7 +15,17 @@ from rest_framework_gis.fields import GeometryField
 
 from core.exports import xml_safe
 from dispatch import policy
-from dispatch.models import Channel, Kind, Nature, RefusalReason, Satisfaction, Status, Ticket, Urgency
+from dispatch.models import (
+    Channel,
+    EmergencyTransfer,
+    Kind,
+    Nature,
+    RefusalReason,
+    Satisfaction,
+    Status,
+    Ticket,
+    Urgency,
+)
 
 from . import selectors, sla
 from .routing import routing_table
@@ -78,6 +88,13 @@ class IntakeSerializer(serializers.Serializer):
         default="",
         help_text="The call-taker's finding that the request is not acceptable [IN-4]",
     )
+    transfer_to = serializers.ChoiceField(
+        choices=EmergencyTransfer.Line.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For an emergency: the line the call is handed to (110, 119, 120, 122, a utility) [CT-2]",
+    )
 
     def validate_category(self, value: str) -> str:
         if value and routing_table().category(value) is None:
@@ -131,6 +148,7 @@ class IntakeSerializer(serializers.Serializer):
             received_at=d["received_at"],
             attachment_urls=d["attachments"],
             refuse_reason=d["refuse_reason"],
+            transfer_to=d["transfer_to"],
         )
 
 
@@ -436,6 +454,21 @@ class DispatchSerializer(NoteSerializer):
     category = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
 
 
+class AddCoHandlerSerializer(NoteSerializer):
+    office = serializers.CharField(max_length=40, help_text="Office code of the unit brought in [AS-2]")
+
+
+class ConfirmRefusalSerializer(NoteSerializer):
+    """[IN-4][CT-2] A dispatcher's refusal of a queued request: the reason (by default the one a rule
+    suggested), the referral the caller is given, and for an emergency the line it is handed to."""
+
+    reason = serializers.ChoiceField(choices=RefusalReason.choices, required=False, allow_blank=True, default="")
+    referral = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    transfer_to = serializers.ChoiceField(
+        choices=EmergencyTransfer.Line.choices, required=False, allow_blank=True, default=""
+    )
+
+
 class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     suggested_office = serializers.CharField(max_length=40, help_text="Office code the unit suggests [AS-3]")
@@ -499,6 +532,9 @@ class IntakeResponseSerializer(serializers.Serializer):
     focus_reasons = serializers.ListField(child=serializers.CharField())
     answer = serializers.CharField()
     refusal = serializers.DictField(allow_null=True)
+    suggested_refusal = serializers.DictField(
+        allow_null=True, help_text="A refusal rule's suggestion, queued for a person to confirm [IN-4]"
+    )
     attachments = serializers.ListField(child=serializers.DictField())
     history = serializers.ListField(child=serializers.DictField())
 
@@ -546,6 +582,7 @@ class IntakeResponseSerializer(serializers.Serializer):
             "focus_reasons": list(t.focus_reasons),
             "answer": t.answer,
             "refusal": {"reason": t.refusal_reason, "referral": t.referral} if t.refusal_reason else None,
+            "suggested_refusal": (t.extra or {}).get("suggested_refusal"),
             "attachments": [{"url": a.file.url if a.file else a.url, "name": a.name} for a in attachments],
             "history": [
                 {

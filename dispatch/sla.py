@@ -71,10 +71,53 @@ def policies() -> dict[tuple[str, str], SlaPolicy]:
     return {(p.urgency, p.kind): p for p in SlaPolicy.objects.filter(is_active=True)}
 
 
-def policy_for(urgency: str, kind: str, table: dict[tuple[str, str], SlaPolicy] | None = None) -> SlaPolicy | None:
-    """The active policy for this urgency and kind, else for this urgency and every kind."""
-    table = policies() if table is None else table
+# From the least to the most urgent: a more urgent ticket never gets more time than a less urgent one.
+URGENCY_ORDER = ("general", "urgent", "extra_urgent")
+# Policies are compared by the deadlines they give from one fixed start (a Monday morning).
+_REFERENCE_START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _own_policy(urgency: str, kind: str, table: dict[tuple[str, str], SlaPolicy]) -> SlaPolicy | None:
     return table.get((urgency, kind)) or table.get((urgency, ""))
+
+
+def _tightness(policy: SlaPolicy) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    d = deadlines_for(policy, start=_REFERENCE_START)
+    return d.resolve_by, d.reply_by, d.sign_by
+
+
+def policy_for(urgency: str, kind: str, table: dict[tuple[str, str], SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The policy a ticket of this urgency and kind runs under [SLA-1][SLA-2].
+
+    Its own: the active policy for this urgency and kind, else for this urgency and every kind. But an
+    urgent or extra-urgent ticket never gets more time than a less urgent one of the same kind: when a
+    less urgent level's policy for the kind is tighter (an urgent consultation: the 4-hour consultation
+    policy [SLA-2], not the urgent 24 hours [SLA-1]), that one applies.
+    """
+    table = policies() if table is None else table
+    own = _own_policy(urgency, kind, table)
+    if urgency not in URGENCY_ORDER:
+        return own
+    best = own
+    for lower in URGENCY_ORDER[: URGENCY_ORDER.index(urgency)]:
+        candidate = _own_policy(lower, kind, table)
+        if candidate is not None and (best is None or _tightness(candidate) < _tightness(best)):
+            best = candidate
+    return best
+
+
+def activate_policy(*, policy: SlaPolicy) -> SlaPolicy:
+    """Make `policy` the one in force for its urgency and kind (the others of that pair are deactivated):
+    how the center switches, e.g., general tickets to the Suqian 12-hour policy [SLA-2] (docs/sla.md)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        SlaPolicy.objects.filter(urgency=policy.urgency, kind=policy.kind, is_active=True).exclude(pk=policy.pk).update(
+            is_active=False
+        )
+        policy.is_active = True
+        policy.save(update_fields=["is_active"])  # its post_save drops the cached routing table
+    return policy
 
 
 def rework_deadline(policy: SlaPolicy | None, *, start: dt.datetime) -> dt.datetime:

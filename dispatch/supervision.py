@@ -11,6 +11,8 @@
   the earlier ticket and goes up to the unit head (department) or the county's
   leader in charge.
 - Callbacks not made within 2 working days of closing [CB-1].
+- Reply deadlines [SLA-1]: a lead unit that has neither contacted the caller nor replied by the policy's
+  reply deadline (1 h extra-urgent, 6 h urgent) is flagged once and reminded, like a resolve deadline.
 
 `supervise_once` is the first job of every `manage.py supervise` pass (core.jobs,
 registered in dispatch.apps); the other apps' periodic jobs (spike alerts, the
@@ -68,11 +70,13 @@ class PassReport:
     repeats: int = 0
     repeat_checked: int = 0
     callback_overdue: int = 0
+    reply_overdue: int = 0
 
     def __str__(self) -> str:
         return (
             f"reminders {self.reminders}, phone {self.phone}, written {self.written}, "
-            f"repeats {self.repeats} of {self.repeat_checked} checked, callbacks overdue {self.callback_overdue}"
+            f"repeats {self.repeats} of {self.repeat_checked} checked, callbacks overdue {self.callback_overdue}, "
+            f"replies overdue {self.reply_overdue}"
         )
 
 
@@ -105,6 +109,8 @@ def supervise_once(*, now: dt.datetime | None = None, batch: int = 500) -> PassR
     while _repeat_batch(now, batch, report):
         pass
     while _callback_batch(now, batch, report):
+        pass
+    while _reply_batch(now, batch, report):
         pass
     return report
 
@@ -364,4 +370,49 @@ def _callback_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
     TicketEvent.objects.bulk_create(events)
     Ticket.objects.bulk_update(tickets, ["callback_overdue_at"])
     report.callback_overdue += len(tickets)
+    return len(tickets)
+
+
+@transaction.atomic
+def _reply_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
+    """[SLA-1] Open tickets past their reply deadline with no contact and no reply: flagged once, the lead
+    unit reminded. The round keeps the flag (dispatch.HandlingRound.reply_overdue_at)."""
+    tickets = list(
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(
+            status__in=OPEN_STATUSES,
+            reply_by__lt=now,
+            reply_overdue_at__isnull=True,
+            contacted_at__isnull=True,
+            replied_at__isnull=True,
+        )
+        .order_by("reply_by", "id")[:batch]
+    )
+    if not tickets:
+        return 0
+    leads = _lead_offices([t.id for t in tickets])
+    events, messages = [], []
+    for ticket in tickets:
+        note = site_text(
+            gettext_noop("Reply overdue: the caller was to be answered by %(deadline)s"),
+            deadline=timezone.localtime(ticket.reply_by).strftime("%m-%d %H:%M"),
+        )
+        events.append(fire(ticket, "flag_reply_overdue", note=note, at=now, commit=False))
+        ticket.reply_overdue_at = now
+        lead = leads.get(ticket.id)
+        if lead is not None:
+            messages.append(
+                {
+                    "medium": OutboundMessage.Medium.SMS,
+                    "purpose": "reply_overdue",
+                    "ticket": ticket,
+                    "to_office": lead.office,
+                    "to_number": lead.office.phone,
+                    "text": supervision_message(ticket, note),
+                }
+            )
+    TicketEvent.objects.bulk_create(events)
+    Ticket.objects.bulk_update(tickets, ["reply_overdue_at"])
+    _send_many(messages)
+    report.reply_overdue += len(tickets)
     return len(tickets)

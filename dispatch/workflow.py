@@ -211,6 +211,30 @@ TRANSITIONS: tuple[Transition, ...] = (
         "SLA-4",
         "Unsatisfied at the manual callback: the lead verifies and reworks within 5 working days",
     ),
+    Transition(
+        "add_co_handler",
+        (S.IN_PROGRESS,),
+        (SAME,),
+        Actor.LEAD,
+        "AS-2",
+        "The lead unit brings another unit in as a co-handler",
+    ),
+    Transition(
+        "flag_co_handler_late",
+        (S.IN_PROGRESS, S.REPLIED),
+        (SAME,),
+        Actor.SYSTEM,
+        "AS-2",
+        "A co-handler missed its part's deadline: the lead replies without it and the co-handler is flagged",
+    ),
+    Transition(
+        "confirm_refusal",
+        (S.PENDING_DISPATCH,),
+        (S.REFUSED,),
+        Actor.CENTER,
+        "IN-4",
+        "A dispatcher confirms that a queued request is not accepted (a rule may have suggested it), with the referral; an emergency is transferred [CT-2]",
+    ),
     # supervision
     Transition(
         "remind",
@@ -235,6 +259,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         Actor.SYSTEM,
         "SV-1",
         "Long overdue: written supervision notice",
+    ),
+    Transition(
+        "flag_reply_overdue",
+        OPEN,
+        (SAME,),
+        Actor.SYSTEM,
+        "SLA-1",
+        "The first reply to the caller (contact) is late: the lead unit is reminded",
     ),
     Transition(
         "flag_repeat",

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from core.bulk import copy_insert
 from core.exports import csv_dict_writer
 from dispatch.audit import record_events
-from dispatch.models import Assignment, Attachment, Status, Ticket, TicketEvent
+from dispatch.models import Assignment, Attachment, EmergencyTransfer, Status, Ticket, TicketEvent
 from dispatch.routing import locate_many, routing_table
 from dispatch.serializers import IntakeSerializer
 from dispatch.services import IntakeData, geocode_addresses, location_of, prepare_ticket, set_place, ticket_numbers
@@ -251,6 +251,7 @@ def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportRepor
         copy_insert(TicketEvent, events)
         record_events(events)
         copy_insert(Attachment, [a for p in prepared for a in p.attachments])
+        copy_insert(EmergencyTransfer, [x for p in prepared for x in p.transfers])  # [CT-2]
     report.imported += len(tickets)
     report.refused += sum(t.status == Status.REFUSED for t in tickets)
     report.queued += sum(t.status == Status.PENDING_DISPATCH for t in tickets)

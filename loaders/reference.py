@@ -91,8 +91,14 @@ def load_reference(*, directory: Path = REFERENCE_DIR, reset: bool = False) -> L
             )
             report.categories += 1
     for p in _read(directory, "sla_policies.json"):
-        lookup = {"urgency": p["urgency"], "kind": p["kind"], "is_active": True}
-        _put(SlaPolicy, lookup, {k: v for k, v in p.items() if k not in lookup}, reset=reset)
+        # By name: a shipped alternative (the Suqian 12 h policy [SLA-2]) comes inactive, and which
+        # policy is active for an urgency and kind is the center's choice in admin, kept on reload.
+        obj, created = _put(SlaPolicy, {"name": p["name"]}, {k: v for k, v in p.items() if k != "name"}, reset=False)
+        if reset and not created:
+            for k, v in p.items():
+                if k not in ("name", "is_active"):
+                    setattr(obj, k, v)
+            obj.save()
         report.sla_policies += 1
     for r in _read(directory, "refusal_rules.json"):
         existing = RefusalRule.objects.filter(reason=r["reason"], keywords__overlap=r["keywords"][:1]).first()

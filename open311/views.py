@@ -348,6 +348,9 @@ class RequestsView(Open311View):
             notice = _("Accepted; waiting to be dispatched")
         if t.status == Status.ARCHIVED and t.answer:
             notice = t.answer
+        suggestion = (t.extra or {}).get("suggested_refusal")
+        if suggestion:  # [IN-4] a person decides; the caller is told the referral now (an emergency: call 119)
+            notice = _("%(referral)s (a person will review this request)") % {"referral": suggestion["referral"]}
         return [{"service_request_id": t.number, "token": str(t.token), "service_notice": notice, "account_id": None}]
 
 

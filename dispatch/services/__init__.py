@@ -16,6 +16,9 @@ from dispatch.services.callback import (  # noqa: F401
     manual_callback_text,
     record_callback,
 )
+from dispatch.services.cohandling import (  # noqa: F401
+    add_co_handler,
+)
 from dispatch.services.handling import (  # noqa: F401
     contact_caller,
     dispatch_manually,
@@ -31,6 +34,7 @@ from dispatch.services.intake import (  # noqa: F401
     Location,
     Prepared,
     apply_plan,
+    emergency_line,
     geocode_address,
     geocode_addresses,
     intake_ticket,
@@ -40,7 +44,11 @@ from dispatch.services.intake import (  # noqa: F401
     refusal_for,
     set_place,
     start_clock,
+    suggested_refusal,
     ticket_numbers,
+)
+from dispatch.services.referrals import (  # noqa: F401
+    confirm_refusal,
 )
 from dispatch.services.replies import (  # noqa: F401
     MIN_FACTS_AND_RESULT,

@@ -54,6 +54,7 @@ def record_callback(*, ticket: Ticket, by: User, channel: str, satisfaction: str
             text=manual_callback_text(ticket),
         )
     else:
+        ticket.save()  # the unsatisfied answer belongs to the round it judges (dispatch.rounds) [SLA-4]
         _rework(ticket, by=by, now=now)
     ticket.save()
     return ticket

@@ -63,6 +63,8 @@ def dispatch_manually(
             assigned_at=now,
         )
     start_clock(ticket, policy=sla.policy_for(ticket.urgency, ticket.kind, routing_table().sla_policies), start=now)
+    if ticket.nature == "A" and "nature_a" not in ticket.focus_reasons:  # [IN-3]
+        ticket.focus_reasons = [*ticket.focus_reasons, "nature_a"]
     if co and "multi_unit" not in ticket.focus_reasons:
         ticket.focus_reasons = [*ticket.focus_reasons, "multi_unit"]
     fire(ticket, "dispatch", by=by, note=note, data={"lead": lead.code, "co": [c.code for c in co]})

@@ -26,8 +26,10 @@ from dispatch.models import (
     Assignment,
     Attachment,
     Channel,
+    EmergencyTransfer,
     Kind,
     KnowledgeArticle,
+    Nature,
     RefusalReason,
     SlaPolicy,
     Status,
@@ -92,6 +94,7 @@ class IntakeData:
     received_at: dt.datetime | None = None
     attachment_urls: list[str] = field(default_factory=list)
     refuse_reason: str = ""  # the call-taker's decision that the request is not acceptable [IN-4]
+    transfer_to: str = ""  # for an emergency: the line the call is handed to [CT-2]
     extra: dict = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -137,15 +140,43 @@ class Prepared:
     assignments: list[Assignment]
     events: list[TicketEvent]
     attachments: list[Attachment]
+    transfers: list[EmergencyTransfer] = field(default_factory=list)
+
+
+# Who refused: a person (the call-taker) decides [IN-4]; a refusal rule's phrase only suggests.
+CONFIRMED_TRIGGERS = ("call-taker", "too short", "point outside the city")
+EMERGENCY_LINE = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")
+
+
+def emergency_line(referral: str, transfer_to: str = "") -> str:
+    """[CT-2] The line an emergency is handed to: the one chosen, else the first the referral names
+    (110 when it names several: the police line takes any emergency)."""
+    if transfer_to:
+        return transfer_to
+    found = EMERGENCY_LINE.search(referral or "")
+    return found.group(1) if found else EmergencyTransfer.Line.POLICE
+
+
+def suggested_refusal(ticket: Ticket) -> dict | None:
+    """The refusal a rule suggested for a queued ticket, waiting for a person to confirm it [IN-4]."""
+    return (ticket.extra or {}).get("suggested_refusal")
 
 
 def refusal_for(data: IntakeData, table: RoutingTable) -> tuple[str, str, str] | None:
     """[IN-4] (reason, referral, what triggered it) if the request is not acceptable, else None."""
+    text = f"{data.description}\n{data.address}"
     if data.refuse_reason:
-        rule = next((r for r in table.refusal_rules if r.reason == data.refuse_reason), None)
+        # the referral of a rule of that reason whose phrase the text holds, else the reason's default
+        rule = next(
+            (
+                r
+                for r in table.refusal_rules
+                if r.reason == data.refuse_reason and any(k and k in text for k in r.keywords)
+            ),
+            None,
+        )
         referral = rule.referral if rule else site_text(DEFAULT_REFERRALS[RefusalReason(data.refuse_reason)])
         return data.refuse_reason, referral, "call-taker"
-    text = f"{data.description}\n{data.address}"
     for rule in table.refusal_rules:
         for keyword in rule.keywords:
             if keyword and keyword in text:
@@ -221,6 +252,8 @@ def _focus_reasons(ticket: Ticket, plan: RoutePlan | None, category: CategoryRef
         reasons.append("leader_assigned")
     if category is not None and category.major_livelihood:
         reasons.append("livelihood")
+    if ticket.nature == Nature.A:  # [IN-3] class A: a focus case, its reply signed off by the unit's leader
+        reasons.append("nature_a")
     if plan is not None and len(plan.assignments) > 1:
         reasons.append("multi_unit")
         kinds = {a.office.kind for a in plan.assignments}
@@ -264,7 +297,10 @@ def start_clock(ticket: Ticket, *, policy: SlaPolicy | None, start: dt.datetime,
     if resolve_by is not None:
         ticket.resolve_by = resolve_by
         ticket.reply_by = min(ticket.reply_by, resolve_by) if ticket.reply_by else resolve_by
-    ticket.near_deadline_at = ticket.overdue_at = None
+    # a new round: its contact and its flags are its own [HD-1][SV-1]; the finished round keeps its own
+    # on its HandlingRound row (dispatch.rounds)
+    ticket.contacted_at = None
+    ticket.near_deadline_at = ticket.overdue_at = ticket.reply_overdue_at = None
     ticket.supervision_level = 0
 
 
@@ -329,8 +365,43 @@ def prepare_ticket(
             site_text(DEFAULT_REFERRALS[RefusalReason.OUTSIDE_JURISDICTION]),
             "point outside the city",
         )
-    if refusal is not None:
+    suggestion = None
+    if refusal is not None and refusal[2] not in CONFIRMED_TRIGGERS:
+        # [IN-4] a refusal rule's phrase is a suggestion: a person confirms it from the manual queue
+        # ("上周楼道着火后消防通道一直堵着" names a fire and is no emergency); the referral is kept with it
+        reason, referral, keyword = refusal
+        suggestion = {"reason": reason, "referral": referral, "keyword": keyword}
+        ticket.extra = {**(ticket.extra or {}), "suggested_refusal": suggestion}
+        refusal = None
+    transfers: list[EmergencyTransfer] = []
+    if suggestion is not None:
+        ticket.focus_reasons = _focus_reasons(ticket, None, category)
+        events.append(
+            fire(
+                ticket,
+                "queue_for_dispatch",
+                by=by,
+                note=site_text(
+                    gettext_noop("A refusal rule suggests not accepting it (%(keyword)s): a person decides"),
+                    keyword=suggestion["keyword"],
+                ),
+                data={"suggested_refusal": suggestion, **data_note},
+                at=now,
+                commit=False,
+            )
+        )
+    elif refusal is not None:
         ticket.refusal_reason, ticket.referral, trigger = refusal
+        if ticket.refusal_reason == RefusalReason.EMERGENCY:  # [CT-2] handed over, the link kept
+            transfers.append(
+                EmergencyTransfer(
+                    ticket=ticket,
+                    line=emergency_line(ticket.referral, data.transfer_to),
+                    transferred_at=now,
+                    transferred_by=by if getattr(by, "pk", None) else None,
+                    referral=ticket.referral,
+                )
+            )
         events.append(
             fire(
                 ticket,
@@ -386,7 +457,7 @@ def prepare_ticket(
             reason = "; ".join(filter(None, [plan.queue_reason, location.note]))
             events.append(fire(ticket, "queue_for_dispatch", by=by, note=reason, data=data_note, at=now, commit=False))
     attachments = [Attachment(ticket=ticket, url=u, name=u.rsplit("/", 1)[-1][:200]) for u in data.attachment_urls]
-    return Prepared(ticket, assignments, events, attachments)
+    return Prepared(ticket, assignments, events, attachments, transfers)
 
 
 def ticket_numbers(received: list[dt.datetime]) -> list[str]:
@@ -461,6 +532,9 @@ def intake_ticket(
             Assignment.objects.bulk_create(prepared.assignments)
             TicketEvent.objects.bulk_create(prepared.events)
             Attachment.objects.bulk_create(prepared.attachments)
+            for transfer in prepared.transfers:
+                transfer.ticket = ticket
+            EmergencyTransfer.objects.bulk_create(prepared.transfers)
             if ticket.kb_article_id:
                 KnowledgeArticle.objects.filter(pk=ticket.kb_article_id).update(uses=F("uses") + 1)
     except IntegrityError:

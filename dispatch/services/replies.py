@@ -15,10 +15,12 @@ from dispatch.exceptions import RuleViolation
 from dispatch.gateways import gateway
 from dispatch.models import (
     Assignment,
+    Nature,
     OutboundMessage,
     Reply,
     Ticket,
 )
+from dispatch.services.cohandling import flag_late_co_handlers
 from dispatch.services.common import lock_ticket
 from dispatch.texts import site_text
 from dispatch.workflow import fire
@@ -73,6 +75,10 @@ def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
     co = assignment.role == Assignment.Role.CO
     workflow.check(ticket, "co_reply" if co else "reply")
     cleaned = validate_reply(fields)
+    if not co and ticket.nature == Nature.A and cleaned["signer"] == cleaned["handler_name"]:
+        raise ValidationError(  # [IN-3] a class A matter: the unit's leader signs the reply, not the handler
+            {"signer": _("A class A matter's reply is signed off by the unit's leader, not by its handler [IN-3].")}
+        )
     assignments = list(ticket.assignments.filter(is_active=True).select_related("office"))
     policy.require_ready("reply", policy.Situation(ticket, assignment, assignments, []))
     now = timezone.now()
@@ -94,6 +100,10 @@ def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
         ticket.replied_at = now
         co_replies = ticket.replies.filter(step=ticket.step, role="co").select_related("office")
         ticket.reply_text = combined_reply([answer, *co_replies])
+        # [AS-2] a co-handler past its part's deadline did not hold the lead back: the reply says so
+        late = flag_late_co_handlers(ticket, policy.late_co_handlers(ticket, assignments, now), now=now)
+        if late:
+            ticket.reply_text = f"{ticket.reply_text}\n\n{late}"
     ticket.contacted_at = ticket.contacted_at or now
     ticket.save()
     return answer

@@ -17,11 +17,12 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from tqdm import tqdm
 
-from core.bulk import copy_insert, delete_tickets
+from core.bulk import allocate_ids, copy_insert, delete_tickets
 from dispatch.audit import record_events
 from dispatch.models import (
     Assignment,
     ExtensionRequest,
+    HandlingRound,
     KnowledgeArticle,
     OutboundMessage,
     Reply,
@@ -288,6 +289,12 @@ def load_demo(
         delete_demo(seed)
         for start in range(0, count, batch):
             out = gen.build(start, times[start : start + batch])
+            new = [t for t in out.tickets if t.pk is None]
+            for t, pk in zip(new, allocate_ids(Ticket, len(new)), strict=True):
+                t.pk = pk
+            # the earlier rounds first: the trigger on the tickets' COPY writes each last round and
+            # names its kind from the one before it (dispatch.rounds)
+            copy_insert(HandlingRound, out.rounds)
             copy_insert(Ticket, out.tickets)
             copy_insert(Assignment, out.assignments)
             copy_insert(Reply, out.replies)

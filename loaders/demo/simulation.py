@@ -7,10 +7,11 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from dispatch import sla
+from dispatch import rounds, sla
 from dispatch.models import (
     Assignment,
     ExtensionRequest,
+    HandlingRound,
     OutboundMessage,
     Reply,
     Status,
@@ -39,6 +40,7 @@ class Built:
     replies: list[Reply] = field(default_factory=list)
     extensions: list[ExtensionRequest] = field(default_factory=list)
     messages: list[OutboundMessage] = field(default_factory=list)
+    rounds: list[HandlingRound] = field(default_factory=list)  # rounds before each ticket's last
 
 
 class Simulation:
@@ -50,6 +52,7 @@ class Simulation:
         self.offices = table.offices
         self.replies: list[Reply] = []
         self.last_at = ticket.received_at
+        self.round_kind = HandlingRound.Kind.FIRST
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -235,6 +238,8 @@ class Simulation:
             if decided is None:
                 return False
             lead.state, lead.is_active = "returned", False
+            self.out.rounds.append(rounds.snapshot(t, kind=self.round_kind))
+            self.round_kind = HandlingRound.Kind.REDISPATCH
             t.step += 1
             t.signed_at = None
             start_clock(t, policy=t.sla_policy, start=decided)
@@ -377,6 +382,8 @@ class Simulation:
         previous = self.active()
         for a in previous:
             a.is_active = False
+        self.out.rounds.append(rounds.snapshot(t, kind=self.round_kind))
+        self.round_kind = HandlingRound.Kind.REWORK
         t.step += 1
         start_clock(t, policy=t.sla_policy, start=manual_at, resolve_by=sla.add_working_days(manual_at, 5))
         t.signed_at = t.replied_at = t.closed_at = t.callback_due = None

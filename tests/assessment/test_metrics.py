@@ -12,7 +12,7 @@ from django.utils import timezone
 from assessment.metrics import assess_month, escalation, talk_flags
 from assessment.models import AssessmentMonth
 from assessment.store import refresh_assessment
-from dispatch.models import Assignment, Reply, Ticket, TicketEvent
+from dispatch.models import Assignment, HandlingRound, Reply, Ticket, TicketEvent
 from grid.models import Office
 
 TZ = timezone.get_current_timezone()
@@ -53,6 +53,7 @@ def handled(
         replied_at=replied,
         closed_at=closed,
         satisfaction=satisfaction,
+        callback_at=(closed or at(10, month=month, year=year)) + dt.timedelta(hours=1) if satisfaction else None,
         overdue_at=at(8, month=month, year=year) if overdue else None,
     )
     a = Assignment.objects.create(
@@ -81,7 +82,8 @@ def handled(
             replied_at=at(4, 9 + i, month, year),
             review=review,
         )
-    if rework:
+    if rework:  # the callback found the result unsatisfying: a second round, of rework [SLA-4]
+        HandlingRound.objects.create(ticket=t, step=2, kind="rework", started_at=at(9, month=month, year=year))
         TicketEvent.objects.create(
             ticket=t,
             at=at(9, month=month, year=year),
@@ -94,7 +96,7 @@ def handled(
 
 def water_and_heating_march():
     """The hand-computed scenario: two departments' March 2026 (see the test below for every figure)."""
-    water, heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[:2]
+    water, heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT, area_code="410400").order_by("code")[:2]
     handled(
         water,
         1,
@@ -225,7 +227,7 @@ def test_pdf_and_excel_downloads_open(as_user, tmp_path):
     from openpyxl import load_workbook
     from PIL import Image
 
-    water = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code").first()
+    water = Office.objects.filter(kind=Office.Kind.DEPARTMENT, area_code="410400").order_by("code").first()
     handled(water, 1, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="satisfied")
     client = as_user("city_dispatcher")
     xlsx = client.get("/assessment/2026-03/?format=xlsx")
@@ -251,7 +253,7 @@ def test_pdf_and_excel_downloads_open(as_user, tmp_path):
 @pytest.mark.django_db
 def test_the_month_page_reads_the_stored_month_and_follows_new_events_after_a_refresh_AR_1(as_user):
     client = as_user("city_dispatcher")
-    heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[1]
+    heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT, area_code="410400").order_by("code")[1]
     before = client.get("/assessment/2026-03/").content.decode()
     assert "100.00" not in before
     stored = AssessmentMonth.objects.get(month=dt.date(2026, 3, 1))
@@ -273,7 +275,7 @@ def test_the_month_page_reads_the_stored_month_and_follows_new_events_after_a_re
 
 @pytest.mark.django_db
 def test_two_talks_in_a_row_escalate_to_the_chief_and_export_as_csv_AR_3(as_user):
-    water, heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code")[:2]
+    water, heating = Office.objects.filter(kind=Office.Kind.DEPARTMENT, area_code="410400").order_by("code")[:2]
     for month in (2, 3):
         handled(water, 10 + month, signed=at(2, 12, month), overdue=True, month=month)  # late, never replied
         handled(
@@ -305,7 +307,7 @@ def test_two_talks_in_a_row_escalate_to_the_chief_and_export_as_csv_AR_3(as_user
 @pytest.mark.django_db
 def test_public_page_needs_no_login_and_shows_no_caller_data_or_ticket_text_AR_2(client):
     """[PUB-1] the month's ranking and satisfaction are published: no login, no caller data, no ticket text."""
-    water = Office.objects.filter(kind=Office.Kind.DEPARTMENT).order_by("code").first()
+    water = Office.objects.filter(kind=Office.Kind.DEPARTMENT, area_code="410400").order_by("code").first()
     t = handled(water, 1, signed=at(2, 9), contacted=at(2, 11), replied=at(4), closed=at(5), satisfaction="basic")
     Ticket.objects.filter(pk=t.pk).update(caller_name="王芳", caller_phone="13812341234", description="楼下下水道堵了")
     page = client.get("/assessment/public/2026-03/")

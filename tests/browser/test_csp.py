@@ -128,6 +128,7 @@ def test_the_command_center_pages(visit, world):
     visit("city_dispatcher", "/maps/grid/", ready=".leaflet-container")
     visit("city_dispatcher", f"/assessment/{month()}/")
     visit("city_dispatcher", f"/assessment/{month()}/accountability/")
+    visit("city_dispatcher", f"/assessment/year/{month()[:4]}/")  # the year [AR-4]
     water = Office.objects.get(code="DEPT-water").id  # a ranked unit: its drill-down and trend chart
     visit("city_dispatcher", f"/assessment/{month()}/unit/{water}/")
     visit("city_dispatcher", f"/assessment/{month()}/?unit={water}")

@@ -155,22 +155,35 @@ def test_an_overlong_idempotency_key_is_a_400(as_user):
         ("楼下有人持刀抢劫", "emergency", "110"),
         ("这件事我已经起诉到法院了，法院已立案，想让政府干预", "legal_process", "诉讼"),
         ("我想查询他人的住址和电话", "secret_privacy", "隐私"),
-        ("有事", "abuse_or_vague", "具体"),
     ],
 )
-def test_not_acceptable_requests_are_refused_with_reason_and_referral_and_recorded_IN_4(
-    as_user, description, reason, referral
-):
-    """[IN-4] emergencies, legal process, privacy, vague content: 422 with the referral, and a record kept."""
+def test_a_refusal_rule_only_suggests_and_the_request_waits_for_a_person_IN_4(as_user, description, reason, referral):
+    """[IN-4] whether a request is not acceptable is a person's judgement: a rule's phrase queues it for
+    manual dispatch with the suggested reason and referral recorded; nothing entered is lost."""
     resp = post(as_user("city_dispatcher"), payload(description=description))
+    assert resp.status_code == 201, resp.json()
+    body = resp.json()
+    assert body["status"] == "pending_dispatch" and body["refusal"] is None
+    assert body["suggested_refusal"]["reason"] == reason and referral in body["suggested_refusal"]["referral"]
+    record = Ticket.objects.get(number=body["number"])
+    assert record.status == Status.PENDING_DISPATCH and record.refusal_reason == ""
+    assert record.extra["suggested_refusal"]["reason"] == reason
+    assert record.description == description and record.caller_phone == "13812341234"
+    (event,) = record.events.all()
+    assert (event.action, event.to_status) == ("queue_for_dispatch", "pending_dispatch")
+    assert event.data["suggested_refusal"]["reason"] == reason
+    assert record.assignments.count() == 0
+
+
+def test_text_too_vague_to_act_on_is_refused_with_reason_and_referral_IN_4(as_user):
+    """[IN-4] two characters are no request: refused at once (422) with the referral, and recorded."""
+    resp = post(as_user("city_dispatcher"), payload(description="有事"))
     assert resp.status_code == 422, resp.json()
     body = resp.json()
-    assert body["code"] == "refused" and body["reason"] == reason and referral in body["referral"]
+    assert body["code"] == "refused" and body["reason"] == "abuse_or_vague" and "具体" in body["referral"]
     record = Ticket.objects.get(number=body["ticket"])
-    assert record.status == Status.REFUSED and record.refusal_reason == reason
-    assert record.description == description and record.caller_phone == "13812341234"  # nothing entered is lost
+    assert record.status == Status.REFUSED
     assert list(record.events.values_list("action", "to_status")) == [("refuse_intake", "refused")]
-    assert record.assignments.count() == 0
 
 
 def test_the_call_taker_can_refuse_explicitly_IN_4(as_user):
@@ -186,7 +199,7 @@ def test_a_point_outside_the_city_is_refused_as_outside_jurisdiction_IN_4(as_use
 
 def test_a_retried_refused_intake_stays_one_record(as_user):
     client = as_user("city_dispatcher")
-    body = payload(description="三楼着火了快来人")
+    body = payload(description="三楼着火了快来人", refuse_reason="emergency", transfer_to="119")
     first = post(client, body, HTTP_IDEMPOTENCY_KEY="fire-1")
     again = post(client, body, HTTP_IDEMPOTENCY_KEY="fire-1")
     assert first.status_code == again.status_code == 422

@@ -397,6 +397,7 @@ def test_the_detail_lists_what_the_user_may_do_now(as_user, heating):
     lead = as_user("heating_handler")
     act(lead, heating, "sign-for")
     assert lead.get(f"/api/tickets/{heating.number}/").json()["actions"] == [
+        "add-co-handler",  # [AS-2]
         "contact",
         "return",
         "request-extension",

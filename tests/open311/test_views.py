@@ -114,11 +114,14 @@ def test_a_disabled_key_is_refused(client, key):
     assert client.post(f"{BASE}/requests.json", form(key)).status_code == 403
 
 
-def test_an_emergency_is_refused_with_the_referral_and_recorded_IN_4(client, key):
-    """[IN-4] through Open311 too: a 400 naming the referral, and the refused intake kept."""
+def test_an_emergency_gets_the_referral_at_once_and_waits_for_a_person_IN_4(client, key):
+    """[IN-4][CT-2] through Open311 too: the app shows the referral (call 119) at once, and the request
+    waits in the manual queue for a person to confirm the refusal and transfer it, not dropped."""
     resp = client.post(f"{BASE}/requests.json", form(key, description="19号楼着火了，浓烟很大"))
-    assert resp.status_code == 400 and "119" in resp.json()[0]["description"]
-    assert Ticket.objects.get().status == Status.REFUSED
+    assert resp.status_code == 200  # Open311 answers a created request with 200
+    assert "119" in resp.json()[0]["service_notice"]
+    t = Ticket.objects.get()
+    assert t.status == Status.PENDING_DISPATCH and t.extra["suggested_refusal"]["reason"] == "emergency"
 
 
 def test_post_is_idempotent_on_the_header(client, key):
@@ -130,7 +133,7 @@ def test_post_is_idempotent_on_the_header(client, key):
 def test_get_requests_with_filters_and_never_the_caller(client, key):
     drain = make_ticket(category="0101")
     heating = make_ticket(category="0701", description="暖气漏水")
-    refused = make_ticket(description="着火了")
+    refused = make_ticket(description="着火了", refuse_reason="emergency")
     rows = client.get(f"{BASE}/requests.json").json()
     assert {r["service_request_id"] for r in rows} == {drain.number, heating.number}  # refused ones are not published
     assert refused.number not in client.get(f"{BASE}/requests.json").content.decode()

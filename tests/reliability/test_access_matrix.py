@@ -71,7 +71,7 @@ FOREIGN_TICKET_ACT = each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 403))
 
 @dataclass
 class Row:
-    path: str  # with {ticket}, {file}, {hotspot}, {month}, {today} filled in from the world
+    path: str  # with {ticket}, {file}, {hotspot}, {month}, {year}, {today} filled in from the world
     expect: dict[str, int]
     body: dict = field(default_factory=dict)
     multipart: bool = False
@@ -87,8 +87,10 @@ REPLY = {
 }
 ACTION_BODIES = {
     "dispatch": {"lead": "TC-410423101"},
+    "confirm-refusal": {"reason": "legal_process"},
     "sign-for": {},
     "contact": {"note": "已电话联系来电人"},
+    "add-co-handler": {"office": "DEPT-water"},
     "return": {"reason": "不属于本单位职责", "suggested_office": "DEPT-water"},
     "approve-return": {"note": "同意"},
     "refuse-return": {"note": "属于你单位职责"},
@@ -199,6 +201,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("assessment/public/<str:period>/", "GET"): Row("/assessment/public/{month}/", PUBLIC),
     ("assessment/<str:period>/", "GET"): Row(
         "/assessment/{month}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
+    ),
+    ("assessment/year/<int:year>/", "GET"): Row(
+        "/assessment/year/{year}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
     ),
     ("assessment/<str:period>/accountability/", "GET"): Row(
         "/assessment/{month}/accountability/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
@@ -369,6 +374,7 @@ def world(settings, tmp_path):
         ).id,
         "unit": Office.objects.get(kind=Office.Kind.SUB_CENTER, area_code=XIATANG[:6]).id,
         "month": f"{timezone.localdate():%Y-%m}",
+        "year": f"{timezone.localdate():%Y}",
         "today": str(timezone.localdate()),
         "lon": f"{clon:.6f}",
         "lat": f"{clat:.6f}",

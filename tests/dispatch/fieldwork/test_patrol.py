@@ -119,11 +119,13 @@ def test_a_typed_address_without_a_position_is_geocoded_and_routed(users):
     assert lead.kind == "workstation" and lead.area_code == ticket.community_code
 
 
-def test_an_emergency_is_recorded_as_not_accepted_with_the_referral_IN_4(users):
+def test_an_emergency_phrase_from_patrol_waits_for_a_person_with_the_referral_IN_4(users):
+    """[IN-4] a refusal rule only suggests: the report is kept in the manual queue with the 119 referral."""
     result = report_from_patrol(
         by=users["changqing_grid"], report=report(description="长青路一居民楼着火了，浓烟很大"), client_key="fire"
     )
-    assert result.refused and "119" in result.ticket.referral
+    assert not result.refused and result.ticket.status == "pending_dispatch"
+    assert "119" in result.ticket.extra["suggested_refusal"]["referral"]
 
 
 def test_departments_and_the_center_do_not_report_from_patrol(users):

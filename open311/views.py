@@ -316,7 +316,8 @@ class RequestsView(Open311View):
         # end fixed, so requests arriving while a client pages do not shift the pages it has not read.
         found = qs.order_by("-received_at", "-id")[(page - 1) * size : page * size] if (page - 1) * size < total else []
         data = [rows.request_row(t, rows.view_of(t, client)) for t in found]
-        window = {"start_date": rows.iso(start), "end_date": rows.iso(end)}
+        # to the microsecond: a window cut to the second would drop what came in during that second
+        window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
         return _paged(request, data, total=total, page=page, size=size, window=window)
 
     def post(self, request):

@@ -275,3 +275,19 @@ def test_a_client_reads_its_own_requests_across_pages(client, key):
     rows = [r for page in pages for r in page.json()]
     assert len(rows) == 4 and pages[0]["X-Total-Count"] == "4"
     assert sum(1 for r in rows if r["description"].startswith("长青社区19号楼")) == 3
+
+
+def test_the_next_page_keeps_the_window_to_the_microsecond(client):
+    """The Link's window is the first page's, exactly: cut to the second, it lost what came in that second."""
+    import datetime as dt
+
+    made = [make_ticket(description=f"长青社区下水道堵塞第{i}处") for i in range(3)]
+    at = made[0].received_at.replace(microsecond=500_000)
+    Ticket.objects.filter(pk__in=[t.pk for t in made]).update(received_at=at)
+    end = (at + dt.timedelta(microseconds=300_000)).isoformat()
+    first = client.get(f"{BASE}/requests.json", {"page_size": 2, "end_date": end})
+    assert first["X-Total-Count"] == "3" and len(first.json()) == 2
+    [next_url] = re.findall(r'<([^>]+)>; rel="next"', first["Link"])
+    second = client.get(next_url.replace("http://testserver", ""))
+    assert len(second.json()) == 1 and second["X-Total-Count"] == "3"
+    assert {r["service_request_id"] for r in first.json() + second.json()} == {t.number for t in made}

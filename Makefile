@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-ha cluster-stop cluster-status bench-faults bench-ha bench-replica
+.PHONY: up dev test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-ha cluster-stop cluster-status bench-faults bench-ha bench-replica
 
 up: setup
 	@echo ""
@@ -24,6 +24,11 @@ up: setup
 	@$(PY) manage.py supervise --interval 60 & sup=$$!; \
 	trap 'kill $$sup 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+# `make up` runs with DEBUG off (settings' default: error pages never show settings or tracebacks);
+# `make dev` is the same server with Django's debug pages, for development only.
+dev:
+	@DEBUG=1 $(MAKE) --no-print-directory up
 
 # Scale-out on one machine: two daphne processes (CLUSTER_PORTS, default "8001 8002") and two
 # supervisors against one PostGIS and one Redis (REDIS_URL, else a private redis-server on 6390),

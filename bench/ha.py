@@ -350,8 +350,9 @@ def main() -> int:
     django.setup()
     from django.contrib.sessions.backends.db import SessionStore
 
-    from dispatch.models import Open311Key, OutboundMessage, Ticket
+    from dispatch.models import OutboundMessage, Ticket
     from grid.models import User
+    from open311.models import Open311Key
 
     def session(username: str) -> str:
         user = User.objects.get(username=username)

@@ -6,6 +6,7 @@ spike alerts) to this process's sockets."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 
@@ -66,8 +67,20 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """A frame that is not a JSON text (binary, malformed, nested past any reason) closes the socket
+        with 1003 "unsupported data", not 1011 "server error"; JSON that is not a known message is ignored."""
+        try:
+            if text_data is None:
+                raise ValueError("a binary frame")
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self.close(code=1003)
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
+        if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong", "t": content.get("t")})
 
     async def maps_event(self, message):

@@ -448,7 +448,9 @@ def report_where(request):
         return JsonResponse({"detail": _("lon and lat are numbers.")}, status=400)
     address = request.GET.get("address", "")[:300]
     category = request.GET.get("category", "")[:16]
-    if (lon is None or lat is None) and not address.strip():
+    if (lon is None) != (lat is None):  # one half of a point is no point (issue 18: was a TypeError)
+        return JsonResponse({"detail": _("Give both lon and lat, or neither.")}, status=400)
+    if lon is None and not address.strip():
         return JsonResponse({"detail": _("Give lon and lat, or an address.")}, status=400)
     if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return JsonResponse({"detail": _("lon and lat are out of range.")}, status=400)

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.dispatch.conftest import CHANGQING, XIATANG, make_ticket
 from tests.dispatch.fieldwork.images import image_bytes, phone_photo
+from tests.helpers import CHANGQING, XIATANG, make_ticket
 from tests.servers import run_committed
 
 DRAFT = {
@@ -27,9 +27,10 @@ DRAFT = {
 
 def make_ticket_world() -> dict:
     """Make the rows (in the current transaction or autocommit); their ids by kind."""
+    from alerts.models import SpikeAlert
+    from core.photos import clean_photo
     from dispatch.fieldwork import services as field
-    from dispatch.models import Category, SpikeAlert
-    from dispatch.photos import clean_photo
+    from dispatch.models import Category
     from dispatch.services import add_attachment
     from grid.models import User
 
@@ -69,7 +70,8 @@ def make_ticket_world() -> dict:
 
 
 def remove_ticket_world(made: dict) -> None:
-    from dispatch.models import SpikeAlert, Ticket
+    from alerts.models import SpikeAlert
+    from dispatch.models import Ticket
 
     SpikeAlert.objects.filter(id=made.get("flare")).delete()
     Ticket.objects.filter(id=made.get("ticket")).delete()  # attachments, photos, delegation, draft cascade

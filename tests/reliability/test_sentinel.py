@@ -26,7 +26,8 @@ import pytest
 from django.db import connection
 
 from bench.ha import master_port, open311_limit_holds, start_cluster, stop_cluster, stream
-from dispatch.models import Open311Key, OutboundMessage, Ticket
+from dispatch.models import OutboundMessage, Ticket
+from open311.models import Open311Key
 from tests.servers import ROOT, committed_session, database_url, run_committed
 
 pytestmark = pytest.mark.django_db

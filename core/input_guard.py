@@ -43,9 +43,9 @@ _BRACKET = re.compile(rb"[\[\]{}]")
 
 
 class InputRefused(Exception):
-    def __init__(self, status: int, message: str, code: str):
+    def __init__(self, status: int, message: str, code: str, field: str = ""):
         super().__init__(message)
-        self.status, self.message, self.code = status, message, code
+        self.status, self.message, self.code, self.field = status, message, code, field
 
 
 def json_depth(body: bytes) -> int:
@@ -82,6 +82,7 @@ def _check_fields(items) -> None:
                     400,
                     _("The parameter %(name)s contains a NUL character.") % {"name": name.replace("\x00", "")},
                     "nul_character",
+                    field=name.replace("\x00", ""),
                 )
             if _TOO_MANY_DIGITS.fullmatch(value.strip()):
                 raise InputRefused(
@@ -89,6 +90,7 @@ def _check_fields(items) -> None:
                     _("The parameter %(name)s is a number out of range (at most %(digits)d digits).")
                     % {"name": name, "digits": MAX_DIGITS},
                     "out_of_range",
+                    field=name,
                 )
 
 
@@ -110,7 +112,7 @@ def _check_body(request) -> None:
         )
 
 
-def refusal(request, status: int, message: str, code: str) -> HttpResponse:
+def refusal(request, status: int, message: str, code: str, field: str = "") -> HttpResponse:
     """An error answer in the format the caller reads at this path."""
     path = request.path
     # an app's own error format where it registered one (Open311's error list: open311/errors.py)
@@ -118,7 +120,10 @@ def refusal(request, status: int, message: str, code: str) -> HttpResponse:
     if formatted is not None:
         return formatted
     if path.startswith(API_PREFIXES):
-        return JsonResponse({"detail": message, "code": code}, status=status, json_dumps_params={"ensure_ascii": False})
+        body = {"detail": message, "code": code}
+        if field:  # like the API's own 400s: the parameter's name with its messages
+            body[field] = [message]
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     template = "404.html" if status == 404 else "400.html"
     return HttpResponse(render_to_string(template, {"message": message}, request=request), status=status)
 
@@ -133,7 +138,7 @@ class InputGuardMiddleware:
             _check_fields(request.GET.lists())
             _check_body(request)
         except InputRefused as refused:
-            return refusal(request, refused.status, refused.message, refused.code)
+            return refusal(request, refused.status, refused.message, refused.code, refused.field)
         return self.get_response(request)
 
     def process_exception(self, request, exception):

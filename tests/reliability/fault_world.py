@@ -41,7 +41,7 @@ def make_ticket_world() -> dict:
         by=users["guangminglu_handler"],
         upload=SimpleUploadedFile("stall.jpg", image_bytes("JPEG"), content_type="image/jpeg"),
     )
-    delegation = field.delegate(ticket=ticket, by=users["guangminglu_handler"], office="WS-410402002001")
+    delegation = field.delegate(ticket=ticket, by=users["guangminglu_handler"], office=f"WS-{CHANGQING}")
     result = field.reply_from_field(
         ticket=ticket, by=users["changqing_grid"], fields=DRAFT, photos=[clean_photo(phone_photo())]
     )

@@ -78,6 +78,11 @@ API_PREFIXES = ("/api/", "/media/")
 
 
 def _json_or(default, request, exception, *, status_code: int, detail: str, code: str):
+    from core.errors import formatted_error  # an app's own error format (Open311) where it registered one
+
+    formatted = formatted_error(request, status_code, detail, code)
+    if formatted is not None:
+        return formatted
     if request.path.startswith(API_PREFIXES):
         return JsonResponse({"detail": detail, "code": code}, status=status_code)
     return default(request, exception)
@@ -93,6 +98,12 @@ def not_found(request, exception=None):
 def bad_request(request, exception=None):
     """handler400: JSON for the API, Django's page elsewhere."""
     refused = _request_refused(exception)
+    if refused is not None:
+        from core.errors import formatted_error
+
+        formatted = formatted_error(request, refused.status_code, refused.data["detail"], refused.data["code"])
+        if formatted is not None:
+            return formatted
     if refused is not None and request.path.startswith(API_PREFIXES):
         return JsonResponse(refused.data, status=refused.status_code)
     return _json_or(

@@ -12,7 +12,8 @@ What gets past these checks and still makes the database refuse a value (DataErr
 JSON string, a number out of a column's range) is answered 400 too, by process_exception, and logged.
 
 Answers take the caller's format: JSON ({"detail", "code"}) under the API prefixes, the Open311
-error list ([{"code", "description"}] or <errors><error>, by the path's extension) under /open311/,
+error list ([{"code", "description"}] or <errors><error>, by the path's extension) under /open311/
+(open311/errors.py, registered with core.errors.register_error_format),
 and the Chinese error page (templates/400.html, 404.html) for pages.
 """
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import re
-from xml.sax.saxutils import escape
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DataError
@@ -28,10 +28,11 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core.errors import formatted_error
+
 logger = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/media/")
-OPEN311_PREFIX = "/open311/"
 # GeoJSON needs about 8 levels (a feature collection of multipolygons); 64 leaves room for any real body.
 MAX_JSON_DEPTH = 64
 # A bigint holds 19 digits (9,223,372,036,854,775,807); a count, an id or a page number never needs more than 18.
@@ -114,19 +115,10 @@ def _check_body(request) -> None:
 def refusal(request, status: int, message: str, code: str, field: str = "") -> HttpResponse:
     """An error answer in the format the caller reads at this path."""
     path = request.path
-    if path.startswith(OPEN311_PREFIX):
-        if path.endswith(".xml"):
-            body = (
-                f'<?xml version="1.0" encoding="utf-8"?><errors><error><code>{status}</code>'
-                f"<description>{escape(message)}</description></error></errors>"
-            )
-            return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
-        return JsonResponse(
-            [{"code": status, "description": message}],
-            safe=False,
-            status=status,
-            json_dumps_params={"ensure_ascii": False},
-        )
+    # an app's own error format where it registered one (Open311's error list: open311/errors.py)
+    formatted = formatted_error(request, status, message, code)
+    if formatted is not None:
+        return formatted
     if path.startswith(API_PREFIXES):
         body = {"detail": message, "code": code}
         if field:  # like the API's own 400s: the parameter's name with its messages

@@ -159,6 +159,9 @@ class Ticket(models.Model):
     request_fingerprint = models.CharField(max_length=64, blank=True)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     extra = models.JSONField(default=dict, blank=True)
+    # The caller chose to make the request public (the citizen's page, issue 16): the anonymous Open311
+    # list shows its text redacted (core.redact); the others only as summary fields (issue 18).
+    is_public = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

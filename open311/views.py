@@ -1,13 +1,17 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at /open311/v2/.
 
 Services are the leaf categories; a service request is a ticket (its number is
-the service_request_id). Requests are public except the caller, who never
-appears here [IN-2]. POST needs an api_key (Open311Key, managed in admin), and
-goes through the same intake as the tickets API: idempotent on an
-Idempotency-Key header, refused with a 400 naming the referral [IN-4].
-Every answer is JSON or XML by the path's extension; errors are
-[{"code", "description"}] with 400, 403, 404, or 429 (with Retry-After) when a key
-POSTs more than its requests per minute (core.ratelimit, shared by all processes).
+the service_request_id). The caller never appears here [IN-2]. What a request shows depends
+on who asks (open311.rows): its own client in full, anyone else the redacted text of a request
+the caller made public, or summary fields. POST needs an api_key (Open311Key, managed in admin),
+in the form or in the query string (real clients send either), and goes through the same intake
+as the tickets API: idempotent on an Idempotency-Key header per key, refused with a 400 naming the
+referral [IN-4]. A key whose partner registers its users by real name may leave the phone out
+(Open311Key.caller_phone_required) [IN-2].
+Every answer is JSON or XML by the path's extension, errors included (open311.errors): 400, 403,
+404, 405, 409, 413, 429 (with Retry-After) when a key POSTs more than its requests per minute
+(core.ratelimit, shared by all processes), 500 and 503. GET requests pages (page, page_size) with
+X-Total-Count and Link headers, newest first (docs/SECURITY.md "Open311").
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
-from django.db.models import Prefetch
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -28,17 +33,21 @@ from django.views.decorators.csrf import csrf_exempt
 from core import ratelimit
 from core.api import DomainError
 from core.exports import xml_safe
-from dispatch.models import Assignment, Category, Kind, Reply, Status, Ticket, Urgency
+from dispatch.models import Category, Kind, Status, Ticket, Urgency
 from dispatch.routing import routing_table
-from dispatch.serializers import IntakeSerializer
 from dispatch.services import intake_ticket
+from open311 import rows
+from open311.errors import error, plain_text
 from open311.models import Open311Key
+from open311.serializers import PartnerIntakeSerializer
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 JURISDICTION = "410400"
-MAX_REQUESTS = 1000
+# GET requests: pages of at most MAX_PAGE_SIZE; without page_size a page is as long as the old cap, so a
+# client that does not page gets what it got before, and the Link header tells it there is more.
+MAX_PAGE_SIZE = 1000
+MAX_IDS = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
-CLOSED = (Status.CLOSED, Status.CALLBACK_MANUAL, Status.ARCHIVED)
 
 
 def attributes() -> list[dict]:
@@ -111,41 +120,51 @@ def render(data, fmt: str, *, root: str, status: int = 200) -> HttpResponse:
     return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def error(code: int, description: str, fmt: str) -> HttpResponse:
-    return render([{"code": code, "description": description}], fmt, root="errors", status=code)
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
-
-
+@method_decorator(csrf_exempt, name="dispatch")  # clients authenticate by api_key, not by a session
 class Open311View(View):
-    """Dispatches to get_/post_ handlers and turns Open311Error into the spec's error list."""
+    """Dispatches to get_/post_ handlers and turns every refusal into the spec's error list."""
 
     root = "response"
+    http_method_names = ["get", "post", "head", "options"]
 
     def dispatch(self, request, *args, fmt: str = "json", **kwargs):
         if fmt not in ("json", "xml"):
             return error(404, f"unknown format {fmt!r}: use .json or .xml", "json")
-        jurisdiction = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or ""
-        if jurisdiction and jurisdiction != JURISDICTION:
-            return error(404, f"jurisdiction_id {jurisdiction} not found: this endpoint serves {JURISDICTION}", fmt)
-        handler = getattr(self, request.method.lower(), None)
+        allowed = ", ".join(m.upper() for m in ("get", "post") if hasattr(self, m))
+        method = request.method.lower()
+        if method == "options":
+            return HttpResponse(status=204, headers={"Allow": f"{allowed}, OPTIONS"})
+        handler = getattr(self, method, None) if method in self.http_method_names else None
         if handler is None:
-            allowed = ", ".join(m.upper() for m in ("get", "post") if hasattr(self, m))
-            response = error(405, f"method {request.method} not supported here: use {allowed}", fmt)
-            response["Allow"] = allowed
-            return response
+            return error(
+                405, f"method {request.method} not supported here: use {allowed}", fmt, headers={"Allow": allowed}
+            )
         try:
+            jurisdiction = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or ""
+            if jurisdiction and jurisdiction != JURISDICTION:
+                raise Open311Error(
+                    404, f"jurisdiction_id {jurisdiction} not found: this endpoint serves {JURISDICTION}"
+                )
             data = handler(request, *args, **kwargs)
         except Open311Error as exc:
-            response = error(exc.code, exc.description, fmt)
-            for name, value in exc.headers.items():
-                response[name] = value
-            return response
-        except DomainError as exc:  # a business-rule refusal (e.g. an idempotency conflict, 409) in the spec's format
-            return error(exc.status_code, exc.message, fmt)
+            return error(exc.code, exc.description, fmt, headers=exc.headers)
+        except DomainError as exc:  # a business rule's refusal: an idempotency conflict (409) …
+            return error(exc.status_code, plain_text(exc.message), fmt)
+        except RequestDataTooBig:
+            return error(413, "the request body is too large", fmt)
+        except (TooManyFieldsSent, TooManyFilesSent):
+            return error(400, "the request has too many fields or files", fmt)
+        if isinstance(data, HttpResponse):
+            return data
         return render(data, fmt, root=self.root)
+
+
+def unknown_path(request, rest: str = ""):
+    """Any other path under /open311/v2/: a 404 in the spec's format (and never a CSRF page)."""
+    return error(404, f"no such resource: {request.path}", "xml" if rest.lower().endswith(".xml") else "json")
+
+
+unknown_path.csrf_exempt = True
 
 
 def _service(category: Category) -> dict:
@@ -170,14 +189,14 @@ class DiscoveryView(Open311View):
     def get(self, request):
         base = request.build_absolute_uri("/open311/v2/")
         return {
-            "changeset": _iso(timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)),
+            "changeset": rows.iso(timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)),
             "contact": str(_("Pingdingshan 12345 citizen hotline (phone 12345)")),
             "key_service": "API keys are issued by the city command center",
             "endpoints": [
                 {
                     "specification": SPEC_URL,
                     "url": base,
-                    "changeset": _iso(timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)),
+                    "changeset": rows.iso(timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)),
                     "type": "production",
                     "formats": ["application/json", "text/xml"],
                 }
@@ -201,54 +220,12 @@ class ServiceDefinitionView(Open311View):
         return {"service_code": code, "attributes": attributes()}
 
 
-def _request_row(t: Ticket) -> dict:
-    lead = next((a for a in t.assignments.all()), None)
-    closed = t.status in CLOSED
-    notes = ""
-    if t.status == Status.ARCHIVED and t.answer:
-        notes = t.answer
-    elif closed:
-        accepted = next(iter(t.replies.all()), None)
-        notes = accepted.result if accepted else ""
-    media = next((a.file.url if a.file else a.url for a in t.attachments.all()), None)
-    return {
-        "service_request_id": t.number,
-        "status": "closed" if closed else "open",
-        "status_notes": notes,
-        "service_name": t.category.name if t.category_id else "",
-        "service_code": t.category.code if t.category_id else "",
-        "description": t.description,
-        "agency_responsible": lead.office.name if lead else (t.center.name if t.center_id else ""),
-        "service_notice": "",
-        "requested_datetime": _iso(t.received_at),
-        "updated_datetime": _iso(t.updated_at),
-        "expected_datetime": _iso(t.resolve_by),
-        "address": t.address or t.place_names,
-        "address_id": "",
-        "zipcode": "",
-        "lat": t.point.y if t.point else None,
-        "long": t.point.x if t.point else None,
-        "media_url": media,
-    }
-
-
-def _public_requests():
-    return (
-        Ticket.objects.exclude(status=Status.REFUSED)
-        .select_related("category", "center")
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.filter(is_active=True, role="lead").select_related("office"),
-            ),
-            Prefetch("replies", queryset=Reply.objects.filter(role="lead", review="accepted").order_by("-id")),
-            "attachments",
-        )
-    )
-
-
 def _parse_date(value: str, name: str) -> dt.datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    parsed = None
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    except ValueError:  # well-formed but impossible (month 13, hour 25)
+        pass
     if parsed is None:
         try:
             parsed = dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
@@ -257,15 +234,62 @@ def _parse_date(value: str, name: str) -> dt.datetime:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
-@method_decorator(csrf_exempt, name="dispatch")
+def _api_key(request) -> str:
+    """The api_key from the form or the query string (open311 1.1 and three 0.8 send it there)."""
+    return (request.POST.get("api_key") if request.method == "POST" else "") or request.GET.get("api_key", "")
+
+
+def _client(request) -> Open311Key | None:
+    """The key a GET names, if any: a wrong one is refused, not ignored (the client would think it sees all)."""
+    value = request.GET.get("api_key", "")
+    if not value:
+        return None
+    key = Open311Key.objects.filter(key=value, is_active=True).first()
+    if key is None:
+        raise Open311Error(403, "api_key is not valid")
+    return key
+
+
+def _positive(request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+        bound = f" and at most {maximum}" if maximum else ""
+        raise Open311Error(400, f"{name} must be a whole number of at least 1{bound}")
+    return int(raw)
+
+
+def _paged(request, data: list, *, total: int, page: int, size: int, window: dict[str, str]) -> HttpResponse:
+    """The page as the spec's bare list, the paging in headers (the body stays what every client reads)."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    response = render(data, fmt, root="service_requests")
+    response["X-Total-Count"] = str(total)
+    response["X-Page"], response["X-Page-Size"] = str(page), str(size)
+    params = {k: v for k, v in request.GET.items() if k not in ("page", "page_size", *window)}
+    links = []
+    for rel, number in (("prev", page - 1), ("next", page + 1)):
+        if 1 <= number and (number - 1) * size < total:
+            query = urlencode({**params, **window, "page": number, "page_size": size})
+            links.append(f'<{request.build_absolute_uri(request.path)}?{query}>; rel="{rel}"')
+    if links:
+        response["Link"] = ", ".join(links)
+    return response
+
+
 class RequestsView(Open311View):
     root = "service_requests"
 
     def get(self, request):
-        qs = _public_requests()
+        key = _client(request)
+        client = key.client if key else None
+        qs = rows.visible_requests()
         ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
         if ids:
-            return [_request_row(t) for t in qs.filter(number__in=ids[:MAX_REQUESTS]).order_by("-received_at")]
+            if len(ids) > MAX_IDS:
+                raise Open311Error(400, f"at most {MAX_IDS} service_request_id values at once")
+            found = qs.filter(number__in=ids).order_by("-received_at", "-id")
+            return [rows.request_row(t, rows.view_of(t, client)) for t in found]
         codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
         if codes:
             qs = qs.filter(category__code__in=codes)
@@ -282,17 +306,27 @@ class RequestsView(Open311View):
         if statuses - {"open", "closed"}:
             raise Open311Error(400, "status must be open or closed")
         if statuses == {"open"}:
-            qs = qs.exclude(status__in=CLOSED)
+            qs = qs.exclude(status__in=rows.CLOSED)
         elif statuses == {"closed"}:
-            qs = qs.filter(status__in=CLOSED)
-        return [_request_row(t) for t in qs.order_by("-received_at", "-id")[:MAX_REQUESTS]]
+            qs = qs.filter(status__in=rows.CLOSED)
+        size = _positive(request, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        page = _positive(request, "page", 1)
+        total = qs.count()
+        # newest first, ties by id: the same order on every page. The window goes into the Link with its
+        # end fixed, so requests arriving while a client pages do not shift the pages it has not read.
+        found = qs.order_by("-received_at", "-id")[(page - 1) * size : page * size] if (page - 1) * size < total else []
+        data = [rows.request_row(t, rows.view_of(t, client)) for t in found]
+        # to the microsecond: a window cut to the second would drop what came in during that second
+        window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
+        return _paged(request, data, total=total, page=page, size=size, window=window)
 
     def post(self, request):
         p = request.POST
-        key = Open311Key.objects.filter(key=p.get("api_key", ""), is_active=True).first() if p.get("api_key") else None
+        value = _api_key(request)
+        key = Open311Key.objects.filter(key=value, is_active=True).first() if value else None
         if key is None:
             raise Open311Error(403, "api_key was not provided or is not valid")
-        verdict = ratelimit.hit(f"open311:{key.pk}", limit=key.effective_rate_limit)
+        verdict = ratelimit.hit(key.client, limit=key.effective_rate_limit)
         if not verdict.allowed:
             raise Open311Error(
                 429,
@@ -311,6 +345,8 @@ class RequestsView(Open311View):
         urgency = p.get("attribute[urgency]", Urgency.GENERAL) or Urgency.GENERAL
         kind = p.get("attribute[kind]", Kind.COMPLAINT) or Kind.COMPLAINT
         name = f"{p.get('last_name', '').strip()}{p.get('first_name', '').strip()}"
+        phone = p.get("phone", "").strip()
+        partner_holds = not key.caller_phone_required and not phone
         payload = {
             "channel": key.channel,
             "kind": kind,
@@ -321,22 +357,23 @@ class RequestsView(Open311View):
             "lon": p.get("long") if has_point else None,
             "lat": p.get("lat") if has_point else None,
             # Open311 clients may leave the name out; the phone is required for the callback [IN-2][CB-1]
+            # unless the key's partner holds the caller's real name and phone (then recorded on the ticket)
             "caller_name": name or "Open311",
-            "caller_phone": p.get("phone", ""),
+            "caller_phone": phone,
             "caller_email": p.get("email", ""),
             "attachments": [p["media_url"]] if p.get("media_url") else [],
         }
-        s = IntakeSerializer(data=payload)
+        s = PartnerIntakeSerializer(data=payload, context={"phone_optional": not key.caller_phone_required})
         if not s.is_valid():
             names = {"lon": "long", "category": "service_code", "caller_phone": "phone", "caller_email": "email"}
             names.update({"attachments": "media_url", "urgency": "attribute[urgency]", "kind": "attribute[kind]"})
-            described = "; ".join(
-                f"{names.get(field, field)}: {' '.join(str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))}"
-                for field, msgs in s.errors.items()
-            )
-            raise Open311Error(400, described)
+            raise Open311Error(400, plain_text({names.get(f, f): m for f, m in s.errors.items()}))
+        data = s.to_intake()
+        data.extra = {rows.CLIENT_KEY: key.client}
+        if partner_holds:
+            data.extra[rows.REAL_NAME_KEY] = f"{key.name}: {key.real_name_duty}".strip(": ")
         idem = request.headers.get("Idempotency-Key", "").strip()[:100] or None
-        result = intake_ticket(data=s.to_intake(), idempotency_key=idem, client=f"open311:{key.pk}")
+        result = intake_ticket(data=data, idempotency_key=idem, client=key.client)
         Open311Key.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         t = result.ticket
         if result.refused:
@@ -358,10 +395,11 @@ class RequestView(Open311View):
     root = "service_requests"
 
     def get(self, request, request_id: str):
-        t = _public_requests().filter(number=request_id).first()
+        key = _client(request)
+        t = rows.visible_requests().filter(number=request_id).first()
         if t is None:
             raise Open311Error(404, f"service_request_id {request_id} not found")
-        return [_request_row(t)]
+        return [rows.request_row(t, rows.view_of(t, key.client if key else None))]
 
 
 class TokenView(Open311View):

@@ -133,6 +133,7 @@ def test_post_is_idempotent_on_the_header(client, key):
 def test_get_requests_with_filters_and_never_the_caller(client, key):
     drain = make_ticket(category="0101")
     heating = make_ticket(category="0701", description="暖气漏水")
+    Ticket.objects.filter(pk=heating.pk).update(is_public=True)  # the caller chose public: text and place shown
     refused = make_ticket(description="着火了", refuse_reason="emergency")
     rows = client.get(f"{BASE}/requests.json").json()
     assert {r["service_request_id"] for r in rows} == {drain.number, heating.number}  # refused ones are not published
@@ -184,6 +185,7 @@ def test_unknown_format_is_a_404_error_list(client):
 
 def test_a_closed_request_shows_closed_with_the_result_as_status_notes(client, users):
     t = closed_water_ticket(users)
+    Ticket.objects.filter(pk=t.pk).update(is_public=True)
     [row] = client.get(f"{BASE}/requests/{t.number}.json").json()
     assert row["status"] == "closed" and row["status_notes"].startswith("已于当日18时恢复供水")
     assert row["agency_responsible"] == "市自来水公司"

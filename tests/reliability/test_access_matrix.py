@@ -192,6 +192,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("open311/v2/^tokens/(?P<token>[^/.]+)\\.(?P<fmt>[A-Za-z0-9]+)$", "GET"): Row(
         "/open311/v2/tokens/{token}.json", PUBLIC
     ),
+    # any other path under /open311/v2/: the spec's 404 error list, for everyone (issue 18)
+    ("open311/v2/^(?P<rest>.*)$", "GET"): Row("/open311/v2/no/such/resource.json", each(404, anonymous=404)),
     ("maps/grid/", "GET"): Row("/maps/grid/", PUBLIC),
     ("maps/wall/", "GET"): Row("/maps/wall/", PAGE),
     ("maps/live/", "GET"): Row("/maps/live/", PAGE),

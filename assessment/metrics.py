@@ -118,7 +118,9 @@ def scheme_for_year(year: int) -> Scheme:
 CONDITIONS = {
     "handled": "true",
     "signed_on_time": "a.signed_at IS NOT NULL AND (t.sign_by IS NULL OR a.signed_at <= t.sign_by)",
-    "contacted": "t.contacted_at IS NOT NULL",
+    # [HD-1] only a real contact counts: one recorded before the reply (a failed attempt leaves contacted_at
+    # empty; the reply service once stamped it with the reply's own time, which is not a contact)
+    "contacted": "t.contacted_at IS NOT NULL AND (a.replied_at IS NULL OR t.contacted_at < a.replied_at)",
     "due": "(a.replied_at IS NOT NULL OR t.resolve_by < %(now)s)",
     "replied_on_time": "a.replied_at IS NOT NULL AND (t.resolve_by IS NULL OR a.replied_at <= t.resolve_by)",
     "closed": "t.closed_at IS NOT NULL",

@@ -39,6 +39,7 @@ from dispatch import sla
 from dispatch.audit import record_events
 from dispatch.models import (
     Assignment,
+    CallerContact,
     ExtensionRequest,
     KnowledgeArticle,
     OutboundMessage,
@@ -222,6 +223,7 @@ class Built:
     replies: list[Reply] = field(default_factory=list)
     extensions: list[ExtensionRequest] = field(default_factory=list)
     messages: list[OutboundMessage] = field(default_factory=list)
+    contacts: list[CallerContact] = field(default_factory=list)
 
 
 class Simulation:
@@ -335,6 +337,17 @@ class Simulation:
         if contact_at is None:
             return False
         t.contacted_at = contact_at
+        self.out.contacts.append(  # [HD-1] the contact a reply needs, with its means and outcome
+            CallerContact(
+                ticket=t,
+                office_id=lead.office_id,
+                step=t.step,
+                at=contact_at,
+                means=CallerContact.Means.PHONE,
+                outcome=CallerContact.Outcome.REACHED,
+                note="已电话联系诉求人，了解具体情况",
+            )
+        )
         if self.rng.random() < 0.04 and t.step == 1:
             suggested = self.return_target(lead)
             if suggested is not None:
@@ -731,6 +744,7 @@ def load_demo(
             copy_insert(Assignment, out.assignments)
             copy_insert(Reply, out.replies)
             copy_insert(ExtensionRequest, out.extensions)
+            copy_insert(CallerContact, out.contacts)
             copy_insert(TicketEvent, out.events)
             record_events(out.events)
             copy_insert(OutboundMessage, out.messages)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "alerts",
     "loaders",
     "workstations",
+    "desks",
     "maps",
 ]
 
@@ -270,6 +271,12 @@ CONTENT_SECURITY_POLICY = {
 # bench's baseline only, locating intake points with one ORM query per level.
 DISPATCH_TICKET_PREFIX = os.environ.get("DISPATCH_TICKET_PREFIX", "PDS")
 DISPATCH_MESSAGE_GATEWAY = os.environ.get("DISPATCH_MESSAGE_GATEWAY", "dispatch.gateways.DatabaseGateway")
+# The SMS provider for dispatch.gateways.HttpSmsGateway (docs/desks.md), and the token its inbound webhook
+# (/desks/sms/inbound) must present; without a token the webhook refuses every call [CB-2].
+DISPATCH_SMS_URL = os.environ.get("DISPATCH_SMS_URL", "")
+DISPATCH_SMS_KEY = os.environ.get("DISPATCH_SMS_KEY", "")
+DISPATCH_SMS_SIGN = os.environ.get("DISPATCH_SMS_SIGN", "【平顶山12345】")
+DISPATCH_SMS_INBOUND_TOKEN = os.environ.get("DISPATCH_SMS_INBOUND_TOKEN", "")
 DISPATCH_LOCATE_NAIVE = os.environ.get("DISPATCH_LOCATE_NAIVE", "") == "1"
 
 # Metric projection for distances: CGCS2000 / 3-degree Gauss-Kruger CM 114E.

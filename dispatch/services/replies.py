@@ -15,6 +15,7 @@ from dispatch.exceptions import RuleViolation
 from dispatch.gateways import gateway
 from dispatch.models import (
     Assignment,
+    CallerContact,
     OutboundMessage,
     Reply,
     Ticket,
@@ -75,6 +76,8 @@ def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
     cleaned = validate_reply(fields)
     assignments = list(ticket.assignments.filter(is_active=True).select_related("office"))
     policy.require_ready("reply", policy.Situation(ticket, assignment, assignments, []))
+    if not co:
+        require_contact(ticket)
     now = timezone.now()
     answer = Reply.objects.create(
         ticket=ticket,
@@ -94,9 +97,24 @@ def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
         ticket.replied_at = now
         co_replies = ticket.replies.filter(step=ticket.step, role="co").select_related("office")
         ticket.reply_text = combined_reply([answer, *co_replies])
-    ticket.contacted_at = ticket.contacted_at or now
     ticket.save()
     return answer
+
+
+def require_contact(ticket: Ticket) -> None:
+    """[HD-1] No reply to the center without having got back to the caller: a recorded contact or a recorded
+    failed attempt. A request without a caller to answer (a patrol finding) needs neither."""
+    if not (ticket.caller_phone or ticket.caller_name or ticket.caller_email):
+        return
+    if ticket.contacted_at is not None or CallerContact.objects.filter(ticket=ticket).exists():
+        return
+    raise RuleViolation(
+        _(
+            "Contact the caller before replying: record the contact (time, means, outcome) or the failed attempt "
+            "to reach them [HD-1]."
+        ),
+        code="no_contact",
+    )
 
 
 def _is_co(ticket: Ticket, user) -> bool:

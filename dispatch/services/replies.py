@@ -16,6 +16,7 @@ from dispatch.gateways import gateway
 from dispatch.models import (
     Assignment,
     CallerContact,
+    Channel,
     OutboundMessage,
     Reply,
     Ticket,
@@ -103,8 +104,8 @@ def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
 
 def require_contact(ticket: Ticket) -> None:
     """[HD-1] No reply to the center without having got back to the caller: a recorded contact or a recorded
-    failed attempt. A request without a caller to answer (a patrol finding) needs neither."""
-    if not (ticket.caller_phone or ticket.caller_name or ticket.caller_email):
+    failed attempt. A request without a caller to answer (a grid worker's patrol finding) needs neither."""
+    if ticket.channel == Channel.GRID_WORKER or not (ticket.caller_phone or ticket.caller_name or ticket.caller_email):
         return
     if ticket.contacted_at is not None or CallerContact.objects.filter(ticket=ticket).exists():
         return

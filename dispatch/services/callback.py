@@ -120,7 +120,7 @@ def record_sms_answer(
         else None
     )
     if waiting is None:
-        answered = Ticket.objects.filter(caller_phone=number, callback_channel="sms").exists() if number else False
+        answered = InboundMessage.objects.filter(from_number=number, outcome=InboundMessage.Outcome.RECORDED).exists()
         message.outcome = InboundMessage.Outcome.DUPLICATE if answered else InboundMessage.Outcome.NO_TICKET
     elif satisfaction is None:
         message.ticket, message.outcome = waiting, InboundMessage.Outcome.UNREADABLE

@@ -407,13 +407,8 @@ def may_open_case(user: User | None) -> bool:
 
 
 # The center desks' actions (desks/): the transitions each may fire, offered by desk_actions.
-DESK_ACTION_TRANSITIONS: dict[str, tuple[str, ...]] = {
+DESK_ACTION_TRANSITIONS: dict[str, tuple[str, ...]] = {  # the order the page offers them: what waits first
     "dispatch": ("dispatch",),
-    "change-lead": ("change_lead",),
-    "add-co-handlers": ("add_co_handlers",),
-    "redispatch": ("redispatch",),
-    "split": ("split",),
-    "merge": ("merge_duplicate",),
     "approve-return": ("approve_return",),
     "refuse-return": ("refuse_return",),
     "approve-extension": ("approve_extension",),
@@ -422,6 +417,11 @@ DESK_ACTION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "send-back": ("send_back",),
     "callback": ("manual_callback",),
     "supervise": ("supervise",),
+    "change-lead": ("change_lead",),
+    "add-co-handlers": ("add_co_handlers",),
+    "redispatch": ("redispatch",),
+    "split": ("split",),
+    "merge": ("merge_duplicate",),
 }
 
 

@@ -29,6 +29,7 @@ from .exceptions import IntakeRefused
 from .serializers import (
     AttachmentSerializer,
     CallbackSerializer,
+    ContactSerializer,
     DispatchSerializer,
     ExtensionRequestSerializer,
     IntakeResponseSerializer,
@@ -198,7 +199,7 @@ class TicketActionView(APIView):
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "dispatch": DispatchSerializer,
     "sign-for": NoteSerializer,
-    "contact": RequiredNoteSerializer,
+    "contact": ContactSerializer,
     "return": ReturnSerializer,
     "approve-return": ReturnDecisionSerializer,
     "refuse-return": ReturnRefusalSerializer,

@@ -92,3 +92,14 @@ def test_an_extension_is_ruled_on_the_desk_SLA_3(users, as_user, water):
         == 302
     )
     assert water.extensions.get().state == "approved"
+
+
+def test_the_api_records_a_failed_contact_attempt_with_its_means_HD_1(as_user, water):
+    unit = as_user("water_handler")
+    unit.post(f"/api/tickets/{water.number}/sign-for/", {}, content_type="application/json")
+    url = f"/api/tickets/{water.number}/contact/"
+    bad = unit.post(url, {"note": "打不通", "outcome": "maybe"}, content_type="application/json")
+    assert bad.status_code == 400 and "outcome" in bad.json()
+    ok = unit.post(url, {"note": "两次电话未接通", "means": "phone", "outcome": "failed"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["contacted_at"] is None
+    assert CallerContact.objects.get(ticket=water).outcome == "failed"

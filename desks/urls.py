@@ -17,5 +17,6 @@ urlpatterns = [
     path("supervision/<str:number>.pdf", views.supervision_pdf, name="supervision-pdf"),
     path("t/<str:number>/", views.ticket_detail, name="ticket"),
     path("t/<str:number>/<slug:action>/", views.ticket_action, name="act"),
+    path("notices/", views.unit_notices, name="notices"),
     path("sms/inbound", webhooks.sms_inbound, name="sms-inbound"),
 ]

@@ -343,3 +343,34 @@ def sample_import(request, code: str):
         _("Results imported: %(updated)s tickets, %(agree)s agree with the callback, %(disagree)s do not.") % result,
     )
     return redirect("desks:callbacks")
+
+
+# -- the unit's side of a written notice [SV-1] ----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def unit_notices(request):
+    """[SV-1] The written supervision notices sent to the user's office, the open ones first, each with a form
+    for the unit's answer (the lead unit's handlers answer; the center sees the answer on its desk)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.office_id is None:
+        raise PermissionDenied(_("Your account belongs to no office."))
+    notices = (
+        Supervision.objects.filter(kind=Supervision.Kind.WRITTEN, to_office_id=request.user.office_id)
+        .select_related("ticket", "issued_by_office")
+        .order_by("-answered_at", "answer_due")
+    )
+    errors, status = {}, 200
+    if request.method == "POST":
+        notice = get_object_or_404(notices, number=request.POST.get("number", ""))
+        try:
+            services.answer_supervision(supervision=notice, by=request.user, answer=request.POST.get("answer", ""))
+        except (ValidationError, DomainError) as e:
+            errors[notice.number] = " ".join(getattr(e, "messages", None) or [getattr(e, "message", str(e))])
+            status = 400 if isinstance(e, ValidationError) else e.status_code
+        else:
+            messages.success(request, _("Answer sent to the center."))
+            return redirect("desks:notices")
+    page = Paginator(notices, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "desks/notices.html", {"page": page, "errors": errors}, status=status)

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from desks import services as desk_services
 from desks.models import EvaluationItem, Supervision
+from dispatch.exceptions import NotPermitted
 from dispatch.gateways import parse_satisfaction
 from dispatch.models import InboundMessage, OutboundMessage, Status
 from tests.helpers import closed_water_ticket, make_ticket
@@ -117,9 +118,16 @@ def test_written_supervision_is_a_numbered_pdf_waiting_for_the_units_answer_SV_1
     assert as_user("ruzhou_dispatcher").get(f"/desks/supervision/{notice.number}.pdf").status_code == 404
     page = center.get("/desks/supervision/?view=written").content.decode()
     assert notice.number in page
-    with pytest.raises(Exception):  # noqa: B017 - only the unit the notice went to answers
+    with pytest.raises(NotPermitted):  # only the unit the notice went to answers it
         desk_services.answer_supervision(supervision=notice, by=users["heating_handler"], answer="已处理")
-    desk_services.answer_supervision(supervision=notice, by=users["water_handler"], answer="已恢复供水并公告")
+    assert notice.number not in as_user("heating_handler").get("/desks/notices/").content.decode()
+    unit = as_user("water_handler")
+    assert notice.number in unit.get("/desks/notices/").content.decode()
+    assert unit.post("/desks/notices/", {"number": notice.number, "answer": ""}).status_code == 400
+    assert (
+        as_user("heating_handler").post("/desks/notices/", {"number": notice.number, "answer": "x"}).status_code == 404
+    )
+    assert unit.post("/desks/notices/", {"number": notice.number, "answer": "已恢复供水并补发公告"}).status_code == 302
     notice.refresh_from_db()
     assert notice.answered_at is not None
     assert [e.action for e in ticket.events.order_by("at", "id")][-3:] == [

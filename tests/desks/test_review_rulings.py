@@ -100,6 +100,8 @@ def test_the_api_records_a_failed_contact_attempt_with_its_means_HD_1(as_user, w
     url = f"/api/tickets/{water.number}/contact/"
     bad = unit.post(url, {"note": "打不通", "outcome": "maybe"}, content_type="application/json")
     assert bad.status_code == 400 and "outcome" in bad.json()
-    ok = unit.post(url, {"note": "两次电话未接通", "means": "phone", "outcome": "failed"}, content_type="application/json")
+    ok = unit.post(
+        url, {"note": "两次电话未接通", "means": "phone", "outcome": "failed"}, content_type="application/json"
+    )
     assert ok.status_code == 200 and ok.json()["contacted_at"] is None
     assert CallerContact.objects.get(ticket=water).outcome == "failed"

@@ -270,6 +270,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("desks/t/<str:number>/<slug:action>/", "POST"): Row(
         "/desks/t/{ticket}/approve-return/", DESK_FOREIGN, body={"approve-return-note": "同意"}
     ),
+    # [SV-1] the written notices sent to the user's own office (none here): any office member reads them
+    ("desks/notices/", "GET"): Row("/desks/notices/", PAGE),
     # [CB-2] the SMS gateway's webhook answers only its token (none is configured here): 401 for everyone
     ("desks/sms/inbound", "POST"): Row(
         "/desks/sms/inbound", each(401, anonymous=401), body={"id": "m1", "from": "13800000000", "text": "1"}

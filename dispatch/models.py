@@ -480,7 +480,15 @@ class Assignment(models.Model):
                 fields=["ticket", "office"], condition=Q(is_active=True), name="assignment_office_once_per_ticket"
             ),
         ]
-        indexes = [models.Index(fields=["office", "is_active"], name="assignment_office_active")]
+        indexes = [
+            models.Index(fields=["office", "is_active"], name="assignment_office_active"),
+            # the rulings desk's pending returns [AS-3]: a handful among all assignments
+            models.Index(
+                fields=["ticket"],
+                condition=Q(is_active=True, state="return_requested"),
+                name="assignment_return_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.office_id} ({self.role})"

@@ -120,7 +120,9 @@ def scheme_for_year(year: int) -> Scheme:
 CONDITIONS = {
     "handled": "true",
     "signed_on_time": "a.signed_at IS NOT NULL AND (r.sign_by IS NULL OR a.signed_at <= r.sign_by)",
-    "contacted": "r.contacted_at IS NOT NULL",
+    # [HD-1] only a real contact counts: one recorded before the reply (a failed attempt leaves contacted_at
+    # empty; the reply service once stamped it with the reply's own time, which is not a contact)
+    "contacted": "r.contacted_at IS NOT NULL AND (a.replied_at IS NULL OR r.contacted_at < a.replied_at)",
     "due": "(a.replied_at IS NOT NULL OR r.resolve_by < %(now)s)",
     "replied_on_time": "a.replied_at IS NOT NULL AND (r.resolve_by IS NULL OR a.replied_at <= r.resolve_by)",
     "closed": "r.closed_at IS NOT NULL",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("briefings/spikes/", include("alerts.views")),
     path("briefings/", include("briefings.views")),
     path("w/", include("workstations.urls")),
+    path("desks/", include("desks.urls")),
     path("audit/", include("audit.urls")),
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),

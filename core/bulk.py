@@ -111,6 +111,11 @@ def delete_tickets(*, external_prefix: str) -> int:
         if not ids:
             return 0
         cur.execute("UPDATE dispatch_ticket SET repeat_of_id = NULL WHERE repeat_of_id = ANY(%s)", [ids])
+        cur.execute("UPDATE dispatch_inboundmessage SET ticket_id = NULL WHERE ticket_id = ANY(%s)", [ids])
+        cur.execute("UPDATE dispatch_additionalcaller SET from_ticket_id = NULL WHERE from_ticket_id = ANY(%s)", [ids])
+        # the center desks' rows on these tickets (desks app: supervision notices, evaluation samples)
+        cur.execute("DELETE FROM desks_supervision WHERE ticket_id = ANY(%s)", [ids])
+        cur.execute("DELETE FROM desks_evaluationitem WHERE ticket_id = ANY(%s)", [ids])
         for table in (
             "dispatch_ticketevent",
             "dispatch_reply",
@@ -120,6 +125,8 @@ def delete_tickets(*, external_prefix: str) -> int:
             "dispatch_handlinground",
             "dispatch_emergencytransfer",
             "assessment_exemption",
+            "dispatch_callercontact",
+            "dispatch_additionalcaller",
             "dispatch_assignment",
         ):
             cur.execute(f"DELETE FROM {table} WHERE ticket_id = ANY(%s)", [ids])

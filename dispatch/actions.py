@@ -89,6 +89,42 @@ ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
         "callback", services.record_callback, "[CB-1][CB-2] Record the caller's satisfaction by SMS or phone (center)"
     ),
+    # the center's dispatch desk (desks/) [AS-1][AS-2][CT-5][SV-2]
+    TicketAction(
+        "change-lead",
+        services.change_lead,
+        "[AS-2] Name another lead unit (center)",
+        _("Lead unit changed."),
+        kwargs=lambda d: {"lead": d["lead"], "note": d["note"]},
+    ),
+    TicketAction(
+        "add-co-handlers",
+        services.add_co_handlers,
+        "[AS-2] Add co-handling units (center)",
+        _("Co-handlers added."),
+        kwargs=lambda d: {"co_handlers": d["co_handlers"], "note": d["note"]},
+    ),
+    TicketAction(
+        "redispatch",
+        services.redispatch,
+        "[AS-1] Take the ticket back and dispatch it afresh (center)",
+        _("Re-dispatched."),
+        kwargs=lambda d: {"lead": d["lead"], "co_handlers": d["co_handlers"], "note": d["note"]},
+    ),
+    TicketAction(
+        "split",
+        services.split_ticket,
+        "[CT-5] Split a request into items, each routed with its own unit and deadline (center)",
+        _("Split into items."),
+        kwargs=lambda d: {"items": d["items"], "note": d["note"]},
+    ),
+    TicketAction(
+        "merge",
+        services.merge_duplicate,
+        "[SV-2] Merge a duplicate into the ticket it repeats (center)",
+        _("Merged into the ticket it repeats."),
+        kwargs=lambda d: {"into": d["into"], "note": d["note"]},
+    ),
     # field work on the pages [ORG-4][ORG-5]: delegation to a community, drafts, hand-backs, photos
     TicketAction(
         "accept", field_services.accept_delegation, "Accept a delegated ticket", _("Accepted: the work is yours.")

@@ -242,7 +242,15 @@ class Assignment(models.Model):
                 fields=["ticket", "office"], condition=Q(is_active=True), name="assignment_office_once_per_ticket"
             ),
         ]
-        indexes = [models.Index(fields=["office", "is_active"], name="assignment_office_active")]
+        indexes = [
+            models.Index(fields=["office", "is_active"], name="assignment_office_active"),
+            # the rulings desk's pending returns [AS-3]: a handful among all assignments
+            models.Index(
+                fields=["ticket"],
+                condition=Q(is_active=True, state="return_requested"),
+                name="assignment_return_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.office_id} ({self.role})"
@@ -480,3 +488,79 @@ class EmergencyTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.line}"
+
+
+class CallerContact(models.Model):
+    """[HD-1] A unit's contact with the caller, or a failed attempt (a fact to record, not a contact).
+
+    Only a contact that reached the caller sets Ticket.contacted_at (the assessment's contact measure [AR-1]);
+    a lead's reply needs one or the other before it reaches the center's review.
+    """
+
+    class Means(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        SMS = "sms", _("SMS")
+        VISIT = "visit", _("Visit in person")
+        WECHAT = "wechat", _("WeChat")
+        OTHER = "other", _("Other")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached the caller")
+        FAILED = "failed", _("Could not reach the caller")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="contacts")
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    step = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+    means = models.CharField(max_length=8, choices=Means.choices)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["ticket", "at", "id"]
+        verbose_name = _("contact with the caller")
+        verbose_name_plural = _("contacts with callers")
+        indexes = [models.Index(fields=["ticket", "step"], name="callercontact_ticket_step")]
+
+
+class AdditionalCaller(models.Model):
+    """A further caller of a ticket: the caller of a duplicate merged into it [SV-2], called back too [CB-1]."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="additional_callers")
+    name = models.CharField(max_length=60, blank=True)
+    phone = models.CharField(max_length=24, blank=True)
+    from_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["ticket", "added_at", "id"]
+        verbose_name = _("additional caller")
+        verbose_name_plural = _("additional callers")
+
+
+class InboundMessage(models.Model):
+    """An SMS answer that reached the gateway's webhook (dispatch.gateways) [CB-2]: kept whatever it says."""
+
+    class Outcome(models.TextChoices):
+        RECORDED = "recorded", _("Satisfaction recorded")
+        UNREADABLE = "unreadable", _("Not 1, 2 or 3")
+        NO_TICKET = "no_ticket", _("No ticket awaits this number's answer")
+        DUPLICATE = "duplicate", _("Already answered")
+
+    provider_id = models.CharField(max_length=64, unique=True)
+    from_number = models.CharField(max_length=24)
+    text = models.CharField(max_length=500)
+    received_at = models.DateTimeField()
+    gateway = models.CharField(max_length=60)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")

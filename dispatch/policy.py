@@ -123,7 +123,8 @@ def area_filter(user: User | None) -> Q | None:
 
 
 def can_see_caller(user: User | None, ticket: Ticket) -> bool:
-    """[IN-2] Who sees the caller's name and phone: the center that calls back [CB-1], and the lead
+    """[IN-2] Who sees the caller's name and phone: the center that calls back [CB-1] (and the dispatchers of
+    the county dispatch center acting for it on its townships [ORG-3]), and the lead
     unit while it handles the ticket — signed for and not yet replied or returned — for it must
     contact the caller [HD-1]. Co-handling units, other offices and a unit whose turn is over see
     them masked; every unmasked showing is audited (selectors.caller_for).
@@ -133,7 +134,7 @@ def can_see_caller(user: User | None, ticket: Ticket) -> bool:
     office_id = getattr(user, "office_id", None) if user is not None else None
     if not office_id:
         return False
-    if office_id == ticket.center_id:
+    if office_id == ticket.center_id or is_center_user(user, ticket):  # [ORG-3] a county dispatch center calls back too
         return True
     return any(
         a.office_id == office_id and a.role == Assignment.Role.LEAD and a.state == Assignment.State.SIGNED
@@ -145,12 +146,62 @@ def can_see_caller(user: User | None, ticket: Ticket) -> bool:
 
 
 def is_center_user(user: User | None, ticket: Ticket) -> bool:
-    """A dispatcher (or administrator) of the ticket's own center."""
+    """A dispatcher (or administrator) of the ticket's own center, or [ORG-3] of the county dispatch
+    center whose county holds the ticket (it acts for its townships as the center does)."""
+    if user is None or not getattr(user, "office_id", None) or _role(user) not in CENTER_ROLES:
+        return False
+    if user.office_id == ticket.center_id:
+        return True
+    office = _office(user)
     return bool(
-        user is not None
-        and getattr(user, "office_id", None)
-        and user.office_id == ticket.center_id
-        and _role(user) in CENTER_ROLES
+        office is not None
+        and office.kind == Kind.COUNTY_DISPATCH
+        and ticket.county_code
+        and ticket.county_code == office.area_code
+    )
+
+
+# -- the center's desks (desks/) [ORG-1][ORG-2][ORG-3] -------------------------------------------
+
+# The offices that run a back office: the city center (the central five and the city), a sub-center
+# (its county), a county dispatch center (its townships).
+DESK_KINDS = (Kind.CITY_CENTER, Kind.SUB_CENTER, Kind.COUNTY_DISPATCH)
+
+
+def may_use_desks(user: User | None) -> bool:
+    """The center's desks (dispatch, rulings, review, callback, supervision): a dispatcher of a center."""
+    office = _office(user)
+    return office is not None and office.kind in DESK_KINDS and _role(user) in CENTER_ROLES
+
+
+def desk_filter(user: User | None) -> Q:
+    """The tickets this user acts on as the center (the same rule as is_center_user, as a filter):
+    its center's tickets, and for a county dispatch center its county's [ORG-3]; nothing otherwise."""
+    office = _office(user)
+    if office is None or not may_use_desks(user):
+        return Q(pk__in=[])
+    scope = Q(center_id=office.id)
+    if office.kind == Kind.COUNTY_DISPATCH:
+        scope |= Q(county_code=office.area_code)
+    return scope
+
+
+def desk_tickets(user: User | None) -> QuerySet[Ticket]:
+    """desk_filter as a queryset of tickets."""
+    return Ticket.objects.filter(desk_filter(user))
+
+
+def may_rule_on_appeals(user: User | None) -> bool:
+    """[AR-5] Appeals against a deduction are ruled by the city center's dispatchers."""
+    office = _office(user)
+    return office is not None and office.kind == Kind.CITY_CENTER and _role(user) in CENTER_ROLES
+
+
+def may_answer_supervision(user: User | None, ticket: Ticket) -> bool:
+    """[SV-1] A written supervision notice is answered by the unit holding the lead assignment."""
+    return _role(user) in HANDLER_ROLES and any(
+        a.is_active and a.role == Assignment.Role.LEAD and a.office_id == getattr(user, "office_id", None)
+        for a in ticket.assignments.all()
     )
 
 
@@ -454,3 +505,40 @@ def check_intake(user: User, *, channel: str, received_at, place) -> None:
                     ]
                 }
             )
+
+
+# The center desks' actions (desks/): the transitions each may fire, offered by desk_actions.
+DESK_ACTION_TRANSITIONS: dict[str, tuple[str, ...]] = {  # the order the page offers them: what waits first
+    "dispatch": ("dispatch",),
+    "approve-return": ("approve_return",),
+    "refuse-return": ("refuse_return",),
+    "approve-extension": ("approve_extension",),
+    "refuse-extension": ("refuse_extension",),
+    "accept-reply": ("accept_reply",),
+    "send-back": ("send_back",),
+    "callback": ("manual_callback",),
+    "supervise": ("supervise",),
+    "change-lead": ("change_lead",),
+    "add-co-handlers": ("add_co_handlers",),
+    "redispatch": ("redispatch",),
+    "split": ("split",),
+    "merge": ("merge_duplicate",),
+}
+
+
+def desk_actions(ticket: Ticket, user: User | None) -> list[str]:
+    """The desk actions this user may take on this ticket now (same checks as available_actions)."""
+    situation = Situation.load(ticket)
+    allowed = []
+    for action, names in DESK_ACTION_TRANSITIONS.items():
+        for name in names:
+            if (ticket.status or NEW) not in BY_NAME[name].sources:
+                continue
+            try:
+                authorize(ticket, name, user, assignments=situation.assignments)
+                require_ready(action, Situation(ticket, None, situation.assignments, situation.extensions))
+            except (NotPermitted, RuleViolation):
+                continue
+            allowed.append(action)
+            break
+    return allowed

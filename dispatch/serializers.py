@@ -16,6 +16,7 @@ from rest_framework_gis.fields import GeometryField
 from core.exports import xml_safe
 from dispatch import policy
 from dispatch.models import (
+    CallerContact,
     Channel,
     EmergencyTransfer,
     Kind,
@@ -444,6 +445,13 @@ class NoteSerializer(serializers.Serializer):
 
 class RequiredNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
+
+
+class ContactSerializer(RequiredNoteSerializer):
+    """[HD-1] A contact with the caller: how, and whether the caller was reached (a failed attempt is recorded too)."""
+
+    means = serializers.ChoiceField(choices=CallerContact.Means.choices, default=CallerContact.Means.PHONE)
+    outcome = serializers.ChoiceField(choices=CallerContact.Outcome.choices, default=CallerContact.Outcome.REACHED)
 
 
 class DispatchSerializer(NoteSerializer):

@@ -59,10 +59,11 @@ WATER_REPLY = {
 
 def closed_water_ticket(users) -> Ticket:
     """A water outage in 长青社区, handled by the water company and closed by the city center."""
-    from dispatch.services import accept_reply, reply, sign_for
+    from dispatch.services import accept_reply, contact_caller, reply, sign_for
 
     t = make_ticket(category="0801", description="长青社区停水一整天了没有通知")
     sign_for(ticket=t, by=users["water_handler"])
+    contact_caller(ticket=t, by=users["water_handler"], note="电话告知恢复供水时间")  # [HD-1]
     reply(ticket=t, by=users["water_handler"], **WATER_REPLY)
     accept_reply(ticket=t, by=users["city_dispatcher"])
     return t

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "alerts",
     "loaders",
     "workstations",
+    "desks",
     "maps",
     "classify",
 ]
@@ -320,6 +321,12 @@ CONTENT_SECURITY_POLICY = {
 # calls and notices (the default records them in the database).
 DISPATCH_TICKET_PREFIX = os.environ.get("DISPATCH_TICKET_PREFIX", "PDS")
 DISPATCH_MESSAGE_GATEWAY = os.environ.get("DISPATCH_MESSAGE_GATEWAY", "dispatch.gateways.DatabaseGateway")
+# The SMS provider for dispatch.gateways.HttpSmsGateway (docs/desks.md), and the token its inbound webhook
+# (/desks/sms/inbound) must present; without a token the webhook refuses every call [CB-2].
+DISPATCH_SMS_URL = os.environ.get("DISPATCH_SMS_URL", "")
+DISPATCH_SMS_KEY = os.environ.get("DISPATCH_SMS_KEY", "")
+DISPATCH_SMS_SIGN = os.environ.get("DISPATCH_SMS_SIGN", "【平顶山12345】")
+DISPATCH_SMS_INBOUND_TOKEN = os.environ.get("DISPATCH_SMS_INBOUND_TOKEN", "")
 
 # Metric projection for distances: CGCS2000 / 3-degree Gauss-Kruger CM 114E.
 METRIC_SRID = 4547

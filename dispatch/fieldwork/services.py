@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from core.photos import CleanPhoto
 from dispatch import services as dispatch_services
 from dispatch.exceptions import NotPermitted, RuleViolation
-from dispatch.models import Assignment, Attachment, Channel, Kind, Reply, Status, Ticket, Urgency
+from dispatch.models import Assignment, Attachment, CallerContact, Channel, Kind, Reply, Status, Ticket, Urgency
 from dispatch.policy import COMMUNITY_ROLES, DELEGATOR_ROLES, PATROL_ROLES
 from dispatch.routing import routing_table
 from dispatch.services.common import lock_ticket
@@ -223,6 +223,16 @@ def record_contact(*, ticket: Ticket, by: User, note: str) -> Ticket:
     if delegation.state == Delegation.State.ASSIGNED:
         _accept_in_passing(ticket, delegation, by)
     workflow.fire(ticket, "delegated_contact", by=by, note=note, data={"for": delegation.assignment.office.code})
+    CallerContact.objects.create(  # [HD-1] the community's contact, recorded like the unit's own
+        ticket=ticket,
+        office=by.office,
+        step=ticket.step,
+        at=timezone.now(),
+        means=CallerContact.Means.PHONE,
+        outcome=CallerContact.Outcome.REACHED,
+        note=note,
+        by=by,
+    )
     if ticket.contacted_at is None:
         ticket.contacted_at = timezone.now()
         ticket.save(update_fields=["contacted_at", "updated_at"])

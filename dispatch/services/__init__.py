@@ -15,9 +15,17 @@ from dispatch.services.attachments import (  # noqa: F401
 from dispatch.services.callback import (  # noqa: F401
     manual_callback_text,
     record_callback,
+    record_sms_answer,
 )
 from dispatch.services.cohandling import (  # noqa: F401
     add_co_handler,
+)
+from dispatch.services.coordination import (  # noqa: F401, E402
+    add_co_handlers,
+    change_lead,
+    merge_duplicate,
+    redispatch,
+    split_ticket,
 )
 from dispatch.services.handling import (  # noqa: F401
     contact_caller,

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from dispatch import policy, sla, workflow
-from dispatch.gateways import gateway
+from dispatch.gateways import gateway, normalize_number, parse_satisfaction
 from dispatch.models import (
     Assignment,
+    InboundMessage,
     OutboundMessage,
     Satisfaction,
     Status,
@@ -90,3 +91,62 @@ def _rework(ticket: Ticket, *, by: User, now: dt.datetime) -> None:
     if "dissatisfied" not in ticket.focus_reasons:
         ticket.focus_reasons = [*ticket.focus_reasons, "dissatisfied"]
     fire(ticket, "rework", by=by, data={"resolve_by": deadline.isoformat(), "step": ticket.step})
+
+
+@transaction.atomic
+def record_sms_answer(
+    *, provider_id: str, from_number: str, text: str, received_at: dt.datetime | None = None, gateway_name: str = ""
+) -> InboundMessage:
+    """[CB-2] A caller's answer to the callback SMS, as the gateway's webhook delivers it: kept whatever it says,
+    and when it reads 1, 2 or 3 (or the words) recorded on the caller's closed ticket awaiting it. Unsatisfied
+    goes to a manual callback (a call task through the gateway). Delivered twice, it is recorded once."""
+    known = InboundMessage.objects.filter(provider_id=provider_id).first()
+    if known is not None:
+        return known
+    now = timezone.now()
+    number = normalize_number(from_number)
+    message = InboundMessage(
+        provider_id=provider_id,
+        from_number=number,
+        text=text[:500],
+        received_at=received_at or now,
+        gateway=gateway_name,
+    )
+    satisfaction = parse_satisfaction(text)
+    waiting = (
+        Ticket.objects.filter(status=Status.CLOSED, callback_sms_at__isnull=False, caller_phone=number)
+        .order_by("-closed_at", "-id")
+        .first()
+        if number
+        else None
+    )
+    if waiting is None:
+        answered = InboundMessage.objects.filter(from_number=number, outcome=InboundMessage.Outcome.RECORDED).exists()
+        message.outcome = InboundMessage.Outcome.DUPLICATE if answered else InboundMessage.Outcome.NO_TICKET
+    elif satisfaction is None:
+        message.ticket, message.outcome = waiting, InboundMessage.Outcome.UNREADABLE
+    else:
+        ticket = lock_ticket(waiting)
+        satisfied = satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASIC)
+        fire(
+            ticket,
+            "sms_answer",
+            to=Status.ARCHIVED if satisfied else Status.CALLBACK_MANUAL,
+            note=text[:200],
+            data={"satisfaction": satisfaction, "sms": provider_id},
+        )
+        ticket.satisfaction, ticket.callback_channel, ticket.callback_at = satisfaction, "sms", now
+        if satisfied:
+            ticket.archived_at = now
+        else:
+            gateway().send(
+                medium=OutboundMessage.Medium.CALL,
+                purpose="manual_callback",
+                ticket=ticket,
+                to_number=ticket.caller_phone,
+                text=manual_callback_text(ticket),
+            )
+        ticket.save()
+        message.ticket, message.satisfaction, message.outcome = ticket, satisfaction, InboundMessage.Outcome.RECORDED
+    message.save()
+    return message

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from dispatch import policy, sla, workflow
 from dispatch.models import (
     Assignment,
+    CallerContact,
     Status,
     Ticket,
 )
@@ -90,15 +91,41 @@ def sign_for(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
 
 
 @transaction.atomic
-def contact_caller(*, ticket: Ticket, by: User, note: str) -> Ticket:
-    """[HD-1] Record the unit's contact with the caller: the first reply the clock asks for."""
+def contact_caller(
+    *,
+    ticket: Ticket,
+    by: User,
+    note: str,
+    means: str = CallerContact.Means.PHONE,
+    outcome: str = CallerContact.Outcome.REACHED,
+) -> Ticket:
+    """[HD-1] Record the unit's contact with the caller (time, means, outcome): the first reply the clock asks
+    for. A failed attempt is recorded as a fact, not a contact: it leaves contacted_at (the contact measure
+    of the assessment [AR-1]) empty."""
     ticket = lock_ticket(ticket)
     assignment = policy.authorize(ticket, "contact_caller", by)
     workflow.check(ticket, "contact_caller")
     policy.require_ready("contact", policy.Situation(ticket, assignment, [], []))
+    if means not in CallerContact.Means.values:
+        raise ValidationError({"means": _("Say how the caller was contacted.")})
+    if outcome not in CallerContact.Outcome.values:
+        raise ValidationError({"outcome": _("Say whether the caller was reached.")})
     if not note.strip():
         raise ValidationError({"note": _("Say how and what was agreed with the caller.")})
-    fire(ticket, "contact_caller", by=by, note=note)
-    ticket.contacted_at = ticket.contacted_at or timezone.now()
+    reached = outcome == CallerContact.Outcome.REACHED
+    now = timezone.now()
+    CallerContact.objects.create(
+        ticket=ticket,
+        office=assignment.office,
+        step=ticket.step,
+        at=now,
+        means=means,
+        outcome=outcome,
+        note=note,
+        by=by,
+    )
+    fire(ticket, "contact_caller" if reached else "contact_attempt", by=by, note=note, data={"means": means})
+    if reached:
+        ticket.contacted_at = ticket.contacted_at or now
     ticket.save()
     return ticket

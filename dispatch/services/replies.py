@@ -15,6 +15,8 @@ from dispatch.exceptions import RuleViolation
 from dispatch.gateways import gateway
 from dispatch.models import (
     Assignment,
+    CallerContact,
+    Channel,
     Nature,
     OutboundMessage,
     Reply,
@@ -81,6 +83,8 @@ def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
         )
     assignments = list(ticket.assignments.filter(is_active=True).select_related("office"))
     policy.require_ready("reply", policy.Situation(ticket, assignment, assignments, []))
+    if not co:
+        require_contact(ticket)
     now = timezone.now()
     answer = Reply.objects.create(
         ticket=ticket,
@@ -104,9 +108,24 @@ def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
         late = flag_late_co_handlers(ticket, policy.late_co_handlers(ticket, assignments, now), now=now)
         if late:
             ticket.reply_text = f"{ticket.reply_text}\n\n{late}"
-    ticket.contacted_at = ticket.contacted_at or now
     ticket.save()
     return answer
+
+
+def require_contact(ticket: Ticket) -> None:
+    """[HD-1] No reply to the center without having got back to the caller: a recorded contact or a recorded
+    failed attempt. A request without a caller to answer (a grid worker's patrol finding) needs neither."""
+    if ticket.channel == Channel.GRID_WORKER or not (ticket.caller_phone or ticket.caller_name or ticket.caller_email):
+        return
+    if ticket.contacted_at is not None or CallerContact.objects.filter(ticket=ticket).exists():
+        return
+    raise RuleViolation(
+        _(
+            "Contact the caller before replying: record the contact (time, means, outcome) or the failed attempt "
+            "to reach them [HD-1]."
+        ),
+        code="no_contact",
+    )
 
 
 def _is_co(ticket: Ticket, user) -> bool:

@@ -21,6 +21,7 @@ from core.bulk import allocate_ids, copy_insert, delete_tickets
 from dispatch.audit import record_events
 from dispatch.models import (
     Assignment,
+    CallerContact,
     ExtensionRequest,
     HandlingRound,
     KnowledgeArticle,
@@ -299,6 +300,7 @@ def load_demo(
             copy_insert(Assignment, out.assignments)
             copy_insert(Reply, out.replies)
             copy_insert(ExtensionRequest, out.extensions)
+            copy_insert(CallerContact, out.contacts)
             copy_insert(TicketEvent, out.events)
             record_events(out.events)
             copy_insert(OutboundMessage, out.messages)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from dispatch import rounds, sla
 from dispatch.models import (
     Assignment,
+    CallerContact,
     ExtensionRequest,
     HandlingRound,
     OutboundMessage,
@@ -40,6 +41,7 @@ class Built:
     replies: list[Reply] = field(default_factory=list)
     extensions: list[ExtensionRequest] = field(default_factory=list)
     messages: list[OutboundMessage] = field(default_factory=list)
+    contacts: list[CallerContact] = field(default_factory=list)
     rounds: list[HandlingRound] = field(default_factory=list)  # rounds before each ticket's last
 
 
@@ -155,6 +157,17 @@ class Simulation:
         if contact_at is None:
             return False
         t.contacted_at = contact_at
+        self.out.contacts.append(  # [HD-1] the contact a reply needs, with its means and outcome
+            CallerContact(
+                ticket=t,
+                office_id=lead.office_id,
+                step=t.step,
+                at=contact_at,
+                means=CallerContact.Means.PHONE,
+                outcome=CallerContact.Outcome.REACHED,
+                note="已电话联系诉求人，了解具体情况",
+            )
+        )
         if self.rng.random() < 0.04 and t.step == 1:
             suggested = self.return_target(lead)
             if suggested is not None:

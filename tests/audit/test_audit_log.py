@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry, AuditLogIsAppendOnly
 from dispatch.models import Ticket, TicketEvent
-from dispatch.services import accept_reply, reply, sign_for
+from dispatch.services import accept_reply, contact_caller, reply, sign_for
 from dispatch.supervision import supervise_once
 from grid.models import User
 from loaders.demo import load_demo
@@ -49,6 +49,7 @@ def events_without_audit_row(tickets) -> list[int]:
 def test_every_transition_of_a_ticket_writes_one_audit_row_with_who_office_and_states(users):
     t = make_ticket(category="0801", description="长青社区停水一整天了没有通知")
     sign_for(ticket=t, by=users["water_handler"])
+    contact_caller(ticket=t, by=users["water_handler"], note="电话告知恢复供水时间")  # [HD-1]
     reply(ticket=t, by=users["water_handler"], **WATER_REPLY)
     accept_reply(ticket=t, by=users["city_dispatcher"])
     events = list(t.events.order_by("id"))

@@ -189,3 +189,13 @@ def test_the_audit_export_streams_from_daphne(browser, live_url, world):
     assert text.lstrip("\ufeff").startswith("id,at,user_id,username,office_code,action")
     assert world["ticket"].number in text  # its intake was audited
     context.close()
+
+
+def test_the_desks_pages(visit, world):
+    """The center's desks [ORG-1..3]: every desk and a ticket's page with its map and forms."""
+    number = world["ticket"].number
+    for path in ("/desks/dispatch/", "/desks/rulings/", "/desks/review/", "/desks/callbacks/"):
+        visit("city_dispatcher", path)
+    for view in ("overdue", "near", "written"):
+        visit("city_dispatcher", f"/desks/supervision/?view={view}", name=f"desks-supervision-{view}")
+    visit("city_dispatcher", f"/desks/t/{number}/", ready=".leaflet-container", name="desks-ticket")

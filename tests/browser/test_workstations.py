@@ -164,6 +164,13 @@ def test_a_grid_worker_signs_for_and_replies_with_a_photo_on_a_phone_HD_1_HD_2(o
     page.wait_for_selector(".flash li")
     assert page.locator("#ticket-status").inner_text() == "办理中"
 
+    # [HD-1] the caller first: the reply to the center needs a recorded contact
+    contact = page.locator("form[action$='/contact/']")
+    contact.locator("xpath=ancestor::details/summary").click()
+    contact.locator("[name=contact-note]").fill("电话联系来电人，约定下午到场")
+    contact.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash li")
+
     page.locator("#act-reply summary").click()
     reply = page.locator("#act-reply form")
     for field, value in REPLY.items():
@@ -301,6 +308,11 @@ def test_the_service_center_assigns_at_its_desk_and_reviews_the_communitys_reply
     assert phone.locator(".qcard .qnum").all_inner_texts() == [street]
     phone.goto(f"{live_url}/w/t/{street}/")
     phone.get_by_role("button", name="签收", exact=True).click()
+    phone.wait_for_selector(".flash li")
+    contact = phone.locator("form[action$='/contact/']")  # [HD-1] the caller first
+    contact.locator("xpath=ancestor::details/summary").click()
+    contact.locator("[name=contact-note]").fill("电话联系来电人，约定到场时间")
+    contact.locator("button[type=submit]").click()
     phone.wait_for_selector(".flash li")
     phone.locator("#act-reply summary").click()
     for field, value in REPLY.items():

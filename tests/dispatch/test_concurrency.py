@@ -132,6 +132,7 @@ def test_lead_replying_twice_at_once_replies_once(cleanup):
     cleanup.append(ticket.number)
     water = User.objects.get(username="water_handler")
     committed(lambda: services.sign_for(ticket=ticket, by=water))
+    committed(lambda: services.contact_caller(ticket=ticket, by=water, note="电话联系诉求人"))  # [HD-1]
     results = run_in_threads(lambda i: services.reply(ticket=ticket, by=water, **WATER_REPLY), 2)
     assert sorted(type(r).__name__ for r in results) == ["Reply", "TransitionNotAllowed"]
     assert isinstance(next(r for r in results if isinstance(r, Exception)), (TransitionNotAllowed, RuleViolation))

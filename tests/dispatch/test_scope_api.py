@@ -102,7 +102,6 @@ def test_the_caller_is_shown_only_to_the_office_that_calls_back_IN_2(as_user, wo
     assert as_user("ruzhou_dispatcher").get(f"/api/tickets/{ruzhou}/").json()["caller"]["phone"] == "13700002222"
     for username, number in [
         ("city_dispatcher", ruzhou),  # not the city center's to call back
-        ("xinhua_dispatcher", drain),
         ("guangminglu_handler", drain),
         ("changqing_grid", drain),
         ("heating_handler", world["heating_changqing"].number),
@@ -128,6 +127,13 @@ def test_masks():
     assert mask_name("王芳") == "王*" and mask_name("欧阳娜娜") == "欧***" and mask_name("") == ""
 
 
+def test_the_county_dispatch_center_sees_the_caller_of_its_townships_tickets_ORG_3_IN_2(as_user, world):
+    """[ORG-3] 新华区's dispatch center acts (and calls back) for its townships, so it sees their callers."""
+    drain = world["drain_changqing"].number
+    assert as_user("xinhua_dispatcher").get(f"/api/tickets/{drain}/").json()["caller"]["masked"] is False
+    assert as_user("gaoxin_dispatcher").get(f"/api/tickets/{drain}/").status_code == 404
+
+
 def test_can_see_caller_follows_the_tickets_center(users, world):
     assert can_see_caller(users["city_dispatcher"], world["drain_changqing"])
     assert not can_see_caller(users["city_dispatcher"], world["water_ruzhou"])
@@ -149,6 +155,7 @@ def test_the_lead_unit_sees_the_caller_while_it_handles_the_ticket_and_not_befor
     assert can_see_caller(water, ticket)
     assert not can_see_caller(users["heating_handler"], ticket)  # another department
     assert not can_see_caller(users["changqing_grid"], ticket)
+    services.contact_caller(ticket=ticket, by=water, note="电话联系诉求人")  # [HD-1]
     services.reply(ticket=ticket, by=water, **WATER_REPLY)
     ticket.refresh_from_db()
     assert not can_see_caller(water, ticket)  # its turn is over; the center calls back [CB-1]

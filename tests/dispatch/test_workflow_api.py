@@ -116,6 +116,7 @@ def test_a_one_line_reply_is_refused_HD_2(as_user, heating):
     act(lead, heating, "sign-for")
     act(as_user("guangminglu_handler"), heating, "sign-for")
     act(as_user("guangminglu_handler"), heating, "reply", **CO_REPLY)
+    act(lead, heating, "contact", note="电话联系王女士，约定上门")  # [HD-1]
     resp = act(lead, heating, "reply", **{**GOOD_REPLY, "facts": "已处理", "result": "已修好"})
     assert resp.status_code == 400 and "result" in resp.json()
     resp = act(lead, heating, "reply", **{**GOOD_REPLY, "signer": ""})
@@ -131,6 +132,7 @@ def test_the_lead_reply_waits_for_co_handlers_and_combines_their_replies_AS_2(as
     """[AS-2] the lead convenes the co-handlers; its reply combines theirs."""
     lead, co = as_user("heating_handler"), as_user("guangminglu_handler")
     act(lead, heating, "sign-for")
+    act(lead, heating, "contact", note="电话联系王女士，约定上门")  # [HD-1]
     resp = act(lead, heating, "reply", **GOOD_REPLY)
     assert resp.status_code == 409 and resp.json()["code"] == "co_handlers_pending"
     assert "光明路街道民呼必应服务中心" in resp.json()["detail"]
@@ -146,6 +148,7 @@ def _replied(as_user, ticket):
     act(as_user("heating_handler"), ticket, "sign-for")
     act(as_user("guangminglu_handler"), ticket, "sign-for")
     act(as_user("guangminglu_handler"), ticket, "reply", **CO_REPLY)
+    act(as_user("heating_handler"), ticket, "contact", note="电话联系王女士，约定上门")  # [HD-1]
     assert act(as_user("heating_handler"), ticket, "reply", **GOOD_REPLY).status_code == 200
 
 
@@ -276,9 +279,12 @@ def test_the_center_refuses_a_return_and_the_unit_keeps_it_AS_3(as_user, drain):
     assert act(as_user("city_dispatcher"), drain, "approve-return").status_code == 409  # nothing pending now
 
 
-def test_only_the_tickets_center_decides_a_return(as_user, drain):
+def test_the_tickets_center_or_its_county_dispatch_center_decides_a_return_ORG_3(as_user, drain):
+    """[ORG-3] the county dispatch center acts for its townships; another county's does not see the ticket."""
     act(as_user("changqing_head"), drain, "return", reason="不属于社区职责", suggested_office="DEPT-water")
-    assert act(as_user("xinhua_dispatcher"), drain, "approve-return").status_code == 403
+    assert act(as_user("gaoxin_dispatcher"), drain, "approve-return").status_code == 404
+    assert act(as_user("wall_viewer"), drain, "approve-return").status_code == 403
+    assert act(as_user("xinhua_dispatcher"), drain, "approve-return").status_code == 200
 
 
 def test_returned_twice_is_flagged_as_buck_passing_SV_3(as_user, drain):

@@ -67,6 +67,12 @@ FOREIGN_TICKET_PAGE = each(404, anonymous=302, **dict.fromkeys(CITY_CENTER, 200)
 # Acting on it: outside the scope a 404; inside (the city center) a 403, for the ticket's own center
 # is the 鲁山 sub-center and it holds no assignment of the city center [ORG-2].
 FOREIGN_TICKET_ACT = each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 403))
+# The center's desks [ORG-1..3]: the dispatchers of a center (city, sub-center, county dispatch center).
+DESKS = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.ADMIN}
+DESK_PAGE = each(403, anonymous=302, **dict.fromkeys(DESKS, 200))
+# The 下汤镇 ticket is the 鲁山 sub-center's: at every other center's desk it does not exist (a 404), even at the
+# city center's, which sees it on the wall but does not act for 鲁山 [ORG-2].
+DESK_FOREIGN = each(403, anonymous=302, **dict.fromkeys(DESKS, 404))
 
 
 @dataclass
@@ -256,6 +262,34 @@ MATRIX: dict[tuple[str, str], Row] = {
             ("dismiss", {"reason": "同一处下水道的重复反映，已并案处理。"}, 409),
         )
     },
+    ("desks/", "GET"): Row("/desks/", each(403, anonymous=302, **dict.fromkeys(DESKS, 302)), redirect_to_login=False),
+    ("desks/dispatch/", "GET"): Row("/desks/dispatch/", DESK_PAGE),
+    ("desks/rulings/", "GET"): Row("/desks/rulings/", DESK_PAGE),
+    ("desks/review/", "GET"): Row("/desks/review/", DESK_PAGE),
+    ("desks/callbacks/", "GET"): Row("/desks/callbacks/", DESK_PAGE),
+    ("desks/supervision/", "GET"): Row("/desks/supervision/?view=written", DESK_PAGE),
+    # [CB-3] drawing a sample redirects back to the desk (with a message when nothing was called back)
+    ("desks/callbacks/samples/", "POST"): Row(
+        "/desks/callbacks/samples/",
+        each(403, anonymous=302, **dict.fromkeys(DESKS, 302)),
+        body={"size": 5, "days": 30},
+        redirect_to_login=False,
+    ),
+    ("desks/callbacks/samples/<str:code>.csv", "GET"): Row("/desks/callbacks/samples/EV-other.csv", DESK_FOREIGN),
+    ("desks/callbacks/samples/<str:code>/import", "POST"): Row(
+        "/desks/callbacks/samples/EV-other/import", DESK_FOREIGN
+    ),
+    ("desks/supervision/<str:number>.pdf", "GET"): Row("/desks/supervision/DB2026-9999.pdf", DESK_FOREIGN),
+    ("desks/t/<str:number>/", "GET"): Row("/desks/t/{ticket}/", DESK_FOREIGN),
+    ("desks/t/<str:number>/<slug:action>/", "POST"): Row(
+        "/desks/t/{ticket}/approve-return/", DESK_FOREIGN, body={"approve-return-note": "同意"}
+    ),
+    # [SV-1] the written notices sent to the user's own office (none here): any office member reads them
+    ("desks/notices/", "GET"): Row("/desks/notices/", PAGE),
+    # [CB-2] the SMS gateway's webhook answers only its token (none is configured here): 401 for everyone
+    ("desks/sms/inbound", "POST"): Row(
+        "/desks/sms/inbound", each(401, anonymous=401), body={"id": "m1", "from": "13800000000", "text": "1"}
+    ),
     ("w/", "GET"): Row("/w/", PAGE),
     ("w/t/<str:number>/", "GET"): Row("/w/t/{ticket}/", FOREIGN_TICKET_PAGE),
     ("w/t/<str:number>/<slug:action>/", "POST"): Row(

@@ -106,6 +106,7 @@ def _build_world() -> dict:
     services.sign_for(ticket=water, by=users["water_handler"])
     replied = make_ticket(category="0801", description="长青社区水压太低，高层用不上水")
     services.sign_for(ticket=replied, by=users["water_handler"])
+    services.contact_caller(ticket=replied, by=users["water_handler"], note="电话联系诉求人")  # [HD-1]
     services.reply(ticket=replied, by=users["water_handler"], **WATER_REPLY)
     returned = make_ticket(category="0701", description="长青社区路灯不亮，晚上很黑")
     services.sign_for(ticket=returned, by=users["heating_handler"])

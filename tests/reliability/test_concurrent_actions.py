@@ -102,6 +102,7 @@ def water(cleanup):
 @pytest.fixture
 def signed_water(water):
     committed(lambda: services.sign_for(ticket=water, by=user("water_handler")))
+    committed(lambda: services.contact_caller(ticket=water, by=user("water_handler"), note="电话联系诉求人"))  # [HD-1]
     return water
 
 

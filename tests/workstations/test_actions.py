@@ -32,13 +32,20 @@ def test_sign_for_then_reply_with_a_photo_changes_state_and_history_HD_1_HD_2(as
     assert response.status_code == 302 and response["Location"] == f"/w/t/{drain.number}/"
     drain.refresh_from_db()
     assert drain.status == Status.IN_PROGRESS
+    # [HD-1] no reply before the caller has been contacted (or a failed attempt recorded)
+    refused = client.post(f"/w/t/{drain.number}/reply/", reply_form())
+    assert refused.status_code == 409 and "[HD-1]" in text(refused)
+    assert (
+        client.post(f"/w/t/{drain.number}/contact/", {"contact-note": "电话联系来电人，约定下午到场"}).status_code
+        == 302
+    )
     response = client.post(
         f"/w/t/{drain.number}/reply/", reply_form(**{"reply-photos": [phone_photo("after.jpg")]}), follow=True
     )
     assert response.status_code == 200
     drain.refresh_from_db()
     assert drain.status == Status.REPLIED
-    assert events(drain)[-3:] == ["sign_for", "reply", "attach_photos"]
+    assert events(drain)[-4:] == ["sign_for", "contact_caller", "reply", "attach_photos"]
     photo = drain.attachments.get()
     assert photo.name == "after.jpg" and photo.photo.exif_point is not None
     page = text(response)
@@ -139,6 +146,7 @@ def test_the_township_delegates_and_reviews_from_the_pages_HD_3(as_user, users):
     # the community sees it, signs for it and sends its draft (with a photo) to the township
     assert street.number in text(worker.get("/w/"))
     assert worker.post(f"/w/t/{street.number}/accept/").status_code == 302
+    assert worker.post(f"/w/t/{street.number}/contact/", {"contact-note": "电话联系来电人"}).status_code == 302
     response = worker.post(f"/w/t/{street.number}/reply/", reply_form(**{"reply-photos": [phone_photo()]}))
     assert response.status_code == 302
     street.refresh_from_db()

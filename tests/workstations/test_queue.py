@@ -57,6 +57,7 @@ def test_filters_by_urgency_overdue_words_and_done(as_user, drains, users):
     assert numbers(client.get("/w/?overdue=1")) == [drains["late"].number]
     assert numbers(client.get("/w/?q=长青路70号")) == [drains["half"].number]
     assert numbers(client.get("/w/?view=done")) == []
+    services.contact_caller(ticket=drains["fresh"], by=users["changqing_grid"], note="电话联系来电人")  # [HD-1]
     services.reply(
         ticket=drains["fresh"],
         by=users["changqing_grid"],

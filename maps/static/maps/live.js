@@ -332,10 +332,13 @@
     toastTimer = setTimeout(() => { box.hidden = true; }, 8000);
   }
 
+  const CITY_TZ = document.documentElement.dataset.tz || "Asia/Shanghai";
   function tick() {
     const now = new Date();
+    // The city's time (Asia/Shanghai), not the browser's: a wall seen from another zone reads the tickets' day.
     $("clock").textContent = now.toLocaleString("zh-CN", { hour12: false, year: "numeric", month: "2-digit",
-      day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", weekday: "short" });
+      day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", weekday: "short",
+      timeZone: CITY_TZ });
   }
   tick();
   setInterval(tick, 1000);

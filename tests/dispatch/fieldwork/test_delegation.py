@@ -82,6 +82,10 @@ def test_a_workstation_head_hands_a_ticket_to_one_of_its_grid_workers(users):
         field.delegate(ticket=drain, by=head, worker=users["guangminglu_grid2"])
     # the head signed for it on handing it over; the worker replies on the workstation's own assignment
     assert refresh(drain).status == Status.IN_PROGRESS
+    with pytest.raises(RuleViolation) as refused:  # [HD-1] not without having got back to the caller
+        field.reply_from_field(ticket=drain, by=worker, fields=REPLY)
+    assert refused.value.code == "no_contact"
+    field.record_contact(ticket=drain, by=worker, note="电话联系来电人，已说明处理安排")
     result = field.reply_from_field(ticket=drain, by=worker, fields=REPLY)
     assert result.reply is not None and not result.is_draft
     assert refresh(drain).status == Status.REPLIED
@@ -109,7 +113,8 @@ def test_the_community_accepts_contacts_and_submits_a_draft_HD_2(street_ticket, 
 def test_the_township_reviews_the_draft_before_it_goes_up_HD_3(street_ticket, users):
     handler, worker = users["guangminglu_handler"], users["changqing_grid"]
     field.delegate(ticket=street_ticket, by=handler, office="WS-410402002005")
-    field.reply_from_field(ticket=street_ticket, by=worker, fields=REPLY)  # acting accepts it in passing
+    field.record_contact(ticket=street_ticket, by=worker, note="电话联系来电人")  # acting accepts it in passing
+    field.reply_from_field(ticket=street_ticket, by=worker, fields=REPLY)
     with pytest.raises(ValidationError):  # a send-back says what is missing
         field.send_back_community_reply(ticket=street_ticket, by=handler, note="")
     # sent back: the community sees it again in its queue
@@ -164,6 +169,7 @@ def test_delegating_again_replaces_the_delegation_and_withdrawing_ends_it(street
 def test_nothing_is_delegated_once_the_ticket_is_answered(street_ticket, users):
     handler = users["guangminglu_handler"]
     services.sign_for(ticket=street_ticket, by=handler)
+    services.contact_caller(ticket=street_ticket, by=handler, note="电话联系来电人")  # [HD-1]
     services.reply(ticket=street_ticket, by=handler, **REPLY)
     with pytest.raises(TransitionNotAllowed):
         field.delegate(ticket=street_ticket, by=handler, office="WS-410402002005")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from citizen.views import public_cases_api
 from dispatch.fieldwork.views import AttachmentFileView
 from maps.views import home
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/geo/", include("geo.urls")),
     path("api/maps/", include("maps.api_urls")),
     path("api/spikes/", include("alerts.api_urls")),
+    path("api/public/cases", public_cases_api, name="public-cases"),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
     path("maps/", include("maps.urls")),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("briefings/", include("briefings.views")),
     path("w/", include("workstations.urls")),
     path("audit/", include("audit.urls")),
+    path("m/", include("citizen.urls")),  # the citizen's side (issue 16)
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "workstations",
     "maps",
     "classify",
+    "citizen",
 ]
 
 MIDDLEWARE = [

@@ -263,11 +263,17 @@ def _public_context(request):
 def public_list(request):
     """[PUB-1][PUB-3] Closed public cases by category, area and month, redacted."""
     q, error = _public_context(request)
-    context = {"counties": _counties(), "categories": selectors.category_choices(), "error": error}
+    last_month = f"{timezone.localdate().replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+    context = {
+        "counties": _counties(),
+        "categories": selectors.category_choices(),
+        "error": error,
+        "ranking_month": last_month,
+    }
     if q is None:
         return render(request, "citizen/public.html", context, status=400)
     cases, paginator, page = selectors.public_cases(q)
-    ranking_month = q.month or f"{timezone.localdate().replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+    ranking_month = q.month or last_month
     return render(
         request,
         "citizen/public.html",

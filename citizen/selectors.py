@@ -127,7 +127,7 @@ def _step_for(e: TicketEvent, ticket: Ticket, assignments: list[Assignment]) -> 
         )
     if a == "rework":
         units = _units_of_step(ticket, step_no or ticket.step, assignments)
-        return Step(e.at, _("Sent back to %(units)s to be handled again [SLA-4].") % {"units": units})
+        return Step(e.at, _("Sent back to %(units)s to be handled again.") % {"units": units})
     if a in ("remind", "phone_supervision", "written_supervision"):
         return Step(e.at, _("The center pressed the unit to finish in time."))
     return None

@@ -69,25 +69,60 @@ def file_report(client: Client, *, code: bool = True, **overrides) -> Ticket:
     return Ticket.objects.get(number=number)
 
 
-def make_public_closed(ticket: Ticket, users, *, public: bool = True) -> Ticket:
-    """Dispatch a citizen's ticket to 光明路街道, reply, accept: closed, awaiting the callback."""
+def handler_for(office):
+    """A user who may act for `office`: a demo user when there is one, else one made for the test."""
+    from grid.models import Office, Role, User
+
+    found = User.objects.filter(office=office, role__in=policy_roles()).first()
+    if found:
+        return found
+    role = {
+        Office.Kind.DEPARTMENT: Role.DEPARTMENT_HANDLER,
+        Office.Kind.TOWNSHIP_CENTER: Role.TOWNSHIP_HANDLER,
+        Office.Kind.WORKSTATION: Role.WORKSTATION_HEAD,
+    }.get(office.kind, Role.COUNTY_DISPATCHER)
+    return User.objects.create(username=f"test-{office.code}"[:150], office=office, role=role)
+
+
+def policy_roles():
+    from dispatch.policy import HANDLER_ROLES
+
+    return list(HANDLER_ROLES)
+
+
+LAMP_REPLY = {
+    "facts": "经现场核实，长青路路灯线路老化导致不亮。",
+    "result": "已更换线路和灯具，路灯恢复正常照明，并已电话告知市民。",
+    "basis": "《城市照明管理规定》",
+    "signer": "街道办 李主任",
+    "handler_name": "赵建国",
+}
+
+
+def close_with_reply(ticket: Ticket, users, reply_fields: dict = LAMP_REPLY) -> Ticket:
+    """The center dispatches a queued ticket to 光明路街道; the lead unit (whichever the routing chose)
+    signs for it and replies; the center accepts the reply: closed, awaiting the callback."""
     from dispatch.services import accept_reply, dispatch_manually, reply, sign_for
 
-    CitizenReport.objects.filter(ticket=ticket).update(public=public)
     if ticket.status == "pending_dispatch":
         dispatch_manually(ticket=ticket, by=users["city_dispatcher"], lead="TC-410402002")
         ticket.refresh_from_db()
-    handler = users["guangminglu_handler"]
+    lead = ticket.assignments.select_related("office").get(is_active=True, role="lead").office
+    handler = handler_for(lead)
+    for a in ticket.assignments.select_related("office").filter(is_active=True, role="co"):
+        sign_for(ticket=ticket, by=handler_for(a.office))
     sign_for(ticket=ticket, by=handler)
-    reply(
-        ticket=ticket,
-        by=handler,
-        facts="经现场核实，长青路路灯线路老化导致不亮。",
-        result="已更换线路和灯具，路灯恢复正常照明，并已电话告知市民。",
-        basis="《城市照明管理规定》",
-        signer="街道办 李主任",
-        handler_name="赵建国",
-    )
-    accept_reply(ticket=ticket, by=users["city_dispatcher"])
+    for a in ticket.assignments.select_related("office").filter(is_active=True, role="co"):
+        reply(ticket=ticket, by=handler_for(a.office), **reply_fields)
+    reply(ticket=ticket, by=handler, **reply_fields)
+    center = ticket.center
+    dispatcher = users["city_dispatcher"] if center is None or center.kind == "city_center" else handler_for(center)
+    accept_reply(ticket=ticket, by=dispatcher)
     ticket.refresh_from_db()
     return ticket
+
+
+def make_public_closed(ticket: Ticket, users, *, public: bool = True) -> Ticket:
+    """A citizen's ticket with its public choice set, handled and closed with the lamp reply."""
+    CitizenReport.objects.filter(ticket=ticket).update(public=public)
+    return close_with_reply(ticket, users)

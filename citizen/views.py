@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citizen import selectors, services
@@ -349,10 +350,10 @@ class AreaFeed(Feed):
         return cases
 
     def item_title(self, item):
-        return f"{item.category or _('Request')} · {item.place} · {item.number}"
+        return f"{item.category or pgettext('citizen', 'Request')} · {item.place} · {item.number}"
 
     def item_description(self, item):
-        return f"{_('Request')}: {item.request}\n{_('Reply')}: {item.reply}"
+        return f"{pgettext('citizen', 'Request')}: {item.request}\n{_('Reply')}: {item.reply}"
 
     def item_link(self, item):
         return f"{reverse('citizen:public')}?area={item.township_code or item.county_code}&month={item.month}#{item.number}"

@@ -15,7 +15,6 @@ import pytest
 
 from tests.dispatch.fieldwork.images import image_bytes, phone_exif
 from tests.helpers import CHANGQING, label
-from tests.servers import run_committed
 
 from .conftest import ROOT, screenshot
 
@@ -48,7 +47,7 @@ def world(django_db_setup, django_db_blocker):
         ).number
         forget_limits()
 
-    run_committed(seed, django_db_blocker)
+    committed(django_db_blocker, seed)
     yield box
 
     def cleanup():
@@ -68,13 +67,14 @@ def world(django_db_setup, django_db_blocker):
         for f in files:
             f.storage.delete(f.name)
 
-    run_committed(cleanup, django_db_blocker)
+    committed(django_db_blocker, cleanup)
 
 
 def committed(django_db_blocker, fn):
-    box = {}
-    run_committed(lambda: box.update(value=fn()), django_db_blocker)
-    return box["value"]
+    """fn's answer, run on this thread's connection outside any transaction (autocommit), so that the
+    server process sees what it writes."""
+    with django_db_blocker.unblock():
+        return fn()
 
 
 def axe_violations(page) -> list[str]:
@@ -172,7 +172,7 @@ def test_report_follow_and_rate_unsatisfied_on_a_phone_opens_rework(browser, liv
             },
         )
 
-    run_committed(center_accepts, django_db_blocker)
+    committed(django_db_blocker, center_accepts)
 
     # 3. The citizen follows it: the timeline in plain words and the accepted reply; no handler's name.
     page.reload()
@@ -256,7 +256,11 @@ def test_text_at_200_percent_and_a_360_px_screen_lose_nothing(browser, live_url,
     assert no_sideways_scroll(page), path
     page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
     page.wait_for_timeout(200)
-    assert no_sideways_scroll(page), (path, "200%")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right >
+             document.documentElement.clientWidth + 1).map((el) => el.tagName + '.' + el.className + '#' + el.id).slice(0, 8)"""
+    )
+    assert no_sideways_scroll(page), (path, "200%", wide)
     cut = page.evaluate(
         """() => [...document.querySelectorAll('main button, main input:not([type=hidden]), main select, main textarea, main a')]
              .filter((el) => el.offsetParent !== null)

@@ -27,6 +27,6 @@
     });
     document.getElementById("map-count").textContent = `${shown} ${t.shown}`;
     el.dataset.cases = String(shown);
-    if (shown) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 14 });
+    if (shown) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 12 });
   });
 })();

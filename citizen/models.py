@@ -15,6 +15,8 @@ class CitizenReport(models.Model):
 
     `public` is the caller's consent: only such cases, once closed, enter the public record [PUB-1][PUB-3].
     A business files with its unified social credit code [PUB-4]; the center lists those apart.
+    `county_code`/`township_code` copy the ticket's place at intake: the public record by area and month
+    is one range of a partial index, whatever the number of tickets.
     `phone_key` is a keyed digest of the verified phone, so "my requests" is one indexed query
     without reading callers' phone numbers.
     """
@@ -26,6 +28,9 @@ class CitizenReport(models.Model):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     phone_key = models.CharField(max_length=64)
     received_at = models.DateTimeField()
+    # The ticket's place at intake, copied so that the public record by area is one index range.
+    county_code = models.CharField(max_length=12, blank=True)
+    township_code = models.CharField(max_length=12, blank=True)
     held_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -34,6 +39,14 @@ class CitizenReport(models.Model):
         indexes = [
             # The public record: newest first, by month (received_at range), only the public ones [PUB-1].
             models.Index(fields=["-received_at", "-id"], condition=Q(public=True), name="citizen_public_recent"),
+            models.Index(
+                fields=["county_code", "-received_at", "-id"], condition=Q(public=True), name="citizen_public_county"
+            ),
+            models.Index(
+                fields=["township_code", "-received_at", "-id"],
+                condition=Q(public=True),
+                name="citizen_public_township",
+            ),
             models.Index(fields=["phone_key", "-received_at"], name="citizen_phone_recent"),
             models.Index(fields=["-received_at"], condition=Q(is_business=True), name="citizen_business_recent"),
         ]

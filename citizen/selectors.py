@@ -219,7 +219,7 @@ def public_reports(q: PublicQuery):
     """[PUB-1][PUB-3] Closed cases the caller chose to make public, newest first: one indexed query."""
     qs = CitizenReport.objects.filter(public=True, ticket__status__in=PUBLIC_STATUSES)
     if q.area:
-        qs = qs.filter(**{"ticket__county_code" if len(q.area) == 6 else "ticket__township_code": q.area})
+        qs = qs.filter(**{"county_code" if len(q.area) == 6 else "township_code": q.area})
     if q.month:
         start, end = month_range(q.month)
         qs = qs.filter(received_at__gte=start, received_at__lt=end)
@@ -326,7 +326,7 @@ def public_cases(q: PublicQuery) -> tuple[list[PublicCase], Paginator, int]:
                 number=t.number,
                 month=f"{timezone.localtime(r.received_at):%Y-%m}",
                 category=(f"{cat.parent.name}/{cat.name}" if cat and cat.parent_id else (cat.name if cat else "")),
-                place=" / ".join(t.place_names.split("/")[:2]).strip() if t.place_names else "",
+                place=" / ".join(p.strip() for p in t.place_names.split("/")[:2]) if t.place_names else "",
                 county_code=t.county_code,
                 township_code=t.township_code,
                 request=summarize(public_text(t.description, t)),

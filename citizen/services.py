@@ -263,6 +263,8 @@ def submit_report(*, report: Report, photos: list[CleanPhoto], ip: str, idempote
                 credit_code=report.credit_code if report.is_business else "",
                 phone_key=phone_key(report.phone),
                 received_at=result.ticket.received_at,
+                county_code=result.ticket.county_code,
+                township_code=result.ticket.township_code,
                 held_reason=hold,
             )
             for photo in photos:

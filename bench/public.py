@@ -68,7 +68,7 @@ def measure(database: str, repeat: int) -> list[str]:
 
     with connection.cursor() as cur:
         if database == BENCH_DB:
-            cur.execute(SEED_REPORTS_SQL)
+            cur.execute(SEED_REPORTS_SQL, [])
             if cur.rowcount:
                 cur.execute("VACUUM ANALYZE citizen_citizenreport")
     tickets = Ticket.objects.count()
@@ -94,7 +94,7 @@ def measure(database: str, repeat: int) -> list[str]:
         "`/api/public/cases?area=<township>`": lambda c, t, m: f"/api/public/cases?area={t}",
         "`/m/public/?area=<county>&month=<m>` (list page)": lambda c, t, m: f"/m/public/?area={c}&month={m}",
         "`/m/public/` (whole city, page 1)": lambda c, t, m: "/m/public/",
-        "`/m/public/?page=200` (whole city, deep page)": lambda c, t, m: "/m/public/?page=200",
+        "`/m/public/?page=50` (whole city, deepest page)": lambda c, t, m: "/m/public/?page=50",
         "`/m/public/<county>/rss/` (50 items)": lambda c, t, m: f"/m/public/{c}/rss/",
         "`/m/public/map/`": lambda c, t, m: "/m/public/map/",
         "`/m/` (report form)": lambda c, t, m: "/m/",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from citizen.models import CitizenReport
@@ -29,6 +30,9 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 AREA_RE = re.compile(r"^\d{6}(\d{3})?$")
 # The public map shows a case near, not at, its point: about 100 m (no doorstep on the map).
 MAP_DECIMALS = 3
+# Counting stops here: past it the pages say "more than 1000" and ask for an area or a month (a count of every
+# public case of a big city would scan them all).
+COUNT_CAP = 1_000
 
 
 class BadQuery(ValueError):
@@ -301,11 +305,31 @@ class PublicCase:
         }
 
 
-def public_cases(q: PublicQuery) -> tuple[list[PublicCase], Paginator, int]:
-    """One page of the public record with the request and the reply summarised and redacted."""
-    paginator = Paginator(public_reports(q), q.size, allow_empty_first_page=True)
+class CappedPaginator(Paginator):
+    """Django's paginator with the count stopped at COUNT_CAP + 1 (one index range, never a full scan)."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.values("pk")[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def public_cases(q: PublicQuery, *, count: bool = True) -> tuple[list[PublicCase], Paginator | None, int]:
+    """One page of the public record with the request and the reply summarised and redacted
+    (`count=False`: the first page alone, without counting, for the feeds)."""
+    if not count:
+        rows = list(public_reports(q)[: q.size])
+        return _cases(rows), None, 1
+    paginator = CappedPaginator(public_reports(q), q.size, allow_empty_first_page=True)
     page = paginator.get_page(q.page) if q.page <= max(1, paginator.num_pages) else None
     rows = list(page.object_list) if page else []
+    return _cases(rows), paginator, (page.number if page else q.page)
+
+
+def _cases(rows: list[CitizenReport]) -> list[PublicCase]:
     tickets = [r.ticket for r in rows]
     replies = {}
     for r in (
@@ -338,7 +362,7 @@ def public_cases(q: PublicQuery) -> tuple[list[PublicCase], Paginator, int]:
                 lat=round(point.y, MAP_DECIMALS) if point else None,
             )
         )
-    return cases, paginator, (page.number if page else q.page)
+    return cases
 
 
 def business_requests(user, *, page: int = 1):

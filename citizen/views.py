@@ -284,7 +284,8 @@ def public_list(request):
             "cases": cases,
             "page": page,
             "pages": paginator.num_pages,
-            "count": paginator.count,
+            "count": min(paginator.count, selectors.COUNT_CAP),
+            "capped": paginator.capped,
             "ranking_month": ranking_month,
         },
     )
@@ -309,7 +310,8 @@ def public_cases_api(request):
     cases, paginator, page = selectors.public_cases(q)
     resp = JsonResponse(
         {
-            "count": paginator.count,
+            "count": min(paginator.count, selectors.COUNT_CAP),
+            "count_capped": paginator.capped,
             "page": page,
             "pages": paginator.num_pages,
             "size": q.size,
@@ -346,7 +348,7 @@ class AreaFeed(Feed):
         ) % {"area": obj.name}
 
     def items(self, obj):
-        cases, _p, _n = selectors.public_cases(selectors.PublicQuery(area=obj.code, size=50))
+        cases, _p, _n = selectors.public_cases(selectors.PublicQuery(area=obj.code, size=50), count=False)
         return cases
 
     def item_title(self, item):

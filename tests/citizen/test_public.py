@@ -157,3 +157,15 @@ def test_the_callers_own_name_written_bare_in_the_text_is_removed_too(users):
     )
     body = Client().get("/api/public/cases").content.decode()
     assert t.number in body and "欧阳明远" not in body and "某某" in body
+
+
+def test_counting_stops_at_the_cap_and_the_pages_ask_for_an_area_or_a_month(record, monkeypatch):
+    """A count of every public case of a big city would scan them all: it stops at COUNT_CAP."""
+    from citizen import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    data = Client().get("/api/public/cases?size=1").json()
+    assert data["count"] == 1 and data["count_capped"] is True and data["pages"] == 2
+    assert "choose an area or a month" in Client(HTTP_ACCEPT_LANGUAGE="en").get("/m/public/").content.decode() or (
+        "请选择区域或月份" in Client().get("/m/public/").content.decode()
+    )

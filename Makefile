@@ -103,6 +103,7 @@ load:
 	$(PY) manage.py load_dispatch_reference
 	$(PY) manage.py load_demo_tickets
 	$(PY) manage.py train_classifier --if-missing
+	$(PY) manage.py load_citizen_demo --if-missing
 
 # Rebuilds the committed fixture files from the reference data folder (PINGDINGSHAN_SRC, see fixtures/README.md).
 fixtures:

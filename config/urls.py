@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from briefings.map_report import briefing_report
+from citizen.views import public_cases_api
 from dispatch.fieldwork.views import AttachmentFileView
 from maps.views import home
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/geo/", include("geo.urls")),
     path("api/maps/", include("maps.api_urls")),
     path("api/spikes/", include("alerts.api_urls")),
+    path("api/public/cases", public_cases_api, name="public-cases"),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
     # the briefing map keeps its address under /maps/; the page is the briefings'
@@ -33,6 +35,7 @@ urlpatterns = [
     path("w/", include("workstations.urls")),
     path("desks/", include("desks.urls")),
     path("audit/", include("audit.urls")),
+    path("m/", include("citizen.urls")),  # the citizen's side (issue 16)
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),
 ]

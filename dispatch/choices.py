@@ -18,6 +18,7 @@ class Channel(models.TextChoices):
     LEADERS_BOARD = "leaders_board", _("People's Daily leaders' message board")
     NATIONAL_PLATFORM = "national_platform", _("National platform")
     GRID_WORKER = "grid_worker", _("Grid worker")
+    H5 = "h5", _("Web/WeChat H5 page")  # the citizen's own page, /m/ (issue 16)
 
 
 class Kind(models.TextChoices):

@@ -542,3 +542,30 @@ def desk_actions(ticket: Ticket, user: User | None) -> list[str]:
             allowed.append(action)
             break
     return allowed
+
+
+# -- the citizen's side (issue 16): no login; the caller proves the phone ------------------------
+
+# What a caller may read of their own request [PUB-2]: anything but the handlers' personal data.
+CALLER_RATES_FROM = ("closed", "callback_manual")  # after the center accepted the reply [CB-1]
+
+
+def caller_owns(ticket: Ticket, phone: str | None) -> bool:
+    """[PUB-2][IN-2] The caller whose phone (verified by a code) is the ticket's: only they follow it by phone."""
+    return bool(phone) and bool(ticket.caller_phone) and ticket.caller_phone == phone
+
+
+def caller_may_follow_by_number(ticket: Ticket, last4: str) -> bool:
+    """[PUB-2] One request by its number and the last four digits of the caller's phone."""
+    return len(last4) == 4 and last4.isdigit() and len(ticket.caller_phone) >= 4 and ticket.caller_phone[-4:] == last4
+
+
+def caller_may_rate(ticket: Ticket, phone: str | None) -> bool:
+    """[CB-1] The caller (phone verified by a code, not only its last four digits) rates the accepted reply."""
+    return caller_owns(ticket, phone) and ticket.status in CALLER_RATES_FROM
+
+
+def may_see_business_requests(user: User | None) -> bool:
+    """[PUB-4] The center's dispatchers and viewers (the business-environment office reads through them)
+    see the requests businesses filed, apart from the rest."""
+    return _role(user) in CENTER_VIEW_ROLES

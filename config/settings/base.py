@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "desks",
     "maps",
     "classify",
+    "citizen",
 ]
 
 MIDDLEWARE = [

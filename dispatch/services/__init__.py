@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dispatch.services.attachments import (  # noqa: F401
     add_attachment,
+    add_caller_photo,
     add_photo,
 )
 from dispatch.services.callback import (  # noqa: F401
     manual_callback_text,
     record_callback,
+    record_citizen_rating,
     record_sms_answer,
 )
 from dispatch.services.cohandling import (  # noqa: F401

@@ -48,3 +48,12 @@ def add_photo(*, ticket: Ticket, by: User, photo: CleanPhoto) -> Attachment:
     attachment.name = photo.name
     attachment.save(update_fields=["name"])
     return attachment
+
+
+def add_caller_photo(*, ticket: Ticket, photo: CleanPhoto) -> Attachment:
+    """A photo the caller sent with their own request (the citizen's page, issue 16): cleaned by
+    core.photos.clean_photo like every photo, stored under a random name, uploaded by no staff user."""
+    upload = ContentFile(photo.data, name=photo.stored_name)
+    return Attachment.objects.create(
+        ticket=ticket, file=upload, name=photo.name[:200], content_type=photo.content_type, size=len(photo.data)
+    )

@@ -150,3 +150,40 @@ def record_sms_answer(
         message.ticket, message.satisfaction, message.outcome = ticket, satisfaction, InboundMessage.Outcome.RECORDED
     message.save()
     return message
+
+
+CITIZEN_CHANNEL = "citizen"  # the rating the caller gives on the citizen's page (issue 16)
+
+
+@transaction.atomic
+def record_citizen_rating(*, ticket: Ticket, satisfaction: str, note: str = "") -> Ticket:
+    """[CB-1][CB-2] The caller rates the accepted reply on the citizen's page: this is the callback.
+
+    The caller answers in their own words, as they would at a manual callback: satisfied or basically
+    satisfied archives the ticket; unsatisfied sends it back to the lead for rework within 5 working
+    days [SLA-4]. Who may rate (the caller whose phone was verified) is decided by
+    policy.caller_may_rate before this is called; there is no staff user behind it.
+    """
+    ticket = lock_ticket(ticket)
+    if satisfaction not in Satisfaction.values:
+        raise ValueError(f"unknown satisfaction {satisfaction!r}")
+    workflow.check(ticket, "manual_callback", to=Status.ARCHIVED)
+    now = timezone.now()
+    satisfied = satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASIC)
+    to = Status.ARCHIVED if satisfied else Status.CALLBACK_MANUAL
+    fire(
+        ticket,
+        "manual_callback",
+        to=to,
+        by=None,
+        office=ticket.center,
+        note=note,
+        data={"satisfaction": satisfaction, "channel": CITIZEN_CHANNEL},
+    )
+    ticket.satisfaction, ticket.callback_channel, ticket.callback_at = satisfaction, CITIZEN_CHANNEL, now
+    if satisfied:
+        ticket.archived_at = now
+    else:
+        _rework(ticket, by=None, now=now)
+    ticket.save()
+    return ticket

@@ -95,6 +95,7 @@ class IntakeData:
     attachment_urls: list[str] = field(default_factory=list)
     refuse_reason: str = ""  # the call-taker's decision that the request is not acceptable [IN-4]
     transfer_to: str = ""  # for an emergency: the line the call is handed to [CT-2]
+    hold_reason: str = ""  # why a person must look at it before it is routed (a flood from one phone …)
     extra: dict = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -431,7 +432,7 @@ def prepare_ticket(
                     commit=False,
                 )
             )
-        elif plan.routed:
+        elif plan.routed and not data.hold_reason:
             policy = sla.policy_for(data.urgency, data.kind, table.sla_policies)
             assignments = apply_plan(ticket, plan, start=received_at, policy=policy, step=1)
             ticket.focus_reasons = _focus_reasons(ticket, plan, category)
@@ -454,7 +455,8 @@ def prepare_ticket(
             )
         else:
             ticket.focus_reasons = _focus_reasons(ticket, None, category)
-            reason = "; ".join(filter(None, [plan.queue_reason, location.note]))
+            queue_reason = "" if data.hold_reason else plan.queue_reason
+            reason = "; ".join(filter(None, [data.hold_reason, queue_reason, location.note]))
             events.append(fire(ticket, "queue_for_dispatch", by=by, note=reason, data=data_note, at=now, commit=False))
     attachments = [Attachment(ticket=ticket, url=u, name=u.rsplit("/", 1)[-1][:200]) for u in data.attachment_urls]
     return Prepared(ticket, assignments, events, attachments, transfers)

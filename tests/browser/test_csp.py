@@ -153,6 +153,17 @@ def test_the_workstation_pages_on_a_phone_and_at_the_desk(visit, world):
     visit("guangminglu_handler", "/maps/live/", ready=".conn[data-state='live']")
 
 
+def test_the_citizens_pages_on_a_phone(visit, world):
+    """The citizen's side (issue 16): the report form with its map, the follow page, the public record
+    and its map, anonymous on a phone; the center's list of businesses' requests."""
+    phone = {"width": 390, "height": 844}
+    visit(None, "/m/", viewport=phone, ready="#pick-map.leaflet-container", name="m-report")
+    visit(None, "/m/track/", viewport=phone, name="m-track")
+    visit(None, "/m/public/", viewport=phone, name="m-public")
+    visit(None, "/m/public/map/", viewport=phone, ready="#public-map[data-cases]", name="m-public-map")
+    visit("city_dispatcher", "/m/center/business/", name="m-business")
+
+
 def test_the_admin_with_its_offline_map_widget(visit, world):
     visit("admin", "/admin/", name="admin")
     page, _ = visit(

@@ -304,6 +304,23 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("audit/export.csv", "GET"): Row(
         "/audit/export.csv?from={today}&to={today}", each(403, anonymous=302, **{Role.ADMIN: 200})
     ),
+    # The citizen's side (issue 16): no login. A request opens only to the browser that proved its phone
+    # (or gave the number and the last four digits); everyone else, staff too, is sent to the follow page.
+    ("m/", "GET"): Row("/m/", PUBLIC),
+    ("m/code", "POST"): Row("/m/code", PUBLIC, body={"phone": "13912345678"}),
+    ("m/track/", "GET"): Row("/m/track/?number={ticket}", PUBLIC),
+    ("m/mine/", "GET"): Row("/m/mine/", each(302, anonymous=302), redirect_to_login=False),
+    ("m/r/<str:number>/", "GET"): Row("/m/r/{ticket}/", each(302, anonymous=302), redirect_to_login=False),
+    ("m/r/<str:number>/rate", "POST"): Row(
+        "/m/r/{ticket}/rate", each(302, anonymous=302), body={"satisfaction": "unsatisfied"}, redirect_to_login=False
+    ),
+    ("m/public/", "GET"): Row("/m/public/?area=410423&month={month}", PUBLIC),
+    ("m/public/map/", "GET"): Row("/m/public/map/?area=410423", PUBLIC),
+    ("m/public/<str:area>/rss/", "GET"): Row("/m/public/410423/rss/", PUBLIC),
+    ("api/public/cases", "GET"): Row("/api/public/cases?area=410423&month={month}", PUBLIC),
+    ("m/center/business/", "GET"): Row(
+        "/m/center/business/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
+    ),
     # The other office's ticket's photo: a 404 unless the ticket is the user's to see.
     ("media/<path:path>", "GET"): Row("/media/{file}", each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 200))),
 }

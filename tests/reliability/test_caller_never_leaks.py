@@ -106,6 +106,13 @@ def sweep(role: str, planted: dict) -> list[str]:
         f"/open311/v2/requests/{planted['ticket']}.xml",
         "/open311/v2/requests.json?service_code=0701",
         f"/api/tickets/?area={CHANGQING}",
+        # The citizen's side: the public record, its feeds and the center's list of businesses' requests.
+        "/m/public/?area=410402",
+        "/api/public/cases?area=410402002",
+        "/m/public/410402/rss/",
+        "/m/center/business/",
+        f"/m/r/{planted['ticket']}/",
+        "/m/mine/",
     ]
     for path in extra:
         resp = client.get(path)
@@ -194,3 +201,52 @@ def test_the_workflow_and_the_live_socket_never_carry_the_caller(
     assert [bool(leaked(a)) for a in answers] == lead_handling
     assert len(messages) >= 4 and all(leaked(m) == [] for m in messages)  # the changes did reach the sockets
     assert leaked(caplog.text) == []
+
+
+def test_the_citizens_side_never_shows_a_caller_but_to_their_own_browser(world, users):  # noqa: F811
+    """[IN-2][PUB-2] A caller files a public business request on /m/ with the probe name and phone; it is
+    closed. Every role and an anonymous visitor walk every citizen route (the public record, its feeds,
+    the follow pages, the center's business list): the caller is in none of it. The caller's own browser,
+    which proved the phone, sees their request."""
+    from citizen.models import CitizenReport
+    from tests.citizen.helpers import file_report, make_public_closed
+
+    own = Client()
+    ticket = make_public_closed(
+        file_report(
+            own,
+            phone=PHONE,
+            name=NAME,
+            description="长青路路灯不亮，晚上很黑，请尽快修理",
+            is_business="on",
+            business_name="平顶山市测漏商贸有限公司",
+            credit_code="91110000802100433B",
+        ),
+        users,
+    )
+    assert CitizenReport.objects.get(ticket=ticket).public
+    routes = [
+        "/m/public/",
+        "/m/public/?area=410402",
+        "/m/public/map/",
+        "/api/public/cases",
+        "/api/public/cases?area=410402002",
+        "/m/public/410402/rss/",
+        "/m/public/410402002/rss/",
+        "/m/center/business/",
+        f"/m/r/{ticket.number}/",
+        f"/m/track/?number={ticket.number}",
+        "/m/mine/",
+        "/m/",
+    ]
+    found = []
+    for role, username in ROLES.items():
+        client = login(username)
+        for path in routes:
+            resp = client.get(path, follow=True)
+            if leaked(body_of(resp)):
+                found.append(f"{role}: GET {path} ({resp.status_code})")
+    assert found == []
+    assert ticket.number in Client().get("/m/public/").content.decode()  # the case is public: the sweep saw it
+    mine = own.get(f"/m/r/{ticket.number}/").content.decode()
+    assert ticket.number in mine

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from console.api_urls import console_urlpatterns, cti_urlpatterns, intake_urlpatterns
 from dispatch.fieldwork.views import AttachmentFileView
 from maps.views import home
 
@@ -21,6 +22,9 @@ urlpatterns = [
     path("api/geo/", include("geo.urls")),
     path("api/maps/", include("maps.api_urls")),
     path("api/spikes/", include("alerts.api_urls")),
+    path("api/console/", include(console_urlpatterns)),
+    path("api/cti/", include(cti_urlpatterns)),
+    path("api/intake/", include(intake_urlpatterns)),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
     path("maps/", include("maps.urls")),
@@ -28,6 +32,7 @@ urlpatterns = [
     path("briefings/spikes/", include("alerts.views")),
     path("briefings/", include("briefings.views")),
     path("w/", include("workstations.urls")),
+    path("center/", include("console.urls")),
     path("audit/", include("audit.urls")),
     # Ticket files are never served as plain static files: only to those who may see the ticket.
     path("media/<path:path>", AttachmentFileView.as_view(), name="attachment-file"),

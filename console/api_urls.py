@@ -1,0 +1,19 @@
+"""/api/console/… (the console's own calls), /api/cti/… (the PBX) and /api/intake/… (suggestions)."""
+
+from django.urls import path
+
+from . import api
+
+console_urlpatterns = [
+    path("caller", api.CallerHistoryView.as_view(), name="console-caller"),
+    path("calls/", api.CallsView.as_view(), name="console-calls"),
+    path("calls/<str:call_id>/draft", api.DraftView.as_view(), name="console-draft"),
+    path("calls/<str:call_id>/link", api.LinkView.as_view(), name="console-link"),
+    path("calls/<str:call_id>/transfer", api.TransferView.as_view(), name="console-transfer"),
+    path("calls/<str:call_id>/three-way", api.ThreeWayView.as_view(), name="console-three-way"),
+    path("tickets", api.ConsoleTicketView.as_view(), name="console-ticket"),
+    path("outbound", api.OutboundView.as_view(), name="console-outbound"),
+    path("wall", api.WallView.as_view(), name="console-wall"),
+]
+cti_urlpatterns = [path("events", api.CtiEventsView.as_view(), name="cti-events")]
+intake_urlpatterns = [path("suggest", api.SuggestView.as_view(), name="intake-suggest")]

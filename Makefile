@@ -88,11 +88,13 @@ messages:
 
 # Loads the committed Pingdingshan fixtures, gazetteer and ticket reference data, and
 # the demo ticket history (20,000 tickets over 6 months); each is skipped when loaded.
+# Then the first version of the category classifier is trained from that history (once).
 load:
 	$(PY) manage.py load_pingdingshan
 	$(PY) manage.py load_gazetteer
 	$(PY) manage.py load_dispatch_reference
 	$(PY) manage.py load_demo_tickets
+	$(PY) manage.py train_classifier --if-missing
 	$(PY) manage.py load_console_demo
 
 # Rebuilds the committed fixture files from the reference data folder (PINGDINGSHAN_SRC, see fixtures/README.md).
@@ -107,6 +109,7 @@ bench: setup
 	$(PY) bench/locate.py
 	$(PY) bench/geocode.py
 	$(PY) bench/dispatch.py
+	$(PY) bench/classify.py
 
 # 5,000 tickets from 20 retrying clients through a PostGIS restart, a supervisor SIGKILL and a
 # Redis restart, on a throwaway cluster; figures to bench/RESULTS.md (docs/RELIABILITY.md).

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "loaders",
     "workstations",
     "maps",
+    "classify",
     "console",
 ]
 
@@ -242,6 +243,9 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # Each server process with a wall connected pushes "became overdue" and refreshes
 # the hotspot register this often (seconds; 0 turns the ticker off).
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
+
+# Each process checks for a newer trained classifier (classify.ClassifierVersion) at most this often.
+CLASSIFIER_RELOAD_SECONDS = float(os.environ.get("CLASSIFIER_RELOAD_SECONDS", "10"))
 MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECONDS", "60"))
 
 # Content Security Policy (django-csp): scripts and styles from our own static files only —

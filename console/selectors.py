@@ -57,7 +57,7 @@ def caller_history(user: User, phone: str, *, now: dt.datetime | None = None) ->
             {
                 "number": t.number,
                 "status": t.status,
-                "status_label": Status(t.status).label,
+                "status_label": str(Status(t.status).label),
                 "open": t.status in OPEN_STATUSES,
                 "category": t.category.path if t.category else "",
                 "description": t.description[:120],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import FloatField, Q
+from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 SIMILAR_RADIUS_M = 250
 SIMILAR_DAYS = 30
-SIMILAR_MIN_TEXT = 0.12  # pg_trgm similarity of two complaint texts for a text-only match
+SIMILAR_MIN_TEXT = 0.3  # pg_trgm similarity of two complaint texts for a text-only match (anywhere in scope)
 KNOWLEDGE_MIN_SCORE = 0.3
 OPEN_STATUSES = (
     Status.PENDING_DISPATCH,
@@ -62,7 +62,7 @@ def referral_for(text: str) -> dict | None:
             continue
         answer = {
             "reason": rule.reason,
-            "label": RefusalReason(rule.reason).label,
+            "label": str(RefusalReason(rule.reason).label),
             "referral": rule.referral,
             "trigger": trigger,
             "confirm": True,
@@ -140,6 +140,7 @@ def similar_tickets(
         near_sql = RawSQL(
             "ST_DWithin(dispatch_ticket.point::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)",
             [point[0], point[1], SIMILAR_RADIUS_M],
+            output_field=BooleanField(),
         )
         near = Q(category__code=category_code) & Q(near_sql)
     if community_code:
@@ -149,8 +150,9 @@ def similar_tickets(
         .filter(received_at__gte=since, status__in=OPEN_STATUSES)
         .annotate(text_similarity=sim)
         .filter(near | Q(text_similarity__gte=SIMILAR_MIN_TEXT))
+        .annotate(is_near=Case(When(near, then=Value(1)), default=Value(0), output_field=IntegerField()))
         .select_related("category")
-        .order_by("-text_similarity", "-received_at")[:5]
+        .order_by("-is_near", "-text_similarity", "-received_at")[:5]
     )
     out = []
     for t in qs:
@@ -158,7 +160,7 @@ def similar_tickets(
             {
                 "number": t.number,
                 "status": t.status,
-                "status_label": Status(t.status).label,
+                "status_label": str(Status(t.status).label),
                 "category": t.category.name if t.category else "",
                 "category_code": t.category.code if t.category else "",
                 "description": t.description[:120],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, MethodNotAllowed
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +17,15 @@ from dispatch.serializers import FiniteFloatField, IntakeSerializer
 
 from . import selectors, services
 from .suggest import suggest
+
+
+class MethodFirst:
+    """A method the operation does not have is a 405 for everyone, before who asks is checked."""
+
+    def initial(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names or not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
 
 class ConsoleUser(BasePermission):
@@ -66,7 +75,7 @@ class CtiEventSerializer(serializers.Serializer):
         return attrs
 
 
-class CtiEventsView(APIView):
+class CtiEventsView(MethodFirst, APIView):
     authentication_classes = [PbxTokenAuthentication]
     permission_classes = []
 
@@ -107,7 +116,7 @@ class SuggestSerializer(serializers.Serializer):
         return attrs
 
 
-class SuggestView(APIView):
+class SuggestView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(request=SuggestSerializer, responses={200: None, 400: None, 403: None})
@@ -120,7 +129,7 @@ class SuggestView(APIView):
         return Response(suggest(user=request.user, text=d["text"], lon=d["lon"], lat=d["lat"], address=d["address"]))
 
 
-class CallerHistoryView(APIView):
+class CallerHistoryView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(
@@ -135,7 +144,7 @@ class CallerHistoryView(APIView):
         return Response(selectors.caller_history(request.user, phone))
 
 
-class CallsView(APIView):
+class CallsView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(responses={200: None, 403: None})
@@ -153,7 +162,7 @@ class DraftSerializer(serializers.Serializer):
         return value
 
 
-class DraftView(APIView):
+class DraftView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(request=DraftSerializer, responses={200: None, 400: None, 403: None, 404: None})
@@ -186,7 +195,7 @@ class ConsoleIntakeSerializer(IntakeSerializer):
     idempotency_key = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
-class ConsoleTicketView(APIView):
+class ConsoleTicketView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(request=ConsoleIntakeSerializer, responses={201: None, 200: None, 400: None, 403: None, 404: None})
@@ -231,7 +240,7 @@ class LinkSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class LinkView(APIView):
+class LinkView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(request=LinkSerializer, responses={200: None, 400: None, 403: None, 404: None, 422: None})
@@ -251,7 +260,7 @@ class TransferSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class TransferView(APIView):
+class TransferView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(request=TransferSerializer, responses={200: None, 400: None, 403: None, 404: None, 422: None})
@@ -268,7 +277,7 @@ class ThreeWaySerializer(serializers.Serializer):
     office = serializers.CharField(max_length=40)
 
 
-class ThreeWayView(APIView):
+class ThreeWayView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(request=ThreeWaySerializer, responses={200: None, 400: None, 403: None, 404: None, 422: None})
@@ -287,7 +296,7 @@ class OutboundSerializer(serializers.Serializer):
     office = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
-class OutboundView(APIView):
+class OutboundView(MethodFirst, APIView):
     permission_classes = [ConsoleUser]
 
     @extend_schema(request=OutboundSerializer, responses={201: None, 400: None, 403: None, 404: None, 422: None})
@@ -300,7 +309,7 @@ class OutboundView(APIView):
         return Response({"call_id": call.call_id, "extension": call.extension}, status=status.HTTP_201_CREATED)
 
 
-class WallView(APIView):
+class WallView(MethodFirst, APIView):
     permission_classes = [CallBoardReader]
 
     @extend_schema(responses={200: None, 403: None})

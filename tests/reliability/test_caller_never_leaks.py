@@ -32,7 +32,8 @@ pytestmark = pytest.mark.django_db
 NAME, PHONE, EMAIL = "欧阳测漏", "13987654321", "leak-probe@example.cn"
 SECRETS = (NAME, PHONE, EMAIL, PHONE[3:7] + PHONE[7:])  # the middle digits too: a masked phone hides them
 # The planted ticket is a central-district one: the city command center calls back [ORG-1].
-MAY_SEE = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+# Its call-takers take the calls of that center, so they see the callers too [CT-1].
+MAY_SEE = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN, Role.CALL_TAKER}
 APP = URLRouter(websocket_urlpatterns)
 # Who sweeps for each role: users who see the planted ticket (masked), so a leak would have a way out;
 # the heating company leads it, 光明路街道 co-handles it, 长青社区 and 新华区 see their area's tickets.
@@ -105,6 +106,7 @@ def sweep(role: str, planted: dict) -> list[str]:
         f"/open311/v2/requests/{planted['ticket']}.xml",
         "/open311/v2/requests.json?service_code=0701",
         f"/api/tickets/?area={CHANGQING}",
+        f"/api/console/caller?phone={PHONE}",  # the console's screen pop: for a center's console users only
     ]
     for path in extra:
         resp = client.get(path)

@@ -188,9 +188,14 @@
     for (const name of ["description", "caller_phone", "caller_name", "address", "kind", "urgency", "category", "province_number", "call_id"]) {
       body[name] = form.elements[name].value.trim();
     }
-    if (pinMoved && $("f-lon").value) {
+    // The pin's point places the ticket: the suggested place, or where the call-taker dragged it.
+    if ($("f-lon").value) {
       body.lon = parseFloat($("f-lon").value);
       body.lat = parseFloat($("f-lat").value);
+    }
+    if (!body.address && suggestion && suggestion.place) {
+      const best = (suggestion.place.candidates || [])[0];
+      body.address = [suggestion.place.area, best && best.label].filter(Boolean).join(" ").slice(0, 300);
     }
     body.idempotency_key = formKey;
     return body;
@@ -235,6 +240,8 @@
   }
   function resetForm() {
     form.reset();
+    for (const id of ["f-lon", "f-lat", "f-call"]) $(id).value = ""; // hidden inputs keep their value on reset
+    if (map.hasLayer(pin)) pin.remove();
     $("f-category").dataset.chosen = "";
     $("result").hidden = true;
     $("draft-state").textContent = "";

@@ -52,6 +52,7 @@
     box.hidden = false;
     box.dataset.kind = kind;
     box.textContent = text;
+    box.scrollIntoView({ block: "nearest" });
   }
 
   // -- the map: our own base map (the grid's county outlines), a draggable pin --

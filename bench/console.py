@@ -202,7 +202,9 @@ def main() -> None:
         # screen pops while the agents type
         box: dict = {}
         typing = threading.Thread(
-            target=lambda: box.setdefault("lat", run_agents(base, session, args.agents, args.requests, args.think, suggest))
+            target=lambda: box.setdefault(
+                "lat", run_agents(base, session, args.agents, args.requests, args.think, suggest)
+            )
         )
         typing.start()
         time.sleep(args.think)

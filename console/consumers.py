@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
 
 from dispatch.policy import may_use_console
 
@@ -34,14 +35,15 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         self.group = services.seat_group(seat.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await database_sync_to_async(services.sign_in)(seat.id, True)
+        self.connected_at = timezone.now()
+        await database_sync_to_async(services.sign_in)(seat.id, at=self.connected_at)
         await self.send_json({"type": "hello", "extension": seat.extension, "leader_seat": seat.is_leader_seat})
 
     async def disconnect(self, code):
         group = getattr(self, "group", None)
         if group:
             await self.channel_layer.group_discard(group, self.channel_name)
-            await database_sync_to_async(services.sign_in)(self.seat_id, False)
+            await database_sync_to_async(services.sign_out)(self.seat_id, since=self.connected_at)
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":

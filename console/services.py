@@ -359,6 +359,11 @@ def three_way(*, user: User, call: CallRecord, office_code: str) -> CallRecord:
     return call
 
 
-def sign_in(seat_id: int, on: bool) -> None:
-    """The agent's console opened (on) or closed: the wall counts agents on seat."""
-    Seat.objects.filter(pk=seat_id).update(signed_in_at=timezone.now() if on else None)
+def sign_in(seat_id: int, *, at: dt.datetime) -> None:
+    """The agent's console opened: the wall counts the agent on seat."""
+    Seat.objects.filter(pk=seat_id).update(signed_in_at=at)
+
+
+def sign_out(seat_id: int, *, since: dt.datetime) -> None:
+    """The console opened at `since` closed: off seat, unless another of the agent's consoles opened since."""
+    Seat.objects.filter(pk=seat_id, signed_in_at__lte=since).update(signed_in_at=None)

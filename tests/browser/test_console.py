@@ -147,5 +147,7 @@ def test_the_console_fits_a_full_hd_screen(browser, live_url, world):
     page.wait_for_selector("#cc-conn[data-state='open']", timeout=20000)
     # no page scroll: the three columns fit the screen
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    page.wait_for_selector("#cc-map .leaflet-overlay-pane path", timeout=20000)  # our own base map drew
+    page.wait_for_selector("#w-agents:has-text('1')")  # this console is on seat
     screenshot(page, "console-1920")
     context.close()

@@ -58,6 +58,7 @@
   // -- the map: our own base map (the grid's county outlines), a draggable pin --
   const map = L.map("cc-map", { zoomSnap: 0.25, attributionControl: false }).setView([33.76, 113.19], 9);
   if (root.dataset.tileUrl) L.tileLayer(root.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
+  window.addEventListener("load", () => map.invalidateSize());
   fetch("/api/grid/areas/?level=county&simplify=0.0008").then((r) => r.json()).then((fc) => {
     L.geoJSON(fc, { style: { color: "#5b6b7f", weight: 1, fillColor: "#e8eef5", fillOpacity: 0.6 }, interactive: false }).addTo(map);
   }).catch(() => {});
@@ -302,7 +303,7 @@
     if (!root.dataset.extension) return;
     const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/console/`);
     const conn = $("cc-conn");
-    ws.onopen = () => { backoff = 500; conn.dataset.state = "open"; conn.textContent = `${t.connected} · ${root.dataset.extension}`; };
+    ws.onopen = () => { backoff = 500; conn.dataset.state = "open"; conn.textContent = `${t.connected} · ${root.dataset.extension}`; loadWall(); };
     ws.onclose = () => {
       conn.dataset.state = "closed";
       conn.textContent = t.reconnecting;

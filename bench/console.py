@@ -132,12 +132,12 @@ async def screen_pops(base: str, session: str, token: str, n: int) -> tuple[list
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello" and hello["extension"] == "8001", hello
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-        for i in range(n):
+        for _ in range(n):
             call_id = f"bench-{uuid.uuid4().hex[:12]}"
             body = json.dumps({"event": "ringing", "call_id": call_id, "caller": "13800000000", "extension": "8001"})
             t0 = time.perf_counter()
 
-            def post():
+            def post(body=body, t0=t0):
                 conn.request(
                     "POST",
                     "/api/cti/events",

@@ -4,8 +4,10 @@ and what the call-taker does with a call (draft, ticket, link, transfer, three-w
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, MethodNotAllowed
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -44,7 +46,7 @@ class CallBoardReader(BasePermission):
         return bool(request.user and request.user.is_authenticated and may_see_call_board(request.user))
 
 
-class PbxTokenAuthentication:
+class PbxTokenAuthentication(BaseAuthentication):
     """The PBX presents `Authorization: Bearer <token>` (a token made in the admin) [CT-1]."""
 
     def authenticate(self, request):
@@ -56,6 +58,14 @@ class PbxTokenAuthentication:
 
     def authenticate_header(self, request):
         return 'Bearer realm="cti"'
+
+
+class PbxTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "console.api.PbxTokenAuthentication"
+    name = "pbxToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "A telephony token made in the admin [CT-1]"}
 
 
 class CtiEventSerializer(serializers.Serializer):

@@ -25,7 +25,7 @@ def post_event(url: str, token: str, body: dict) -> dict:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        raise CommandError(f"{body['event']}: HTTP {exc.code} {exc.read()[:300]!r}") from exc
+        raise CommandError(f"{body['event']}: HTTP {exc.code} {exc.read()[:300].decode('utf-8', 'replace')}") from exc
 
 
 class Command(BaseCommand):
@@ -40,10 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--answer-after", type=float, default=1.0, help="Seconds of ringing (negative: never)")
         parser.add_argument("--talk", type=float, default=0.0, help="Seconds in the call before hang-up")
         parser.add_argument("--no-hangup", action="store_true")
+        parser.add_argument("--call-id", default="", help="Defaults to a new sim-… id")
 
     def handle(self, *args, **o):
         token = o["token"] or settings.CTI_DEMO_TOKEN
-        call_id = f"sim-{uuid.uuid4().hex[:16]}"
+        call_id = o["call_id"] or f"sim-{uuid.uuid4().hex[:16]}"
         base = {"call_id": call_id, "caller": o["caller"], "callee": o["callee"], "extension": o["extension"]}
 
         def send(event: str, **extra):

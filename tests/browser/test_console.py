@@ -149,6 +149,11 @@ def test_a_caller_whose_problem_is_already_open_is_linked_not_duplicated(console
     assert TicketEvent.objects.filter(ticket__number=existing, action="caller_linked").exists()
     # the caller's history now shows the ticket they were linked to
     page.wait_for_selector(f"#history li:has-text('{existing}')")
+    # click-to-call [CT-1]: call the ticket's first caller back from the history
+    page.click(f"#history li:has-text('{existing}') button >> nth=0")
+    page.wait_for_selector("#result[data-kind='ok']:has-text('正在外呼')")
+    out = CallRecord.objects.get(direction="out", ticket_links__ticket__number=existing)
+    assert out.callee == "13700000001" and out.extension == "8001"
 
 
 def test_the_console_fits_a_full_hd_screen(browser, live_url, world):

@@ -104,7 +104,10 @@
       $("call-repeat-why").textContent = t[res.data.repeat_why] || "";
       fill($("history"), res.data.tickets.map((tk) => el("li", { class: tk.open ? "open" : "done" },
         el("b", {}, tk.number), " ", el("span", { class: "cc-tag" }, tk.status_label), " ", tk.category, el("br"),
-        el("span", { class: "cc-muted" }, tk.received_at.slice(0, 10), " ", tk.place), " ", tk.description)));
+        el("span", { class: "cc-muted" }, tk.received_at.slice(0, 10), " ", tk.place), " ", tk.description, el("br"),
+        el("button", { type: "button", class: "cc-small", onclick: () => callOut(tk.number, "caller") }, t.call_out),
+        " ",
+        el("button", { type: "button", class: "cc-small", onclick: () => callOut(tk.number, "unit") }, t.call_unit))));
     });
   }
   function loadCalls() {
@@ -151,7 +154,8 @@
     const route = $("sg-route");
     if (s.route && s.route.units.length) {
       route.replaceChildren(el("b", {}, `${t.unit}: `), ...s.route.units.map((u) =>
-        el("div", {}, el("b", {}, `${u.office} (${t[u.role] || u.role})`), " ", el("span", { class: "cc-muted" }, u.why))));
+        el("div", {}, el("b", {}, `${u.office} (${t[u.role] || u.role})`), " ", el("span", { class: "cc-muted" }, u.why), " ",
+          el("button", { type: "button", class: "cc-small", onclick: () => threeWay(u.code) }, t.three_way))));
     } else if (s.route) {
       route.replaceChildren(el("span", { class: "cc-muted" }, `${t.queued}: ${s.route.queue_reason}`));
     } else route.replaceChildren();
@@ -231,6 +235,17 @@
     api("POST", `/api/console/calls/${encodeURIComponent(call.call_id)}/transfer`, { line, note: $("f-description").value.slice(0, 200) })
       .then((res) => showResult(res.ok ? `${t.transferred} ${res.data.transferred_to}` : errorText(res), res.ok ? "ok" : "error"))
       .then(loadCalls);
+  }
+  // [CT-1][CT-3] click-to-call from a ticket, and a unit brought into the call on its fixed number
+  function callOut(number, target) {
+    api("POST", "/api/console/outbound", { ticket: number, target })
+      .then((res) => showResult(res.ok ? `${t.calling} ${number}` : errorText(res), res.ok ? "ok" : "error"))
+      .then(loadCalls);
+  }
+  function threeWay(office) {
+    if (!call) return showResult(t.no_call, "error");
+    api("POST", `/api/console/calls/${encodeURIComponent(call.call_id)}/three-way`, { office })
+      .then((res) => showResult(res.ok ? t.three_way_requested : errorText(res), res.ok ? "ok" : "error"));
   }
   function saveDraft() {
     if (!call) return;

@@ -326,3 +326,35 @@ class WallView(MethodFirst, APIView):
     def get(self, request):
         """Calls waiting, answered today, answer rate, agents on seat, a leader on the line."""
         return Response(selectors.wall_figures(request.user))
+
+
+class LeaderDaysView(MethodFirst, APIView):
+    permission_classes = [ConsoleUser]
+
+    @extend_schema(responses={200: None, 403: None})
+    def get(self, request):
+        """[CT-4] The coming leaders' answering days of the user's center, with how many callers are booked."""
+        return Response(selectors.leader_days(request.user))
+
+
+class BookingSerializer(serializers.Serializer):
+    caller_phone = serializers.CharField(max_length=24)
+    caller_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    topic = serializers.CharField(max_length=200)
+
+    def validate_caller_phone(self, value: str) -> str:
+        if not 3 <= len(services.normalize_phone(value)) <= 20:
+            raise serializers.ValidationError(_("Give the caller's number (3 to 20 digits)."))
+        return value
+
+
+class LeaderBookingView(MethodFirst, APIView):
+    permission_classes = [ConsoleUser]
+
+    @extend_schema(request=BookingSerializer, responses={201: None, 400: None, 403: None, 404: None, 422: None})
+    def post(self, request, leader_day_id: int):
+        """[CT-4] Book the caller to speak with the leader on that answering day."""
+        s = BookingSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        booking = services.book_leader_day(user=request.user, leader_day_id=leader_day_id, **s.validated_data)
+        return Response({"id": booking.id, "day": booking.leader_day.day.isoformat()}, status=status.HTTP_201_CREATED)

@@ -14,6 +14,8 @@ console_urlpatterns = [
     path("tickets", api.ConsoleTicketView.as_view(), name="console-ticket"),
     path("outbound", api.OutboundView.as_view(), name="console-outbound"),
     path("wall", api.WallView.as_view(), name="console-wall"),
+    path("leader-days/", api.LeaderDaysView.as_view(), name="console-leader-days"),
+    path("leader-days/<int:leader_day_id>/bookings", api.LeaderBookingView.as_view(), name="console-leader-booking"),
 ]
 cti_urlpatterns = [path("events", api.CtiEventsView.as_view(), name="cti-events")]
 intake_urlpatterns = [path("suggest", api.SuggestView.as_view(), name="intake-suggest")]

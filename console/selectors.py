@@ -13,7 +13,7 @@ from dispatch.models import Status
 from dispatch.policy import tickets_visible_to
 from grid.models import Office
 
-from .models import CallRecord, Seat
+from .models import CallRecord, LeaderDay, Seat
 from .suggest import OPEN_STATUSES
 
 if TYPE_CHECKING:
@@ -130,4 +130,28 @@ def calls_of(user: User, *, limit: int = 20) -> list[dict]:
             "tickets": [{"number": link.ticket.number, "relation": link.relation} for link in c.ticket_links.all()],
         }
         for c in calls[:limit]
+    ]
+
+
+def leader_days(user: User, *, days: int = 31) -> list[dict]:
+    """[CT-4] The coming leaders' answering days of the user's center (all of them for the city center)."""
+    today = timezone.localdate()
+    qs = LeaderDay.objects.filter(day__gte=today, day__lte=today + dt.timedelta(days=days)).select_related(
+        "leader", "office"
+    )
+    office = getattr(user, "office", None)
+    if office is None:
+        return []
+    if office.kind != Office.Kind.CITY_CENTER:
+        qs = qs.filter(office_id=office.id)
+    return [
+        {
+            "id": d.id,
+            "day": d.day.isoformat(),
+            "leader": str(d.leader),
+            "office": d.office.name,
+            "topics": d.topics,
+            "bookings": d.bookings.count(),
+        }
+        for d in qs.order_by("day")
     ]

@@ -24,7 +24,7 @@ from dispatch.selectors import mask_phone, ticket_for
 from dispatch.services import IntakeData, IntakeResult, intake_ticket
 from grid.models import Office
 
-from .models import CallRecord, CallTicket, CtiToken, Seat, token_digest
+from .models import CallRecord, CallTicket, CtiToken, LeaderBooking, LeaderDay, Seat, token_digest
 from .pbx import new_call_id, pbx
 
 if TYPE_CHECKING:
@@ -367,3 +367,22 @@ def sign_in(seat_id: int, *, at: dt.datetime) -> None:
 def sign_out(seat_id: int, *, since: dt.datetime) -> None:
     """The console opened at `since` closed: off seat, unless another of the agent's consoles opened since."""
     Seat.objects.filter(pk=seat_id, signed_in_at__lte=since).update(signed_in_at=None)
+
+
+def book_leader_day(
+    *, user: User, leader_day_id: int, caller_phone: str, caller_name: str, topic: str
+) -> LeaderBooking:
+    """[CT-4] Book a caller to speak with the leader on an answering day of the user's center (or, for the
+    city center, any center's); a past day cannot be booked."""
+    days = LeaderDay.objects.select_related("office")
+    office = user.office
+    if office.kind != Office.Kind.CITY_CENTER:
+        days = days.filter(office_id=office.id)
+    day = days.filter(pk=leader_day_id).first()
+    if day is None:
+        raise NotFound(_("No such leader's answering day."), code="no_leader_day")
+    if day.day < timezone.localdate():
+        raise Unprocessable(_("That answering day is over."), code="leader_day_over")
+    return LeaderBooking.objects.create(
+        leader_day=day, caller_phone=normalize_phone(caller_phone), caller_name=caller_name, topic=topic, booked_by=user
+    )

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from console.models import CallRecord, CallTicket, Seat
+from console.models import CallRecord, CallTicket, LeaderBooking, Seat
 from console.pbx import SimulatedPbx
 from console.services import CtiEvent, record_cti_event
 from dispatch.models import Ticket, TicketEvent
@@ -276,6 +276,32 @@ def test_the_wall_counts_waiting_answered_and_agents(seats, as_user):
     assert as_user("ruzhou_calltaker").get("/api/console/wall").json()["answered_today"] == 0
 
 
+def test_a_caller_is_booked_for_the_leaders_answering_day(seats, as_user):
+    """[CT-4] the schedule of leaders' days, and a booking taken by phone; the 汝州 sub-center books only its own."""
+    days = as_user("city_calltaker").get("/api/console/leader-days/").json()
+    assert days and days[0]["leader"] == "王建华" and days[0]["bookings"] == 0
+    day_id = days[0]["id"]
+    r = as_user("city_calltaker").post(
+        f"/api/console/leader-days/{day_id}/bookings",
+        {"caller_phone": "+86 13912345678", "caller_name": "李先生", "topic": "小区供暖不热"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    assert LeaderBooking.objects.get(pk=r.json()["id"]).caller_phone == PHONE
+    assert as_user("city_calltaker").get("/api/console/leader-days/").json()[0]["bookings"] == 1
+    assert as_user("ruzhou_calltaker").get("/api/console/leader-days/").json() == []
+    r = as_user("ruzhou_calltaker").post(
+        f"/api/console/leader-days/{day_id}/bookings",
+        {"caller_phone": PHONE, "topic": "x"},
+        content_type="application/json",
+    )
+    assert r.status_code == 404
+    bad = as_user("city_calltaker").post(
+        f"/api/console/leader-days/{day_id}/bookings", {"caller_phone": "1"}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and {"caller_phone", "topic"} <= set(bad.json())
+
+
 CONSOLE_ROUTES = [
     ("get", "/center/", None),
     ("post", "/api/intake/suggest", {"text": "路灯坏了"}),
@@ -288,6 +314,8 @@ CONSOLE_ROUTES = [
     ("post", "/api/console/tickets", {"description": "路灯坏了"}),
     ("post", "/api/console/outbound", {"ticket": "PDS-1", "target": "unit"}),
     ("get", "/api/console/wall", None),
+    ("get", "/api/console/leader-days/", None),
+    ("post", "/api/console/leader-days/1/bookings", {"caller_phone": PHONE, "topic": "供暖"}),
 ]
 
 

@@ -317,6 +317,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("api/console/wall", "GET"): Row(
         "/api/console/wall", each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS | {Role.CENTER_VIEWER}, 200))
     ),
+    ("api/console/leader-days/", "GET"): Row(
+        "/api/console/leader-days/", each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 200))
+    ),
+    # A leader's day that does not exist (none in this world): a 404 for those who may book.
+    ("api/console/leader-days/<int:leader_day_id>/bookings", "POST"): Row(
+        "/api/console/leader-days/999999/bookings",
+        each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 404)),
+        body={"caller_phone": "13700001111", "topic": "小区供暖不热"},
+    ),
     # The PBX's endpoint takes a telephony token, never a session: a 401 for every user [CT-1].
     ("api/cti/events", "POST"): Row(
         "/api/cti/events", each(401, anonymous=401), body={"event": "ringing", "call_id": "c-1", "extension": "8001"}

@@ -308,8 +308,25 @@
       $("w-leader").hidden = !w.leader_on_line;
     });
   }
+  // [CT-4] the coming leaders' answering days: book the caller on the line with what they said
+  function loadLeaderDays() {
+    api("GET", "/api/console/leader-days/").then((res) => {
+      if (!res.ok) return;
+      fill($("leader-days"), res.data.map((d) => el("li", {},
+        `${d.day} ${d.leader} · ${d.topics} (${d.bookings}) `,
+        el("button", { type: "button", class: "cc-small", onclick: () => book(d) }, t.book))));
+    });
+  }
+  function book(d) {
+    const phone = $("f-phone").value.trim();
+    const topic = $("f-description").value.trim().slice(0, 200);
+    api("POST", `/api/console/leader-days/${d.id}/bookings`, { caller_phone: phone, caller_name: $("f-name").value.trim(), topic })
+      .then((res) => showResult(res.ok ? `${t.booked} ${d.day} ${d.leader}` : errorText(res), res.ok ? "ok" : "error"))
+      .then(loadLeaderDays);
+  }
   loadWall();
   loadCalls();
+  loadLeaderDays();
   setInterval(loadWall, 15000);
 
   // -- the seat's socket --

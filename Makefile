@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-stop cluster-status bench-faults
+.PHONY: up dev test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-ha cluster-stop cluster-status bench-faults bench-ha bench-replica
 
 up: setup
 	@echo ""
@@ -28,11 +28,21 @@ up: setup
 	trap 'kill $$sup 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
+# `make up` runs with DEBUG off (settings' default: error pages never show settings or tracebacks);
+# `make dev` is the same server with Django's debug pages, for development only.
+dev:
+	@DEBUG=1 $(MAKE) --no-print-directory up
+
 # Scale-out on one machine: two daphne processes (CLUSTER_PORTS, default "8001 8002") and two
 # supervisors against one PostGIS and one Redis (REDIS_URL, else a private redis-server on 6390),
 # in the background; `make cluster-stop` ends them. See README "Scale-out".
 cluster: setup
 	@bin/cluster start
+
+# The same with Redis Sentinel: a Redis primary, a replica and three sentinels on 6395-6396 and
+# 26395-26397 (bin/cluster ha); the channel layer and the rate-limit counters follow the master.
+cluster-ha: setup
+	@bin/cluster ha
 
 cluster-stop:
 	@bin/cluster stop
@@ -40,8 +50,9 @@ cluster-stop:
 cluster-status:
 	@bin/cluster status
 
-# The suite runs with config.settings.test (no connection pool, fast password hashing).
-test: setup
+# The suite runs with config.settings.test (no connection pool, fast password hashing),
+# after the lint (ruff check + ruff format --check): a lint failure stops the run.
+test: setup lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: deps venv assets db migrate messages load
@@ -116,5 +127,15 @@ bench: setup
 bench-faults: setup
 	$(PY) bench/intake_faults.py
 
-lint:
+# Redis Sentinel fail-over under load (bin/cluster ha, three rounds) and the read replica
+# (bin/pg-replica) with and without it; figures to bench/RESULTS.md (docs/DEPLOYMENT.md).
+bench-ha: setup
+	$(PY) bench/ha.py
+
+bench-replica: setup
+	$(PY) bench/replica.py
+
+# ruff check + format check; tests/test_structure.py (run by the suite) checks the apps' import
+# graph, that no app imports config, and the module and app sizes.
+lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

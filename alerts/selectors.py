@@ -100,8 +100,6 @@ def attach_township_names(alerts: list[SpikeAlert]) -> None:
     from grid.models import Area
 
     codes = {a.township_code for a in alerts}
-    names = dict(
-        Area.objects.filter(code__in=codes, valid_to__isnull=True).values_list("code", "name") if codes else []
-    )
+    names = dict(Area.objects.current().filter(code__in=codes).values_list("code", "name") if codes else [])
     for a in alerts:
         a.township_name = names.get(a.township_code, a.township_code)

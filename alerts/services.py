@@ -2,9 +2,9 @@
 acknowledged by a dispatcher, answered with the fast report (due 2 hours after detection) or
 dismissed with a reason.
 
-Raising only stores the alert; a web server's live ticker pushes it to the walls
-(maps.services.push_spike_alerts), so the push reaches the sockets whichever
-process raised it, with or without a shared channel layer.
+Raising only stores the alert (a job of the supervisor); a web process's pusher
+pushes it to the walls (maps.services.push_spike_alerts), so the push reaches the
+sockets whichever process raised it, with or without a shared channel layer.
 """
 
 from __future__ import annotations
@@ -46,9 +46,7 @@ def raise_spike_alerts(*, day: dt.date | None = None, now: dt.datetime | None = 
         for a in SpikeAlert.objects.filter(day=day, township_code__in={s.township_code for s in spikes})
     }
     counties = dict(
-        Area.objects.filter(code__in={s.township_code for s in spikes}, valid_to__isnull=True).values_list(
-            "code", "parent__code"
-        )
+        Area.objects.current().filter(code__in={s.township_code for s in spikes}).values_list("code", "parent__code")
     )
     raised = []
     for s in spikes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from assessment.metrics import GROUPS, UnitScore
+from core.exports import safe_row
 
 GROUP_NAMES = {
     "central_districts": "市内五区",
@@ -25,16 +26,18 @@ def month_xlsx(period: str, tables: dict[str, list[UnitScore]]) -> bytes:
         ws.append(["排名", "单位", "得分", "办件数", "签收及时率", "回复及时率", "满意率", "约谈"])
         for u in tables[group]:
             ws.append(
-                [
-                    u.rank,
-                    u.name,
-                    u.score,
-                    u.counts.get("handled", 0),
-                    u.rates.get("sign_on_time_rate"),
-                    u.rates.get("reply_on_time_rate"),
-                    u.rates.get("satisfaction_rate"),
-                    "是" if u.talk else "",
-                ]
+                safe_row(
+                    [
+                        u.rank,
+                        u.name,
+                        u.score,
+                        u.counts.get("handled", 0),
+                        u.rates.get("sign_on_time_rate"),
+                        u.rates.get("reply_on_time_rate"),
+                        u.rates.get("satisfaction_rate"),
+                        "是" if u.talk else "",
+                    ]
+                )
             )
     out = io.BytesIO()
     wb.save(out)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.utils import timezone
 
+from core.dbrouter import read_connection
 from grid.models import Area, Level, Office
 
 GROUPS = ("central_districts", "central_townships", "counties", "departments")
@@ -195,7 +195,7 @@ def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
 
 def office_counts(start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None) -> dict[int, dict]:
     """Per office id, the COUNTS of its lead assignments made in [start, end)."""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(SQL, {"start": start, "end": end, "now": now or timezone.now()})
         cols = [c.name for c in cur.description]
         return {row[0]: dict(zip(cols[1:], row[1:], strict=True)) for row in cur.fetchall()}
@@ -224,9 +224,7 @@ def score_counts(counts: dict, scheme: Scheme | None = None) -> tuple[dict, dict
 
 
 def _central_counties() -> set[str]:
-    return set(
-        Area.objects.filter(level=Level.COUNTY, is_central=True, valid_to__isnull=True).values_list("code", flat=True)
-    )
+    return set(Area.objects.current().filter(level=Level.COUNTY, is_central=True).values_list("code", flat=True))
 
 
 def _unit_group(office: Office, central_counties: set[str]) -> tuple[str, str] | None:
@@ -341,7 +339,7 @@ def unit_costs(
     lost are weight × (1 − rate); a penalty's are its points.
     """
     start, end = month_bounds(year, month)
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(TICKETS_SQL, {"start": start, "end": end, "now": now, "offices": list(office_ids)})
         cols = [c.name for c in cur.description]
         rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

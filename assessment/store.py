@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from assessment.metrics import GROUPS, Scheme, UnitScore, assess_month, previous_months, scheme_for_year
 from assessment.models import AssessmentMonth, AssessmentRow
+from core.dbrouter import read_connection
 
 LOCK_NAMESPACE = 12345_07  # pg advisory locks: (namespace, yyyymm) per month, (namespace, 0) for a refresh
 CURRENT_MONTH_MAX_AGE = dt.timedelta(hours=1)  # "due" moves with the clock; a late-committed event is caught too
@@ -54,7 +55,7 @@ def _first_day(year: int, month: int) -> dt.date:
 
 
 def _watermarks() -> tuple[int, int]:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             "SELECT coalesce((SELECT max(id) FROM dispatch_ticketevent), 0),"
             " coalesce((SELECT max(id) FROM dispatch_assignment), 0)"
@@ -198,9 +199,9 @@ class RefreshReport:
 
     def __str__(self) -> str:
         if self.skipped:
-            return "assessment: another refresh is running"
+            return "another refresh is running"
         months = ", ".join(self.recomputed) or "none"
-        return f"assessment: {self.checked} stored months checked, recomputed {months}"
+        return f"{self.checked} stored months checked, recomputed {months}"
 
 
 def refresh_assessment(*, now: dt.datetime | None = None) -> RefreshReport:

@@ -14,7 +14,6 @@ A bad month or office answers 404 with a message; another office's unit 403.
 
 from __future__ import annotations
 
-import csv
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -42,6 +41,7 @@ from assessment.metrics import (
     unit_costs,
 )
 from assessment.store import month_tables, months_tables, unit_trend
+from core.exports import csv_writer
 from dispatch import policy
 from dispatch.policy import tickets_visible_to
 
@@ -235,7 +235,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="assessment-{stored.period}-{unit_office.code}.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["metric", "points_lost", "ticket", "received_at", "category", "office"])
         for c in costs:
             for t in c.tickets:
@@ -323,7 +323,7 @@ def accountability_month(request: HttpRequest, period: str) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="accountability-{year}-{month:02d}.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["group", "unit", "score", "consequence", "months_in_a_row", "talks_this_year", "year_score"])
         for r in rows:
             writer.writerow(

@@ -41,6 +41,7 @@ class Action(models.TextChoices):
     LOGIN_FAILED = "auth.login_failed", _("Log-in failed")
     LOGOUT = "auth.logout", _("Logged out")
     LOCKED_OUT = "auth.locked_out", _("Locked out")
+    UNLOCKED = "auth.unlocked", _("Log-in lock lifted")
     AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
 
 

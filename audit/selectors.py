@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Iterator
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from core.exports import csv_writer
 
 from .models import AuditEntry
 
@@ -70,7 +71,7 @@ class _Echo:
         return value
 
 
-_writer = csv.writer(_Echo())
+_writer = csv_writer(_Echo())
 HEADER = "\ufeff" + _writer.writerow(COLUMNS)  # BOM: Excel opens the Chinese text as UTF-8
 
 

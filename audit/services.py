@@ -30,10 +30,6 @@ class RequestScope:
 _scope: ContextVar[RequestScope | None] = ContextVar("audit_request_scope", default=None)
 
 
-def current_scope() -> RequestScope | None:
-    return _scope.get()
-
-
 @contextmanager
 def request_scope(*, remote_addr: str | None, path: str = "", method: str = ""):
     """Audit rows written inside carry this address; deferred rows are flushed at the end."""

@@ -55,11 +55,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def daphne_server(env: dict | None = None):
-    """A real daphne process serving the project on a free loopback port."""
+def daphne_server(env: dict | None = None, *, app: str = "config.asgi:application"):
+    """A real daphne process serving the project (or a benchmark's variant of it) on a free loopback port."""
     port = free_port()
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port), app],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,

@@ -113,15 +113,16 @@ def measure(database: str, repeat: int) -> list[str]:
     connections["default"].settings_dict["NAME"] = database
 
     from briefings.exports import briefing_pdf, briefing_xlsx
-    from briefings.figures import compute_briefing, current_period
+    from briefings.figures import compute_briefing
+    from briefings.periods import current_period
     from briefings.views import period_hotspots
     from dispatch.models import Ticket
     from grid.models import Area, User
     from maps.selectors import scoped
 
     user = User.objects.select_related("office").get(username="city_dispatcher")
-    city = Area.objects.get(level="city", valid_to__isnull=True)
-    township = Area.objects.get(code="410402002", valid_to__isnull=True)
+    city = Area.objects.current().get(level="city")
+    township = Area.objects.current().get(code="410402002")
     month = current_period("month").previous()
     week = current_period("week").previous()
     now = timezone.now()

@@ -9,7 +9,7 @@ bench/RESULTS.md). Every ticket it makes is deleted at the end.
   exponential think time (mean 0.5 s: 40 tickets/s offered, about 50 times Beijing's 65,000 a day)
   — and 'saturated' — each client posts again as soon as it has its answer.
 - Import: a CSV of N rows (15% with only an address) through `import_rows`, against
-  `intake_ticket(naive=True)` row by row on a sample.
+  `intake_ticket` row by row with the naive place lookup (bench/naive.py) on a sample.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from _common import ROOT, daphne_server, percentile, record, setup_django
+from naive import naive_locating
 
 OUT = ROOT / "bench" / "out"
 PREFIX = "bench:"
@@ -122,14 +123,18 @@ def run_clients(
 
 def api_bench(args, run: str) -> list[tuple]:
     rows = []
-    for mode, naive in (("indexed (the system)", "0"), ("naive: one ORM query per level", "1")):
+    modes = (
+        ("indexed (the system)", "0", "config.asgi:application"),
+        ("naive: one ORM query per level", "1", "naive_asgi:application"),  # bench/naive_asgi.py
+    )
+    for mode, naive, app in modes:
         env = {
             "DEBUG": "0",
-            "DISPATCH_LOCATE_NAIVE": naive,
             "DB_POOL_MAX": str(args.clients + 5),
             "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
         }
-        with daphne_server(env) as base:
+        with daphne_server(env, app=app) as base:
             warm = make_requests(args.clients * 3, seed=99, run=f"{run}-warm-{naive}")
             run_clients(base, warm, clients=args.clients, think=0, seed=1)
             for load, think in (("paced", args.think), ("saturated", 0.0)):
@@ -192,10 +197,11 @@ def import_bench(args, run: str) -> list[tuple]:
     sample = list(read_table(path))[: args.naive_sample]
     validator = IntakeSerializer()
     t = time.perf_counter()
-    for i, row in enumerate(sample):
-        row = {**row, "external_id": f"{PREFIX}{run}-naive:{i}"}
-        data = IntakeSerializer.intake_data(validator.run_validation({k: v for k, v in row.items() if v != ""}))
-        intake_ticket(data=data, naive=True)
+    with naive_locating():
+        for i, row in enumerate(sample):
+            row = {**row, "external_id": f"{PREFIX}{run}-naive:{i}"}
+            data = IntakeSerializer.intake_data(validator.run_validation({k: v for k, v in row.items() if v != ""}))
+            intake_ticket(data=data)
     slow = time.perf_counter() - t
     print(f"naive: {len(sample)} rows one at a time in {slow:.2f} s = {len(sample) / slow:,.0f} rows/s")
     path.unlink()
@@ -205,7 +211,11 @@ def import_bench(args, run: str) -> list[tuple]:
             report.imported / fast,
             fast,
         ),
-        (f"naive: `intake_ticket(naive=True)` row by row (sample of {len(sample):,})", len(sample) / slow, slow),
+        (
+            f"naive: `intake_ticket` with `locate_naive` row by row (sample of {len(sample):,})",
+            len(sample) / slow,
+            slow,
+        ),
     ]
 
 

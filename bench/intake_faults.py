@@ -53,14 +53,25 @@ from _common import ROOT, percentile, record  # noqa: E402
 PGBIN = Path(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"))
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 CATEGORIES = ["0101", "0401", "0103", "0701", "0801", "1101", "0201", "1501", "0105", "2401"]
-# Ticket data is not cloned (and what is, is truncated): only the reference data the intake needs.
-TICKET_TABLES = [
-    "dispatch_ticket*",
-    "dispatch_assignment",
-    "dispatch_reply*",
-    "dispatch_outbound*",
-    "dispatch_extension*",
-]
+# Ticket data is not cloned: the ticket table and every table that references it, directly or through
+# another (attachments, photos, delegations, drafts, events ...), found from the source's foreign keys so
+# that a table added later cannot be forgotten (a hand-written list kept dispatch_attachment, and
+# pg_restore then broke on its foreign key to the emptied ticket table).
+TICKET_TABLES_SQL = """
+WITH RECURSIVE referencing(oid) AS (
+    SELECT 'dispatch_ticket'::regclass::oid
+    UNION
+    SELECT c.conrelid FROM pg_constraint c JOIN referencing r ON c.confrelid = r.oid WHERE c.contype = 'f'
+)
+SELECT n.nspname, t.relname FROM referencing r
+JOIN pg_class t ON t.oid = r.oid JOIN pg_namespace n ON n.oid = t.relnamespace
+ORDER BY 1, 2
+"""
+
+
+def ticket_tables(source_url: str) -> list[str]:
+    """schema.table of the ticket table and of every table referencing it, directly or transitively."""
+    return [f"{schema}.{table}" for schema, table in sql(source_url, TICKET_TABLES_SQL)]
 
 
 _T0 = time.time()
@@ -124,7 +135,7 @@ class Cluster:
     def clone_reference_data(self, source_url: str) -> None:
         """Schema and reference data of source_url, no tickets."""
         dump = self.dir / "reference.dump"
-        excludes = [f"--exclude-table-data={t}" for t in TICKET_TABLES]
+        excludes = [f"--exclude-table-data={t}" for t in ticket_tables(source_url)]
         subprocess.run(
             [PGBIN / "pg_dump", "-Fc", "-Z0", *excludes, "-f", dump, libpq(source_url)], check=True, capture_output=True
         )
@@ -391,7 +402,7 @@ def move_deadlines(url: str, run: str, *, per_level: int, killed_at: float, down
         url,
         "SELECT id FROM dispatch_ticket WHERE idempotency_key LIKE %s AND status = 'dispatched' "
         "AND supervision_level = 0 ORDER BY id LIMIT %s",
-        [f"{run}:%", per_level * 3],
+        [f"%|{run}:%", per_level * 3],  # keys are stored as "<client>|<key>"
     )
     ids = [r[0] for r in rows]
     groups = {1: ids[0::3], 2: ids[1::3], 3: ids[2::3]}
@@ -464,6 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--supervisor-down", type=float, default=20.0, help="seconds the supervisor stays dead")
     ap.add_argument("--redis-down", type=float, default=5.0, help="seconds Redis stays stopped")
     ap.add_argument("--flags-per-level", type=int, default=30, help="tickets moved per escalation level")
+    ap.add_argument(
+        "--quiet", type=float, default=6.5, help="seconds without pushes before the probe (over redis-py's 5 s)"
+    )
     ap.add_argument("--clone-from", default="", help="database URL to copy reference data from (default: settings)")
     ap.add_argument("--json", type=Path, help="write the figures and checks here")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
@@ -646,6 +660,11 @@ def main(argv: list[str] | None = None) -> int:
         probe_key = f"{run}:probe"
         probe_payload = make_payloads(1, seed=1)
         watcher.steady()
+        # Then quiet for longer than redis-py's socket read timeout (5 s): a wall that hears nothing
+        # must keep its socket (channels-redis' 5 s pop used to time out and kill it: core/channel_layer.py).
+        quiet_from = time.time()
+        time.sleep(args.quiet)
+        reconnects_while_quiet = sum(1 for t in watcher.disconnects if t >= quiet_from)
         seen_before = len(watcher.received)
         probe = Load()
         run_clients(bases[:1], probe_payload, clients=1, run=f"{run}:probe", cookie=dispatcher_cookie, load=probe,
@@ -672,7 +691,12 @@ def main(argv: list[str] | None = None) -> int:
             run=run,
             setup_s=round(setup_seconds, 1),
             wall_s=round(wall, 1),
-            probe={"key": probe_key, "pushed_to_wall": probe_pushed},
+            probe={
+                "key": probe_key,
+                "pushed_to_wall": probe_pushed,
+                "quiet_s": args.quiet,
+                "wall reconnects while quiet": reconnects_while_quiet,
+            },  # fmt: skip
             processes_alive=alive,
             serving=serving,
             supervisor_final_pass=supervisor_ok,
@@ -684,6 +708,7 @@ def main(argv: list[str] | None = None) -> int:
                 "every server answers 200 after all faults": all(v == 200 for v in serving.values()),
                 "the supervisor made a full pass after the load": supervisor_ok,
                 "a push after the Redis restart reaches a wall on the other server": probe_pushed,
+                f"the wall's socket stays up through {args.quiet:g} s without a push": reconnects_while_quiet == 0,
                 "no fault injection error": "error" not in faults,
                 "all three faults happened (PostGIS and Redis refused connections, the supervisor died of SIGKILL)": (
                     faults.get("postgis", {}).get("refused_while_down") is True
@@ -712,17 +737,17 @@ def main(argv: list[str] | None = None) -> int:
 def check(db_url: str, run: str, args, load: Load, faults: dict, flags: dict, final_pass_from: float) -> dict:
     """What is in the database after the run, against what the clients were told."""
     keys = [f"{run}:{i}" for i in range(args.tickets)]
-    pattern = f"{run}:%"
+    pattern = f"%|{run}:%"  # keys are stored per client: "<client>|<key>"
     q = lambda query, params=None: sql(db_url, query, params)  # noqa: E731
     rows = q(
         "SELECT idempotency_key, number, status FROM dispatch_ticket WHERE idempotency_key LIKE %s AND "
         "idempotency_key NOT LIKE %s",
-        [pattern, f"{run}:probe%"],
+        [pattern, f"%|{run}:probe%"],
     )
-    by_key = Counter(r[0] for r in rows)
-    numbers = {r[0]: r[1] for r in rows}
+    by_key = Counter(r[0].split("|", 1)[1] for r in rows)
+    numbers = {r[0].split("|", 1)[1]: r[1] for r in rows}
     statuses = Counter(r[2] for r in rows)
-    all_tickets = q("SELECT count(*) FROM dispatch_ticket WHERE idempotency_key NOT LIKE %s", [f"{run}:probe%"])[0][0]
+    all_tickets = q("SELECT count(*) FROM dispatch_ticket WHERE idempotency_key NOT LIKE %s", [f"%|{run}:probe%"])[0][0]
     missing = [k for k in keys if k not in by_key]
     dup_keys = [k for k, n in by_key.items() if n > 1]
     told = {k: o.number for k, o in load.outcomes.items()}

@@ -31,7 +31,7 @@ def main() -> None:
     from grid.models import Area
     from grid.selectors import deepest_area_ids, deepest_area_ids_sql, locate_points
 
-    city = Area.objects.get(level="city", valid_to__isnull=True)
+    city = Area.objects.current().get(level="city")
     minx, miny, maxx, maxy = city.geom.extent
     rng = np.random.default_rng(12345)
     lons = rng.uniform(minx, maxx, args.points)
@@ -74,7 +74,7 @@ def main() -> None:
 
     # 3. Baseline: shapely 2 STRtree over the same community polygons in memory.
     t = time.perf_counter()
-    areas = list(Area.objects.filter(level="community", valid_to__isnull=True).values_list("id", "geom"))
+    areas = list(Area.objects.current().filter(level="community").values_list("id", "geom"))
     geoms = shapely.from_wkb([bytes(g.wkb) for _, g in areas])
     tree = shapely.STRtree(geoms)
     build_s = time.perf_counter() - t
@@ -103,9 +103,9 @@ def main() -> None:
     sample = points[: args.naive_sample]
     t = time.perf_counter()
     for lon, lat in sample:
-        Area.objects.filter(
-            level="community", valid_to__isnull=True, geom__intersects=Point(lon, lat, srid=4326)
-        ).values_list("id", flat=True).first()
+        Area.objects.current().filter(level="community", geom__intersects=Point(lon, lat, srid=4326)).values_list(
+            "id", flat=True
+        ).first()
     naive_s = time.perf_counter() - t
     rows.append((f"naive ORM query per point (sample of {len(sample):,})", len(sample) / naive_s, naive_s))
 

@@ -17,6 +17,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import F, Func
 
 from briefings.figures import Briefing, pct, points
+from core.exports import safe_row
 from grid.models import Area, Level, child_level
 
 CJK_FONT = "STSong-Light"
@@ -144,7 +145,7 @@ class _Simplified(Func):
 def _outline(area: Area) -> list:
     """The area's children (or the area itself at the lowest level), simplified, as GEOS geometries."""
     level = child_level(area.level) if area.level != Level.COMMUNITY else None
-    qs = Area.objects.filter(valid_to__isnull=True)
+    qs = Area.objects.current()
     qs = qs.filter(parent__code=area.code, level=level) if level else qs.filter(code=area.code)
     tolerance = {Level.COUNTY: 0.001, Level.TOWNSHIP: 0.0003, Level.COMMUNITY: 0.0001}.get(level or area.level, 0.001)
     return [a.shape for a in qs.annotate(shape=_Simplified(F("geom"), tolerance)).only("code")]
@@ -391,11 +392,11 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
 
     def sheet(name: str, head: list[str], rows: list[list], percent_cols: tuple[int, ...] = ()) -> None:
         ws = wb.create_sheet(name)
-        ws.append(head)
+        ws.append(safe_row(head))
         for c in ws[1]:
             c.font = bold
         for r in rows:
-            ws.append(r)
+            ws.append(safe_row(r))
         for col in percent_cols:
             for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 for c in row:

@@ -27,12 +27,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from briefings.periods import Period
+from core.dbrouter import read_connection
 from dispatch.models import Category, Channel, Status, Ticket
 
 RISING_MIN_COUNT = {"week": 5, "month": 10}  # a category must have at least this many tickets to be "rising"
@@ -41,122 +42,6 @@ TOP_REPEATS = 10
 TOP_SLOWEST = 10
 TOP_RISING = 5
 UNCATEGORISED = "—"
-
-# -- periods --------------------------------------------------------------------------
-
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-class BadPeriod(ValueError):
-    """The text is not an ISO week (2026-W46) or a month (2026-10) that exists."""
-
-
-@dataclass(frozen=True)
-class Period:
-    """An ISO week or a calendar month, as local dates [start, end] (both included)."""
-
-    kind: str  # "week" or "month"
-    year: int
-    number: int  # ISO week number or month number
-
-    @property
-    def code(self) -> str:
-        return f"{self.year}-W{self.number:02d}" if self.kind == "week" else f"{self.year}-{self.number:02d}"
-
-    @property
-    def start(self) -> dt.date:
-        if self.kind == "week":
-            return dt.date.fromisocalendar(self.year, self.number, 1)
-        return dt.date(self.year, self.number, 1)
-
-    @property
-    def end(self) -> dt.date:
-        """The last day of the period (included)."""
-        if self.kind == "week":
-            return self.start + dt.timedelta(days=6)
-        return self.next().start - dt.timedelta(days=1)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[local midnight of the first day, local midnight after the last day)."""
-        tz = timezone.get_current_timezone()
-        return (
-            dt.datetime.combine(self.start, dt.time(), tzinfo=tz),
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=tz),
-        )
-
-    def previous(self) -> Period:
-        if self.kind == "week":
-            y, w, _d = (self.start - dt.timedelta(days=7)).isocalendar()
-            return Period("week", y, w)
-        return Period("month", self.year - (self.number == 1), (self.number - 2) % 12 + 1)
-
-    def next(self) -> Period:
-        if self.kind == "week":
-            y, w, _d = (self.start + dt.timedelta(days=7)).isocalendar()
-            return Period("week", y, w)
-        return Period("month", self.year + (self.number == 12), self.number % 12 + 1)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "week":
-            return _("Week %(week)s of %(year)s (%(start)s – %(end)s)") % {
-                "week": self.number,
-                "year": self.year,
-                "start": self.start.strftime("%m-%d"),
-                "end": self.end.strftime("%m-%d"),
-            }
-        return _("%(year)s-%(month)02d") % {"year": self.year, "month": self.number}
-
-    @property
-    def short_label(self) -> str:
-        """W46 or 10月 style, for chart axes and table heads."""
-        return f"W{self.number:02d}" if self.kind == "week" else _("month %(month)s") % {"month": self.number}
-
-
-def parse_period(text: str) -> Period:
-    """2026-W46 → the ISO week, 2026-10 → the month; BadPeriod with a message otherwise."""
-    text = (text or "").strip()
-    if m := WEEK_RE.match(text):
-        year, week = int(m[1]), int(m[2])
-        try:
-            dt.date.fromisocalendar(year, week, 1)
-        except ValueError:
-            raise BadPeriod(_("%(year)s has no ISO week %(week)s.") % {"year": year, "week": week}) from None
-        if not 2000 <= year <= 2100:
-            raise BadPeriod(_("Year %(year)s is out of range.") % {"year": year})
-        return Period("week", year, week)
-    if m := MONTH_RE.match(text):
-        year, month = int(m[1]), int(m[2])
-        if not 1 <= month <= 12:
-            raise BadPeriod(_("There is no month %(month)s.") % {"month": month})
-        if not 2000 <= year <= 2100:
-            raise BadPeriod(_("Year %(year)s is out of range.") % {"year": year})
-        return Period("month", year, month)
-    raise BadPeriod(_("“%(text)s” is not a period: use an ISO week (2026-W46) or a month (2026-10).") % {"text": text})
-
-
-def current_period(kind: str, *, today: dt.date | None = None) -> Period:
-    today = today or timezone.localdate()
-    if kind == "week":
-        y, w, _d = today.isocalendar()
-        return Period("week", y, w)
-    return Period("month", today.year, today.month)
-
-
-def recent_periods(kind: str, count: int, *, today: dt.date | None = None) -> list[Period]:
-    """The current period and the count-1 before it, newest first."""
-    p = current_period(kind, today=today)
-    out = []
-    for _i in range(count):
-        out.append(p)
-        p = p.previous()
-    return out
-
 
 # -- the briefing ---------------------------------------------------------------------
 
@@ -167,10 +52,6 @@ class Change:
 
     now: float
     before: float
-
-    @property
-    def delta(self) -> float:
-        return self.now - self.before
 
     @property
     def relative(self) -> float | None:
@@ -392,7 +273,7 @@ def _run(sql: str, qs: QuerySet[Ticket], fields: tuple[str, ...], params: dict) 
     names.clear()
     tail_sql = re.sub(r"%\((\w+)\)s", positional, tail)
     values = [params[n] for n in head_names] + inner_params + [params[n] for n in names]
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(head_sql + inner + tail_sql, values)
         return cur.fetchall()
 

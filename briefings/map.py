@@ -83,7 +83,7 @@ class _Simplified(Func):
 def _boundaries(area: Area) -> dict:
     """The area and its children as GeoJSON, simplified for a light file."""
     level = child_level(area.level) if area.level != Level.COMMUNITY else None
-    qs = Area.objects.filter(valid_to__isnull=True).filter(
+    qs = Area.objects.current().filter(
         **({"parent__code": area.code, "level": level} if level else {"code": area.code})
     )
     tolerance = {Level.COUNTY: 0.0008, Level.TOWNSHIP: 0.0003, Level.COMMUNITY: 0.0001}.get(level or area.level, 0.001)

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -29,15 +28,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from briefings.exports import CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
-from briefings.figures import (
-    BadPeriod,
-    Briefing,
-    BriefingHotspot,
-    Period,
-    compute_briefing,
-    parse_period,
-    recent_periods,
-)
+from briefings.figures import Briefing, BriefingHotspot, compute_briefing
+from briefings.periods import BadPeriod, Period, parse_period, recent_periods
+from core.dbrouter import read_connection
 from dispatch import policy
 from grid.models import Area, Level
 from maps.hotspots import find_hotspots, name_place
@@ -74,7 +67,7 @@ def briefing_area(user: User, code: str | None) -> Area:
     home = briefing_home(user)
     if not code:
         return home
-    area = Area.objects.select_related("parent__parent__parent").filter(code=code, valid_to__isnull=True).first()
+    area = Area.objects.current().select_related("parent__parent__parent").filter(code=code).first()
     if area is None:
         raise Http404(_("No current area has code %(code)s.") % {"code": code})
     if home.level != Level.CITY and not _within(area, home):
@@ -83,7 +76,7 @@ def briefing_area(user: User, code: str | None) -> Area:
 
 
 def _stamp() -> str:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute("SELECT (SELECT max(id) FROM dispatch_ticket), (SELECT max(id) FROM dispatch_ticketevent)")
         return hashlib.sha1(repr(cur.fetchone()).encode()).hexdigest()[:16]
 
@@ -169,7 +162,7 @@ def briefing_index(request: HttpRequest) -> HttpResponse:
     home = briefing_home(request.user)
     choices = [home]
     if home.level in (Level.CITY, Level.COUNTY):
-        choices += list(Area.objects.filter(parent=home, valid_to__isnull=True).order_by("code"))
+        choices += list(Area.objects.current().filter(parent=home).order_by("code"))
     return render(
         request,
         "briefings/index.html",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from briefings.map_report import briefing_report
 from console.api_urls import console_urlpatterns, cti_urlpatterns, intake_urlpatterns
 from dispatch.fieldwork.views import AttachmentFileView
 from maps.views import home
@@ -27,6 +28,8 @@ urlpatterns = [
     path("api/intake/", include(intake_urlpatterns)),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
+    # the briefing map keeps its address under /maps/; the page is the briefings'
+    path("maps/report/<str:code>/", briefing_report, name="maps-report"),
     path("maps/", include("maps.urls")),
     path("assessment/", include("assessment.views")),
     path("briefings/spikes/", include("alerts.views")),

@@ -7,15 +7,18 @@ import logging
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
 
 def caused_by_database_outage(exc: BaseException | None) -> bool:
-    """Whether an exception is, or was raised while handling, a lost or refused database connection."""
+    """Whether an exception is, or was raised while handling, a lost or refused database connection,
+    or Redis (the shared rate-limit counters) unreachable during a Sentinel fail-over."""
     seen = 0
     while exc is not None and seen < 10:
-        if isinstance(exc, OperationalError | InterfaceError):
+        if isinstance(exc, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError):
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False

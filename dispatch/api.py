@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -133,7 +132,6 @@ class TicketsView(APIView):
             data=s.to_intake(),
             by=request.user,
             idempotency_key=key,
-            naive=getattr(settings, "DISPATCH_LOCATE_NAIVE", False),
         )
         ticket = result.ticket
         if result.refused:

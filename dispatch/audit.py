@@ -2,8 +2,9 @@
 every showing of an unmasked caller [IN-2].
 
 - State changes: a TicketEvent is the record of a transition; wherever one is
-  persisted (TicketEvent.save, TicketEvent.objects.bulk_create, and the COPY
-  loads of the importer and the demo) `record_events` writes its audit row in
+  persisted (TicketEvent.save and TicketEvent.objects.bulk_create, through the
+  dispatch.signals.events_persisted signal, and the COPY loads of the importer
+  and the demo directly) `record_events` writes its audit row in
   the same transaction, so a rolled-back change leaves no row and no change
   goes without one.
 - Caller views: `selectors.caller_for` is the one place that hands out the
@@ -16,9 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
+
 from audit.models import Action, AuditEntry
 from audit.services import entry, record, record_many
 from core.bulk import copy_insert
+from dispatch.models import Ticket, TicketEvent
+from grid.models import Office
 
 COPY_THRESHOLD = 500  # above this many rows, COPY beats a multi-row INSERT
 
@@ -45,10 +50,6 @@ def _event_row(event) -> AuditEntry:
 def _attach_related(events: list) -> None:
     """Fill the events' ticket, actor and actor_office from three queries, not one or more per event
     (the bulk loaders hand over events that carry only the ids: 140,000 of them for the demo history)."""
-    from django.contrib.auth import get_user_model
-
-    from dispatch.models import Ticket, TicketEvent
-    from grid.models import Office
 
     def missing(field: str) -> set:
         cache = TicketEvent._meta.get_field(field)
@@ -76,6 +77,11 @@ def record_events(events: Iterable) -> int:
     else:
         record_many(rows)
     return len(rows)
+
+
+def on_events_persisted(sender, events, **kwargs) -> None:
+    """Receiver of dispatch.signals.events_persisted (connected in dispatch.apps)."""
+    record_events(events)
 
 
 def caller_viewed(user, ticket) -> None:

@@ -5,6 +5,9 @@ refusal rules) are loaded from loaders/reference/ and edited by the center in
 admin. A ticket's life is driven by dispatch.workflow (the one state machine);
 every change of state writes a TicketEvent, so the events are the ticket's
 history and audit log.
+
+The vocabularies live in dispatch.choices and the reference tables in dispatch.reference;
+both are re-exported here, so `from dispatch.models import Status, Category, Ticket` works.
 """
 
 from __future__ import annotations
@@ -14,307 +17,59 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grid.models import Area, Office
 
-# ---------------------------------------------------------------------------
-# Choices
-# ---------------------------------------------------------------------------
+from .choices import (
+    OPEN_STATUSES,
+    RESOLVED_STATUSES,
+    Channel,
+    DurationUnit,
+    Kind,
+    Nature,
+    RefusalReason,
+    Satisfaction,
+    Status,
+    Urgency,
+)
+from .reference import (
+    Category,
+    KnowledgeArticle,
+    RefusalRule,
+    RoutingRule,
+    SlaPolicy,
+)
+from .signals import events_persisted
 
-
-class Channel(models.TextChoices):
-    """Where a request came in [IN-1]."""
-
-    PHONE = "phone", _("Phone 12345")
-    WEB = "web", _("Website")
-    MAYOR_MAILBOX = "mayor_mailbox", _("Mayor's mailbox")
-    WECHAT = "wechat", _("WeChat")
-    WEIBO = "weibo", _("Weibo")
-    APP = "app", _("Mobile app")
-    MEDIA = "media", _("Media column")
-    LEADERS_BOARD = "leaders_board", _("People's Daily leaders' message board")
-    NATIONAL_PLATFORM = "national_platform", _("National platform")
-    GRID_WORKER = "grid_worker", _("Grid worker")
-
-
-class Kind(models.TextChoices):
-    """What the caller wants [IN-3]."""
-
-    CONSULTATION = "consultation", _("Consultation")
-    HELP = "help", _("Help request")
-    COMPLAINT = "complaint", _("Complaint")
-    REPORT = "report", _("Report")
-    SUGGESTION = "suggestion", _("Suggestion")
-    PRAISE = "praise", _("Praise")
-
-
-class Nature(models.TextChoices):
-    """Nature classes of the Pingdingshan rules [IN-3]."""
-
-    A = "A", _("Class A")
-    B = "B", _("Class B")
-    C = "C", _("Class C")
-    D = "D", _("Class D")
-
-
-class Urgency(models.TextChoices):
-    GENERAL = "general", _("General")
-    URGENT = "urgent", _("Urgent")
-    EXTRA_URGENT = "extra_urgent", _("Extra-urgent")
-
-
-class Status(models.TextChoices):
-    """Ticket states; the transitions between them live in dispatch.workflow."""
-
-    REFUSED = "refused", _("Not accepted")
-    PENDING_DISPATCH = "pending_dispatch", _("Awaiting manual dispatch")
-    DISPATCHED = "dispatched", _("Dispatched, awaiting sign-for")
-    IN_PROGRESS = "in_progress", _("Being handled")
-    RETURN_REQUESTED = "return_requested", _("Return requested")
-    REPLIED = "replied", _("Replied, awaiting review")
-    CLOSED = "closed", _("Closed, awaiting callback")
-    CALLBACK_MANUAL = "callback_manual", _("Awaiting manual callback")
-    ARCHIVED = "archived", _("Completed")
-
-
-# Being worked on by a unit: the deadline clocks run and the supervisor watches.
-OPEN_STATUSES = (Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURN_REQUESTED)
-# The unit has answered: the ticket counts as resolved for repeat detection [SV-2].
-RESOLVED_STATUSES = (Status.REPLIED, Status.CLOSED, Status.CALLBACK_MANUAL, Status.ARCHIVED)
-
-
-class RefusalReason(models.TextChoices):
-    """Why an intake is not accepted [IN-4]."""
-
-    EMERGENCY = "emergency", _("Emergency: call 110/119/120")
-    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("Outside the city's jurisdiction")
-    LEGAL_PROCESS = "legal_process", _("Already in petition, arbitration, review or litigation")
-    SECRET_PRIVACY = "secret_privacy", _("State or commercial secrets, or privacy")
-    ABUSE_OR_VAGUE = "abuse_or_vague", _("Abusive, or too vague to act on")
-
-
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied")
-    BASIC = "basic", _("Basically satisfied")
-    UNSATISFIED = "unsatisfied", _("Unsatisfied")
-
-
-class DurationUnit(models.TextChoices):
-    MINUTES = "minutes", _("minutes")
-    HOURS = "hours", _("natural hours")
-    DAYS = "days", _("natural days")
-    WORKING_DAYS = "working_days", _("working days")
-
+__all__ = [
+    "Channel",
+    "Kind",
+    "Nature",
+    "Urgency",
+    "Status",
+    "OPEN_STATUSES",
+    "RESOLVED_STATUSES",
+    "RefusalReason",
+    "Satisfaction",
+    "DurationUnit",
+    "Category",
+    "RoutingRule",
+    "SlaPolicy",
+    "KnowledgeArticle",
+    "RefusalRule",
+    "Ticket",
+    "Assignment",
+    "Reply",
+    "ExtensionRequest",
+    "TicketEventQuerySet",
+    "TicketEvent",
+    "Attachment",
+    "OutboundMessage",
+]
 
 # ---------------------------------------------------------------------------
-# Reference tables
-# ---------------------------------------------------------------------------
-
-
-class Category(models.Model):
-    """Two-level taxonomy: a top-level category (城市管理) and its leaves (下水道堵塞).
-
-    A leaf carries its default routing: the department that answers for it, who
-    leads (the place or the department), whether a community settles it itself
-    and whether the township co-handles when a department leads.
-    """
-
-    class Lead(models.TextChoices):
-        PLACE = "place", _("The place (township or community)")
-        DEPARTMENT = "department", _("The department")
-
-    code = models.CharField(max_length=16, unique=True)
-    name = models.CharField(max_length=40)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
-    )
-    description = models.CharField(max_length=200, blank=True)
-    default_department = models.ForeignKey(
-        Office,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        limit_choices_to={"kind": Office.Kind.DEPARTMENT},
-        related_name="+",
-        verbose_name=_("default department"),
-    )
-    lead = models.CharField(_("lead"), max_length=12, choices=Lead.choices, default=Lead.PLACE)
-    community_can_settle = models.BooleanField(
-        _("community can settle it"), default=False, help_text=_("Routed to the community workstation [ORG-5]")
-    )
-    township_co_handles = models.BooleanField(
-        _("township co-handles"), default=False, help_text=_("When a department leads, the township co-handles [AS-2]")
-    )
-    major_livelihood = models.BooleanField(_("major livelihood matter"), default=False, help_text="[SV-3]")
-    keywords = ArrayField(models.CharField(max_length=20), default=list, blank=True)
-    sort = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["sort", "code"]
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
-
-    def __str__(self) -> str:
-        return self.path
-
-    @property
-    def path(self) -> str:
-        return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.parent_id is not None
-
-
-class RoutingRule(models.Model):
-    """An override of the categories' default routing for a place and/or category.
-
-    The most specific active rule wins: a leaf beats its top-level category,
-    which beats "every category"; a longer area code beats a shorter one; then
-    the higher priority.
-    """
-
-    class Lead(models.TextChoices):
-        PLACE = "place", _("The place (township or community)")
-        DEPARTMENT = "department", _("A department")
-        OFFICE = "office", _("A named office")
-        MANUAL = "manual", _("Manual dispatch queue")
-
-    class PlaceLevel(models.TextChoices):
-        DEFAULT = "", _("As the category says")
-        TOWNSHIP = "township", _("Township service center")
-        COMMUNITY = "community", _("Community workstation")
-
-    name = models.CharField(max_length=100)
-    category = models.ForeignKey(
-        Category,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        help_text=_("A leaf or a top-level category; empty for every category"),
-    )
-    area_code = models.CharField(
-        max_length=12, blank=True, help_text=_("County, township or community code; empty for everywhere")
-    )
-    central = models.BooleanField(
-        null=True, blank=True, help_text=_("Only the central five districts (yes), only the others (no), or both")
-    )
-    lead = models.CharField(max_length=12, choices=Lead.choices)
-    office = models.ForeignKey(
-        Office,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("The department or office that leads (for 'a department' or 'a named office')"),
-    )
-    place_level = models.CharField(max_length=12, choices=PlaceLevel.choices, blank=True, default="")
-    township_co_handles = models.BooleanField(
-        null=True, blank=True, help_text=_("Override whether the township co-handles")
-    )
-    co_handlers = models.ManyToManyField(Office, blank=True, related_name="+", help_text=_("Extra co-handling offices"))
-    priority = models.SmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-priority", "id"]
-        verbose_name = _("routing rule")
-        verbose_name_plural = _("routing rules")
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(lead="office") | Q(office__isnull=False),
-                name="routingrule_office_for_office_lead",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SlaPolicy(models.Model):
-    """Deadlines for one urgency (and optionally one kind of request) [SLA-1][SLA-2]."""
-
-    name = models.CharField(max_length=100)
-    urgency = models.CharField(max_length=16, choices=Urgency.choices)
-    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True, help_text=_("Empty for every kind"))
-    sign_for = models.PositiveIntegerField(_("sign for within"))
-    sign_for_unit = models.CharField(max_length=16, choices=DurationUnit.choices, default=DurationUnit.HOURS)
-    reply = models.PositiveIntegerField(_("first reply to the caller within"))
-    reply_unit = models.CharField(max_length=16, choices=DurationUnit.choices, default=DurationUnit.HOURS)
-    resolve = models.PositiveIntegerField(_("resolve and formally reply within"))
-    resolve_unit = models.CharField(max_length=16, choices=DurationUnit.choices, default=DurationUnit.HOURS)
-    return_window_hours = models.PositiveIntegerField(
-        _("return window (hours)"), default=12, help_text=_("A unit may return a ticket within this time [AS-3]")
-    )
-    max_extension_days = models.PositiveSmallIntegerField(default=6, help_text="[SLA-3]")
-    rework_working_days = models.PositiveSmallIntegerField(default=5, help_text="[SLA-4]")
-    callback_working_days = models.PositiveSmallIntegerField(default=2, help_text="[CB-1]")
-    source = models.CharField(max_length=100, blank=True, help_text=_("The rule the figures come from"))
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["urgency", "kind"]
-        verbose_name = _("SLA policy")
-        verbose_name_plural = _("SLA policies")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["urgency", "kind"], condition=Q(is_active=True), name="slapolicy_one_active_per_urgency_kind"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class KnowledgeArticle(models.Model):
-    """An answer the hotline gives to a common consultation [IN-5]."""
-
-    question = models.CharField(max_length=200)
-    answer = models.TextField()
-    keywords = ArrayField(
-        models.CharField(max_length=40),
-        default=list,
-        blank=True,
-        help_text=_("Phrases that, found in a request, select this answer"),
-    )
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL)
-    source = models.CharField(max_length=200, blank=True)
-    is_active = models.BooleanField(default=True)
-    uses = models.PositiveIntegerField(default=0, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("knowledge-base article")
-        verbose_name_plural = _("knowledge base")
-        indexes = [GinIndex(fields=["question"], opclasses=["gin_trgm_ops"], name="kb_question_trgm")]
-
-    def __str__(self) -> str:
-        return self.question
-
-
-class RefusalRule(models.Model):
-    """Phrases that mark an intake as not acceptable, with the referral to give [IN-4]."""
-
-    reason = models.CharField(max_length=24, choices=RefusalReason.choices)
-    keywords = ArrayField(models.CharField(max_length=40), help_text=_("Any of these in the request refuses it"))
-    referral = models.CharField(max_length=200, help_text=_("Where the caller is referred"))
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["reason", "id"]
-        verbose_name = _("refusal rule")
-        verbose_name_plural = _("refusal rules")
-
-    def __str__(self) -> str:
-        return f"{self.get_reason_display()}: {', '.join(self.keywords[:3])}"
-
-
 # Tickets
 # ---------------------------------------------------------------------------
 
@@ -396,7 +151,8 @@ class Ticket(models.Model):
     answer = models.TextField(blank=True, help_text=_("The knowledge-base answer given at intake [IN-5]"))
 
     external_id = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # "<client>|<key>": a key belongs to the client that sent it (services.intake.scoped_key)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     extra = models.JSONField(default=dict, blank=True)
@@ -558,18 +314,17 @@ class ExtensionRequest(models.Model):
 
 class TicketEventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
-        from .audit import record_events
-
         created = super().bulk_create(objs, *args, **kwargs)
-        record_events(created)  # every persisted state change has its audit row (dispatch.audit)
+        events_persisted.send(sender=self.model, events=created)  # its audit rows (dispatch.audit)
         return created
 
 
 class TicketEvent(models.Model):
     """One entry of a ticket's history: who did what, when, from which state to which, and why.
 
-    Persisting one (save, bulk_create) writes its row of the audit log in the same
-    transaction (dispatch.audit); the COPY loads call dispatch.audit themselves.
+    Persisting one (save, bulk_create) sends dispatch.signals.events_persisted, on which the
+    audit log (dispatch.audit) writes its row in the same transaction; the COPY loads call
+    dispatch.audit themselves.
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
@@ -596,12 +351,10 @@ class TicketEvent(models.Model):
         return f"{self.action} {self.from_status}→{self.to_status}"
 
     def save(self, *args, **kwargs):
-        from .audit import record_events
-
         adding = self._state.adding
         super().save(*args, **kwargs)
         if adding:
-            record_events([self])
+            events_persisted.send(sender=type(self), events=[self])
 
 
 class Attachment(models.Model):

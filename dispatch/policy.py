@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dispatch.exceptions import NotPermitted, RuleViolation
-from dispatch.models import Assignment, ExtensionRequest, Ticket
+from dispatch.models import Assignment, Channel, ExtensionRequest, Ticket
 from dispatch.workflow import BY_NAME, NEW, Actor
 from grid.models import Level, Office, Role
 
@@ -373,3 +373,73 @@ def may_see_call_board(user: User | None) -> bool:
     and the wall's viewers of a center."""
     office = _office(user)
     return office is not None and office.kind in CENTER_KINDS and _role(user) in (CONSOLE_ROLES | {Role.CENTER_VIEWER})
+
+
+# -- who files a ticket, through which channel, with which time [IN-1][IN-2] ----------------------
+
+# The center takes requests from every public channel; a grid-level office files what it finds on
+# patrol [ORG-5], in its own area only; everyone else (departments, viewers) files nothing.
+CENTER_CHANNELS = frozenset(c for c in Channel.values if c != Channel.GRID_WORKER)
+PATROL_CHANNELS = frozenset({Channel.GRID_WORKER})
+# Channels whose requests carry the time they were first received elsewhere: a hand-over from the
+# national or provincial platform, the leaders' board, the mayor's mailbox, a media column. Only for
+# these may a center set `received_at`; every other ticket is received when the server takes it.
+SOURCE_TIMED_CHANNELS = frozenset(
+    {Channel.NATIONAL_PLATFORM, Channel.LEADERS_BOARD, Channel.MAYOR_MAILBOX, Channel.MEDIA}
+)
+# The center's dispatchers and its call-takers, who take the phone calls [CT-1].
+INTAKE_CENTER_ROLES = CENTER_ROLES | {Role.CALL_TAKER}
+
+
+def intake_channels(user: User | None) -> frozenset[str]:
+    """The channels this user may file through (none without an active office)."""
+    if _office(user) is None:
+        return frozenset()
+    role = _role(user)
+    if role in INTAKE_CENTER_ROLES:
+        return CENTER_CHANNELS
+    if role in PATROL_ROLES:
+        return PATROL_CHANNELS
+    return frozenset()
+
+
+def check_intake(user: User, *, channel: str, received_at, place) -> None:
+    """Whether this user may file this request: through one of their channels, at the server's time
+    unless the channel carries its own, and — for a grid-level office — at a place inside its own area
+    (a ticket filed elsewhere would land on another unit and its deadlines). NotPermitted (403) or
+    ValidationError (400) saying what is wrong."""
+    from django.core.exceptions import ValidationError
+
+    allowed = intake_channels(user)
+    if not allowed:
+        raise NotPermitted(_("Your role does not take requests in."), code="may_not_file")
+    if channel not in allowed:
+        names = "、".join(str(Channel(c).label) for c in sorted(allowed))
+        raise ValidationError({"channel": [_("You may file through: %(channels)s.") % {"channels": names}]})
+    if received_at is not None and channel not in SOURCE_TIMED_CHANNELS:
+        raise ValidationError(
+            {
+                "received_at": [
+                    _(
+                        "Only a hand-over from another platform carries its own time of receipt; "
+                        "leave it out and the server's time is used."
+                    )
+                ]
+            }
+        )
+    if channel in PATROL_CHANNELS:
+        office = _office(user)
+        level = level_of(office)
+        field = LEVEL_FIELD.get(level)
+        if field is None:
+            raise NotPermitted(_("Your office answers for no area to report from."), code="may_not_file")
+        code = (place.codes if place is not None else {}).get(field, "")
+        if code != office.area_code:
+            raise ValidationError(
+                {
+                    "location": [
+                        _("A patrol report is filed inside your own area (%(area)s): place it there.")
+                        % {"area": office.name}
+                    ]
+                }
+            )

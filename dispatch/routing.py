@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -27,7 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dispatch.models import Category, RefusalRule, RoutingRule, SlaPolicy
-from grid.models import Area, Office
+from grid.models import Area, Level, Office
 
 TABLE_TTL = 30.0  # seconds: admin edits reach every process within this time
 
@@ -183,7 +182,7 @@ class RoutingTable:
             for r in RoutingRule.objects.filter(is_active=True).prefetch_related("co_handlers")
         ]
         self.areas: dict[int, AreaRef] = {}
-        self._load_areas(Area.objects.filter(valid_to__isnull=True))
+        self._load_areas(Area.objects.current())
         # the other reference data intake needs, so that an intake reads no table
         self.refusal_rules = list(RefusalRule.objects.filter(is_active=True))
         self.sla_policies = {(p.urgency, p.kind): p for p in SlaPolicy.objects.filter(is_active=True)}
@@ -334,9 +333,9 @@ class RoutingTable:
             return None, ""
         level = rule.place_level if rule and rule.place_level else ""
         if not level:
-            level = "community" if category.community_can_settle else "township"
+            level = Level.COMMUNITY if category.community_can_settle else Level.TOWNSHIP
         township = self.office_by_area_kind.get((place.township.code, Office.Kind.TOWNSHIP_CENTER))
-        if level == "community" and place.community is not None:
+        if level == Level.COMMUNITY and place.community is not None:
             station = self.office_by_area_kind.get((place.community.code, Office.Kind.WORKSTATION))
             if station is not None:
                 return station, _(
@@ -368,23 +367,6 @@ def locate_many(table: RoutingTable, points: list[tuple[float, float]]) -> list[
 
     ids = deepest_area_ids([p[0] for p in points], [p[1] for p in points])
     return [None if i is None else table.place(i) for i in ids]
-
-
-def locate_naive(lon: float, lat: float) -> Place | None:
-    """The reference: one ORM query per level, the way a first version would do it (bench baseline)."""
-    pt = Point(lon, lat, srid=4326)
-    current = Area.objects.filter(valid_to__isnull=True)
-    community = current.filter(level="community", geom__intersects=pt).first()
-    township = current.filter(level="township", geom__intersects=pt).first()
-    county = current.filter(level="county", geom__intersects=pt).first()
-    deepest = community or township or county
-    if deepest is None:
-        return None
-
-    def ref(a):
-        return a and AreaRef(a.id, a.code, a.name, a.level, a.parent_id, a.is_central)
-
-    return Place(deepest.id, deepest.code, ref(county), ref(township), ref(community), deepest.is_central)
 
 
 # -- the cached table ------------------------------------------------------------

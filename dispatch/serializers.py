@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
+from core.exports import xml_safe
 from dispatch import policy
 from dispatch.models import Channel, Kind, Nature, RefusalReason, Satisfaction, Status, Ticket, Urgency
 
@@ -22,6 +23,7 @@ from .services import IntakeData
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,22}$")
 MAX_ATTACHMENT_URLS = 10
+XML_TEXT_FIELDS = ("description", "address", "caller_name", "caller_phone", "external_id")
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -91,6 +93,10 @@ class IntakeSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         errors = {}
+        for name in XML_TEXT_FIELDS:  # a pasted control character would break every XML feed of the ticket
+            attrs[name] = xml_safe(attrs[name])
+        if not attrs["description"].strip():
+            errors["description"] = _("This field may not be blank.")
         if (attrs.get("lon") is None) != (attrs.get("lat") is None):
             missing = "lat" if attrs.get("lat") is None else "lon"
             errors[missing] = _("Give both lon and lat, or neither.")

@@ -14,7 +14,7 @@ from functools import lru_cache
 import chinese_calendar
 from django.utils import timezone
 
-from dispatch.models import DurationUnit, SlaPolicy, Ticket
+from dispatch.models import OPEN_STATUSES, DurationUnit, SlaPolicy, Status, Ticket
 
 NEAR_DEADLINE_FRACTION = 0.8  # [SV-1] near-deadline: 80% of the time used
 
@@ -111,9 +111,9 @@ def clock(ticket: Ticket, now: dt.datetime | None = None) -> Clock:
     """Time left on the ticket's running clock: the resolve deadline while a unit works on it,
     the callback deadline once closed."""
     now = now or timezone.now()
-    if ticket.status in ("dispatched", "in_progress", "return_requested") and ticket.resolve_by:
+    if ticket.status in OPEN_STATUSES and ticket.resolve_by:
         start, deadline, name = ticket.clock_started_at or ticket.received_at, ticket.resolve_by, "resolve"
-    elif ticket.status in ("closed", "callback_manual") and ticket.callback_due:
+    elif ticket.status in (Status.CLOSED, Status.CALLBACK_MANUAL) and ticket.callback_due:
         start, deadline, name = ticket.closed_at or ticket.received_at, ticket.callback_due, "callback"
     else:
         return Clock("none", None, None, None, "done")

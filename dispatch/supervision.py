@@ -11,8 +11,10 @@
   the earlier ticket and goes up to the unit head (department) or the county's
   leader in charge.
 - Callbacks not made within 2 working days of closing [CB-1].
-- Spikes [AN-1]: a category far above its own baseline in a township today
-  raises a flare alert once (alerts), with its 2-hour report deadline.
+
+`supervise_once` is the first job of every `manage.py supervise` pass (core.jobs,
+registered in dispatch.apps); the other apps' periodic jobs (spike alerts, the
+hotspot register, the assessment) follow it in the same pass.
 
 Every query takes its rows with SELECT … FOR UPDATE SKIP LOCKED and re-checks
 the condition under the lock, so two supervisors running at once never act on
@@ -28,7 +30,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from alerts.services import raise_spike_alerts
 from dispatch.models import (
     OPEN_STATUSES,
     RESOLVED_STATUSES,
@@ -39,6 +40,7 @@ from dispatch.models import (
     Ticket,
     TicketEvent,
 )
+from grid.models import Office
 
 from .gateways import gateway
 from .sla import NEAR_DEADLINE_FRACTION
@@ -66,13 +68,11 @@ class PassReport:
     repeats: int = 0
     repeat_checked: int = 0
     callback_overdue: int = 0
-    spikes: int = 0
 
     def __str__(self) -> str:
         return (
             f"reminders {self.reminders}, phone {self.phone}, written {self.written}, "
-            f"repeats {self.repeats} of {self.repeat_checked} checked, callbacks overdue {self.callback_overdue}, "
-            f"spike alerts {self.spikes}"
+            f"repeats {self.repeats} of {self.repeat_checked} checked, callbacks overdue {self.callback_overdue}"
         )
 
 
@@ -106,8 +106,6 @@ def supervise_once(*, now: dt.datetime | None = None, batch: int = 500) -> PassR
         pass
     while _callback_batch(now, batch, report):
         pass
-    # Flares [AN-1]: today's category × township counts against their baseline, one grouped query.
-    report.spikes = len(raise_spike_alerts(day=timezone.localdate(now), now=now))
     return report
 
 
@@ -291,7 +289,7 @@ def _repeat_batch(now: dt.datetime, batch: int, report: PassReport) -> int:
     for ticket in tickets:
         first = earlier[matches[ticket.id]]
         lead = leads.get(ticket.id) or leads.get(first.id)
-        department = lead is not None and lead.office.kind == "department"
+        department = lead is not None and lead.office.kind == Office.Kind.DEPARTMENT
         ticket.repeat_of = first
         ticket.attention = "unit_head" if department else "county_leader"
         if "repeat" not in ticket.focus_reasons:

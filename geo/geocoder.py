@@ -3,7 +3,7 @@
 The admin parts named in a text (county, township, community) constrain the
 street parts (crossings, house numbers, places, roads): every street-level
 candidate is located in the grid, and one outside the areas named loses most of
-its score. A name that stays ambiguous (a 中兴路 in two counties, a 书香社区 in
+its score. A name that stays ambiguous (a 中兴路 in two counties, a 王庄村 in
 many townships) yields no point but its candidates, unless ``near`` breaks the
 tie. Corners, road sides and offsets then move the chosen point in metres
 (EPSG:4547).
@@ -125,6 +125,11 @@ def _admin_context(parsed: ParsedAddress, index: GazetteerIndex) -> AdminContext
                 ctx.counties.add(e.ref)
         if street:
             continue
+        # an alias that spells out its county too (宝丰县城关镇) names that county as well
+        for e in m.of_kind("township"):
+            county = index.areas.get(index.areas[e.ref].parent_code or "")
+            if county is not None and county.level == "county" and m.text.startswith(county.name):
+                ctx.counties.add(county.code)
         t_full = {e.ref for e in m.of_kind("township") if e.form != "short"}
         t_short = {e.ref for e in m.of_kind("township") if e.form == "short"}
         c_full = {e.ref for e in m.of_kind("community") if e.form != "short"}

@@ -290,10 +290,6 @@ class ParsedAddress:
     def of_kind(self, kind: str) -> list[Mention]:
         return [m for m in self.mentions if any(e.kind == kind for e in m.entries)]
 
-    @property
-    def has_street_part(self) -> bool:
-        return bool(self.of_kind("road") or self.of_kind("place") or self.unknown_roads or self.unknown_places)
-
 
 def _trim_left(phrase: str) -> str:
     """Keep the part of a phrase after its last stop character."""

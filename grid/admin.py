@@ -44,3 +44,13 @@ class GridUserAdmin(UserAdmin):
     raw_id_fields = ["office"]
     fieldsets = UserAdmin.fieldsets + ((_("Office and role"), {"fields": ("office", "role", "display_name")}),)
     add_fieldsets = UserAdmin.add_fieldsets + ((_("Office and role"), {"fields": ("office", "role", "display_name")}),)
+    actions = ["lift_login_locks"]
+
+    @admin.action(description=_("Lift log-in locks"), permissions=["change"])
+    def lift_login_locks(self, request, queryset):
+        """A locked-out user gets in again at once (audit.lockout: the lock is per name and address)."""
+        from audit.lockout import unlock
+
+        for user in queryset:
+            unlock(username=user.get_username(), by=request.user)
+        self.message_user(request, _("Log-in locks lifted for %(n)d users.") % {"n": queryset.count()})

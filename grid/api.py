@@ -28,7 +28,7 @@ class SimplifiedMulti(Func):
 
 
 def _current_areas():
-    return Area.objects.filter(valid_to__isnull=True).select_related("parent")
+    return Area.objects.current().select_related("parent")
 
 
 class LocateView(APIView):

@@ -35,6 +35,12 @@ def parent_level(level: str) -> str | None:
     return LEVEL_ORDER[i - 1] if i > 0 else None
 
 
+class GenerationQuerySet(models.QuerySet):
+    def current(self) -> "GenerationQuerySet":
+        """The generations in force (one per level)."""
+        return self.filter(valid_to__isnull=True)
+
+
 class BoundaryGeneration(models.Model):
     """One import of one level's boundaries; closing it retires its areas."""
 
@@ -45,6 +51,8 @@ class BoundaryGeneration(models.Model):
     valid_from = models.DateTimeField()
     valid_to = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GenerationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-valid_from", "-id"]
@@ -57,6 +65,23 @@ class BoundaryGeneration(models.Model):
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
+
+
+class AreaQuerySet(models.QuerySet):
+    """The shared vocabulary of boundaries (as MapIt's Generation.objects.current() and
+    Area.objects.by_location): "current" is said here once, not as a filter in every module."""
+
+    def current(self) -> "AreaQuerySet":
+        """The areas of the open generations: the boundaries in force today."""
+        return self.filter(valid_to__isnull=True)
+
+    def at(self, point) -> "AreaQuerySet":
+        """The current areas containing the point, city first, community last (one indexed query)."""
+        level_rank = models.Case(
+            *(models.When(level=level, then=models.Value(i)) for i, level in enumerate(LEVEL_ORDER)),
+            output_field=models.IntegerField(),
+        )
+        return self.current().filter(geom__intersects=point).order_by(level_rank, "code")
 
 
 class Area(models.Model):
@@ -75,6 +100,8 @@ class Area(models.Model):
     label_point = models.PointField(srid=4326, null=True, blank=True)
     valid_from = models.DateTimeField()
     valid_to = models.DateTimeField(null=True, blank=True)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["level", "code"]
@@ -97,10 +124,6 @@ class Area(models.Model):
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
-
-    @property
-    def all_names(self) -> list[str]:
-        return [self.name, *([self.short_name] if self.short_name else []), *self.aliases]
 
 
 class AreaPiece(models.Model):
@@ -159,7 +182,7 @@ class Office(models.Model):
 
     @property
     def area(self) -> "Area | None":
-        return Area.objects.filter(code=self.area_code, valid_to__isnull=True).first()
+        return Area.objects.current().filter(code=self.area_code).first()
 
 
 class Role(models.TextChoices):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import connection
 
-from .models import LEVEL_ORDER, Office
+from .models import LEVEL_ORDER, Level, Office
 
 COMMUNITY_DEPTH = LEVEL_ORDER.index("community")
 OFFICE_ORDER = ["workstation", "township_center", "county_dispatch", "sub_center", "city_center"]
@@ -55,7 +55,7 @@ def _chain_from_row(row: tuple) -> dict[str, Any]:
         if level is None:
             continue
         entry = {"code": code, "name": name}
-        if level == "county":
+        if level == Level.COUNTY:
             entry["is_zone"] = bool(is_zone)
         chain[level] = entry
     return chain
@@ -152,12 +152,3 @@ def locate_points(points: list[tuple[float, float]]) -> list[dict[str, Any] | No
         None if area_id is None else {"lon": lon, "lat": lat, **chains[area_id]}
         for lon, lat, area_id in zip(lons, lats, ids)
     ]
-
-
-def locate_area_codes(points: list[tuple[float, float]]) -> list[str | None]:
-    """Bulk locate returning only the deepest area code: the fast path for dispatch and benches."""
-    ids = deepest_area_ids([p[0] for p in points], [p[1] for p in points])
-    from .models import Area
-
-    codes = dict(Area.objects.filter(id__in={i for i in ids if i}).values_list("id", "code"))
-    return [codes.get(i) if i else None for i in ids]

@@ -138,7 +138,7 @@ class AreaDetailSerializer(AreaFeatureSerializer):
         fields = AreaFeatureSerializer.Meta.fields + ["children", "offices"]
 
     def get_children(self, area) -> list[str]:
-        return list(area.children.filter(valid_to__isnull=True).order_by("code").values_list("code", flat=True))
+        return list(area.children.current().order_by("code").values_list("code", flat=True))
 
     def get_offices(self, area) -> list[dict]:
         return OfficeSerializer(Office.objects.filter(area_code=area.code, is_active=True), many=True).data

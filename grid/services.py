@@ -102,7 +102,7 @@ def _resolve_parents(records: list[BoundaryRecord], *, level: str) -> dict[str, 
     plevel = parent_level(level)
     if plevel is None:
         return {}
-    parents = {a.code: a for a in Area.objects.filter(level=plevel, valid_to__isnull=True)}
+    parents = {a.code: a for a in Area.objects.current().filter(level=plevel)}
     if not parents:
         raise BoundaryImportError(f"no current {plevel} boundaries: import the {plevel} level first")
     resolved: dict[str, Area] = {}
@@ -124,11 +124,7 @@ def _resolve_parents(records: list[BoundaryRecord], *, level: str) -> dict[str, 
         else:
             inside = rec.geometry.representative_point()
             parent = (
-                Area.objects.filter(
-                    level=plevel, valid_to__isnull=True, geom__intersects=Point(inside.x, inside.y, srid=4326)
-                )
-                .only("id", "code")
-                .first()
+                Area.objects.at(Point(inside.x, inside.y, srid=4326)).filter(level=plevel).only("id", "code").first()
             )
             if parent is None:
                 raise BoundaryImportError(f"row {rec.row}: {rec.name} lies in no current {plevel}")
@@ -185,8 +181,8 @@ def import_boundaries(
     parents = _resolve_parents(records, level=level)
     now = timezone.now()
 
-    old_ids = list(Area.objects.filter(level=level, valid_to__isnull=True).values_list("id", flat=True))
-    BoundaryGeneration.objects.filter(level=level, valid_to__isnull=True).update(valid_to=now)
+    old_ids = list(Area.objects.current().filter(level=level).values_list("id", flat=True))
+    BoundaryGeneration.objects.current().filter(level=level).update(valid_to=now)
     Area.objects.filter(id__in=old_ids).update(valid_to=now)
 
     generation = BoundaryGeneration.objects.create(
@@ -289,7 +285,9 @@ def records_from_dataframe(
         if extra_fields:
             rec.short_name = text(data.get("short_name"))
             aliases = data.get("aliases")
-            rec.aliases = list(aliases) if isinstance(aliases, (list, tuple)) else []
+            # GeoJSON string lists arrive from pyogrio as numpy arrays, not lists
+            is_list = hasattr(aliases, "__iter__") and not isinstance(aliases, (str, bytes, dict))
+            rec.aliases = [text(a) for a in aliases if text(a)] if is_list else []
             for flag in ("is_zone", "is_central", "urban", "synthetic_geometry"):
                 setattr(rec, flag, bool(data.get(flag) or False))
         records.append(rec)

@@ -26,6 +26,7 @@ from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
 from core.bulk import copy_insert
+from core.exports import csv_dict_writer
 from dispatch.audit import record_events
 from dispatch.models import Assignment, Attachment, Status, Ticket, TicketEvent
 from dispatch.routing import locate_many, routing_table
@@ -257,6 +258,6 @@ def _import_batch(batch: list[tuple[int, dict, IntakeData]], report: ImportRepor
 
 def write_rejects(report: ImportReport, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["row", "error", *COLUMNS])
+        writer = csv_dict_writer(f, fieldnames=["row", "error", *COLUMNS])
         writer.writeheader()
         writer.writerows(report.rejects)

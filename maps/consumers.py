@@ -1,12 +1,13 @@
 """The wall's WebSocket: joins the groups of the user's office, forwards the events
-the user may see, and keeps the process's live ticker running (overdue sweep and
-hotspot register)."""
+the user may see, and keeps the process's pusher running. The pusher computes
+nothing: it delivers what the supervisor recorded (overdue and hotspot notices,
+spike alerts) to this process's sockets."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import time
 from collections import OrderedDict
 
 from channels.db import database_sync_to_async
@@ -66,8 +67,20 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """A frame that is not a JSON text (binary, malformed, nested past any reason) closes the socket
+        with 1003 "unsupported data", not 1011 "server error"; JSON that is not a known message is ignored."""
+        try:
+            if text_data is None:
+                raise ValueError("a binary frame")
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self.close(code=1003)
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
+        if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong", "t": content.get("t")})
 
     async def maps_event(self, message):
@@ -81,16 +94,15 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(message["event"])
 
 
-# -- the live ticker -------------------------------------------------------------------
+# -- the pusher ------------------------------------------------------------------------
 
 _ticker: asyncio.Task | None = None
 
 
 def ensure_ticker() -> None:
-    """Start this process's ticker once (with the first wall socket): every few seconds it pushes
-    tickets that have just become overdue and new spike alerts, and refreshes the hotspot register
-    when tickets came in.
-    Several processes may run one: row and advisory locks keep each change pushed once."""
+    """Start this process's pusher once (with the first wall socket): every MAPS_LIVE_TICK_SECONDS it
+    pushes the notices and spike alerts the supervisor recorded and no process has pushed yet.
+    Several processes may run one: row locks (SKIP LOCKED) keep each pushed once."""
     global _ticker
     interval = float(settings.MAPS_LIVE_TICK_SECONDS)
     if interval <= 0 or (_ticker is not None and not _ticker.done()):
@@ -98,34 +110,24 @@ def ensure_ticker() -> None:
     _ticker = asyncio.get_running_loop().create_task(_tick_forever(interval))
 
 
-def _tick(state: dict, loop: asyncio.AbstractEventLoop) -> None:
-    """One pass, in a worker thread: push what just became overdue; re-cluster the city when
-    tickets came in, at most once per refresh period (it is the heavier part)."""
-    from dispatch.models import Ticket
-
-    from .services import push_spike_alerts, refresh_hotspots, sweep_overdue
+def _tick(loop: asyncio.AbstractEventLoop) -> None:
+    """One pass, in a worker thread."""
+    from .services import push_notices, push_spike_alerts
 
     try:
         with live.sending_through(loop):
-            sweep_overdue()
+            push_notices()
             push_spike_alerts()
-            now = time.monotonic()
-            if now - state.get("refreshed", -1e9) >= settings.MAPS_HOTSPOT_REFRESH_SECONDS:
-                latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
-                if latest != state.get("latest"):
-                    refresh_hotspots()
-                    state["latest"], state["refreshed"] = latest, now
     finally:
         connection.close()
 
 
 async def _tick_forever(interval: float) -> None:
-    state: dict = {}
     while True:
         try:
-            # Its own thread: a slow clustering pass must not hold up the sockets' scope checks.
+            # Its own thread: the database round trips must not hold up the sockets' scope checks.
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, _tick, state, loop)
+            await loop.run_in_executor(None, _tick, loop)
         except Exception:
-            logger.exception("live ticker pass failed")
+            logger.exception("live pusher pass failed")
         await asyncio.sleep(interval)

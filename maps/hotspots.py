@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.analytics import ClusterRule, TicketCluster, ticket_clusters
 from dispatch.models import Category, Ticket
+from geo.selectors import reverse_geocode
 from grid.models import Area
 
 from .models import HotspotRule
@@ -52,12 +53,8 @@ def rules_by_category(*, days: int | None = None, category: Category | None = No
 
 
 def leading_place(lon: float, lat: float) -> str:
-    """The road (or else the named place) nearest the cluster's centre, from the gazetteer when it
-    is installed; '' without one."""
-    try:
-        from geo.selectors import reverse_geocode
-    except ImportError:  # no gazetteer yet: the label names the township only
-        return ""
+    """The road (or else the named place) nearest the cluster's centre, from the gazetteer; '' when
+    none is near (or the gazetteer is not loaded yet: the label then names the township only)."""
     try:
         found = reverse_geocode(lon, lat)
     except Exception:  # a gazetteer failure must not take the hotspots down
@@ -73,7 +70,7 @@ def leading_place(lon: float, lat: float) -> str:
 
 
 def township_names(codes: set[str]) -> dict[str, str]:
-    return dict(Area.objects.filter(code__in=codes, valid_to__isnull=True).values_list("code", "name"))
+    return dict(Area.objects.current().filter(code__in=codes).values_list("code", "name"))
 
 
 def hotspot_label(*, township: str, place: str, category: str, count: int, days: int) -> str:

@@ -25,8 +25,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from dispatch import policy
 from dispatch.models import Assignment, Ticket
-from grid.models import Office
+from grid.models import Level, Office
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +47,9 @@ def groups_for_office(office: Office | None) -> list[str]:
     """The groups a socket of this office listens to; the scope check on each message decides the rest."""
     if office is None or not office.is_active:
         return []
-    kind = office.kind
-    if kind == Office.Kind.CITY_CENTER:
+    if office.kind == Office.Kind.CITY_CENTER:
         return [CITY_GROUP]
-    area_level = {
-        Office.Kind.SUB_CENTER: "county",
-        Office.Kind.COUNTY_DISPATCH: "county",
-        Office.Kind.TOWNSHIP_CENTER: "township",
-        Office.Kind.WORKSTATION: "community",
-    }.get(kind)
+    area_level = policy.level_of(office)  # None for a department: its own office group only
     groups = [office_group(office.id)]
     if area_level:
         groups.insert(0, area_group(area_level, office.area_code))
@@ -65,7 +60,7 @@ def groups_for_places(
     *, county: str = "", township: str = "", community: str = "", office_ids: Iterable[int] = ()
 ) -> list[str]:
     groups = [CITY_GROUP]
-    for level, code in (("county", county), ("township", township), ("community", community)):
+    for level, code in ((Level.COUNTY, county), (Level.TOWNSHIP, township), (Level.COMMUNITY, community)):
         if code:
             groups.append(area_group(level, code))
     groups += [office_group(i) for i in sorted(set(office_ids))]

@@ -1,7 +1,8 @@
 """What the maps keep of their own: the hotspot rules the center tunes, the
 register of hotspots found (so that a new or growing one can be told apart
-from one already seen, and a supervision case opened on it), and the watermark
-of the live overdue sweep."""
+from one already seen, and a supervision case opened on it), the watermark of
+the overdue sweep, and the notices the supervisor leaves for the web processes
+to push to the walls."""
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -91,11 +92,35 @@ class Hotspot(models.Model):
 
 
 class LiveWatermark(models.Model):
-    """How far a periodic live sweep has got (one row per sweep), claimed under a row lock
-    so that several server processes never push the same change twice."""
+    """How far a periodic sweep of the supervisor has got (one row per sweep), claimed under a
+    row lock so that several supervisors never record the same change twice."""
 
     name = models.CharField(max_length=40, unique=True)
     until = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.until:%Y-%m-%d %H:%M:%S}"
+
+
+class LiveNotice(models.Model):
+    """A change the supervisor found for the walls: a ticket that has just become overdue, a
+    hotspot that formed or grew. The supervisor records it (one scheduler); each web process's
+    pusher claims the unpushed ones under a row lock, so each is pushed once, by one process, to
+    the sockets connected there (maps.consumers)."""
+
+    class Kind(models.TextChoices):
+        TICKET_OVERDUE = "ticket.overdue", _("Ticket became overdue")
+        HOTSPOT_FORMED = "hotspot.formed", _("Hotspot formed")
+        HOTSPOT_GREW = "hotspot.grew", _("Hotspot grew")
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    object_id = models.BigIntegerField(help_text=_("The ticket's or the hotspot's id"))
+    created_at = models.DateTimeField()
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["id"], condition=Q(pushed_at__isnull=True), name="livenotice_unpushed")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

@@ -39,7 +39,7 @@ def home_area(user: User) -> Area | None:
     office = getattr(user, "office", None)
     area = office.area if office is not None else None
     if area is None or office.kind == office.Kind.DEPARTMENT:
-        area = Area.objects.filter(level=Level.CITY, valid_to__isnull=True).first()
+        area = Area.objects.current().filter(level=Level.CITY).first()
     return area
 
 

@@ -68,7 +68,7 @@ class AreaCodeField(serializers.CharField):
         code = code.strip()
         if not re.fullmatch(r"\d{6,12}", code):
             raise serializers.ValidationError(_("An area code is 6 to 12 digits."))
-        area = Area.objects.filter(code=code, valid_to__isnull=True).first()
+        area = Area.objects.current().filter(code=code).first()
         if area is None:
             raise serializers.ValidationError(_("No current area has code %(code)s.") % {"code": code})
         return area

@@ -1,13 +1,20 @@
-"""Writes of the maps: the hotspot register, supervision cases on hotspots, and the
-live sweep that tells the walls when a ticket has just become overdue."""
+"""Writes of the maps: the hotspot register, supervision cases on hotspots, the notices for
+the walls, and the pusher that delivers them.
+
+One scheduler: the supervisor (`manage.py supervise`, jobs registered in maps.apps) refreshes
+the register and sweeps for tickets that have just become overdue; both leave LiveNotice rows.
+A web process computes nothing: its pusher (maps.consumers) claims the unpushed notices and
+spike alerts and pushes them to its sockets."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -18,7 +25,7 @@ from dispatch.models import OPEN_STATUSES, Ticket
 
 from . import live
 from .hotspots import find_hotspots, name_place
-from .models import Hotspot, LiveWatermark
+from .models import Hotspot, LiveNotice, LiveWatermark
 
 if TYPE_CHECKING:
     from grid.models import User
@@ -42,13 +49,13 @@ def _polygon(wkt: str):
     return geom
 
 
-def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> RegisterChanges:
+def refresh_hotspots(*, now: dt.datetime | None = None, notify: bool = True) -> RegisterChanges:
     """Cluster the city's tickets with the current rules and update the register: a cluster that
     shares tickets with an active hotspot of its category continues it (growing if it has more
     tickets), any other forms a new one, and an active hotspot no cluster continues cools down.
-    New and growing hotspots are pushed to the walls after commit [AN-1].
+    New and growing hotspots leave a notice for the walls (pushed by the web processes) [AN-1].
 
-    It runs in a web server's worker thread, so the Python side stays linear in the tickets:
+    It runs in the supervisor's pass, so the Python side stays linear in the tickets:
     one ticket → hotspot index instead of pairwise set intersections, unchanged hotspots are not
     written, the rest are written in bulk."""
     now = now or timezone.now()
@@ -103,17 +110,15 @@ def refresh_hotspots(*, now: dt.datetime | None = None, push: bool = True) -> Re
             for h in cooled:
                 h.state, h.cooled_at = Hotspot.State.COOLED, now
             changes.cooled = cooled
-        if push:
-            formed, grew = list(changes.formed), list(changes.grew)
-            transaction.on_commit(lambda: _push(formed, grew))
+        if notify:
+            LiveNotice.objects.bulk_create(
+                [
+                    LiveNotice(kind=LiveNotice.Kind.HOTSPOT_FORMED, object_id=h.id, created_at=now)
+                    for h in changes.formed
+                ]
+                + [LiveNotice(kind=LiveNotice.Kind.HOTSPOT_GREW, object_id=h.id, created_at=now) for h in changes.grew]
+            )
     return changes
-
-
-def _push(formed: list[Hotspot], grew: list[Hotspot]) -> None:
-    for h in formed:
-        live.push_hotspot(h, "hotspot.formed")
-    for h in grew:
-        live.push_hotspot(h, "hotspot.grew")
 
 
 def _fill(h: Hotspot, f, now: dt.datetime) -> None:
@@ -146,19 +151,21 @@ def open_supervision_case(*, hotspot: Hotspot, by: User, note: str) -> Hotspot:
     return h
 
 
-# -- overdue sweep -------------------------------------------------------------------
+# -- the supervisor's jobs: find and record ------------------------------------------------
 
 OVERDUE_SWEEP = "overdue"
 MAX_SWEEP_BACK = dt.timedelta(hours=1)  # after a long stop, do not replay a backlog of old deadlines
+NOTICES_KEPT = dt.timedelta(days=1)  # pushed notices are kept this long (for a look in admin), then pruned
 
 
-def sweep_overdue(*, now: dt.datetime | None = None, push: bool = True) -> list[int]:
-    """Tickets whose resolve deadline passed since the last sweep and that are still open: push
-    "ticket.overdue" for each, once across all server processes. Returns their ids."""
+def sweep_overdue(*, now: dt.datetime | None = None) -> list[int]:
+    """Tickets whose resolve deadline passed since the last sweep and that are still open: record a
+    "ticket.overdue" notice for each, once across all supervisors (the watermark's row lock).
+    Returns their ids."""
     now = now or timezone.now()
     with transaction.atomic():
         mark = LiveWatermark.objects.select_for_update(skip_locked=True).filter(name=OVERDUE_SWEEP).first()
-        if mark is None:  # first sweep ever (start from now), or another process holds it this round
+        if mark is None:  # first sweep ever (start from now), or another supervisor holds it this round
             LiveWatermark.objects.get_or_create(name=OVERDUE_SWEEP, defaults={"until": now})
             return []
         since = max(mark.until, now - MAX_SWEEP_BACK)
@@ -169,21 +176,69 @@ def sweep_overdue(*, now: dt.datetime | None = None, push: bool = True) -> list[
         )
         mark.until = now
         mark.save(update_fields=["until"])
-        if push and ids:
-            transaction.on_commit(lambda: [live.push_ticket(i, "ticket.overdue") for i in ids])
+        LiveNotice.objects.bulk_create(
+            [LiveNotice(kind=LiveNotice.Kind.TICKET_OVERDUE, object_id=i, created_at=now) for i in ids]
+        )
+        LiveNotice.objects.filter(pushed_at__lt=now - NOTICES_KEPT).delete()
     return ids
 
 
-# -- spike alerts ------------------------------------------------------------------------
+_hotspot_state: dict = {}
 
-SPIKE_PUSH_WITHIN = dt.timedelta(minutes=15)  # older unpushed alerts are marked, not announced again
+
+def refresh_hotspots_if_new_tickets(*, now: dt.datetime) -> str:
+    """The supervisor's hotspot job: re-cluster when tickets came in since the last refresh, at most
+    once per MAPS_HOTSPOT_REFRESH_SECONDS (clustering the city is the heavier part of a pass)."""
+    started = time.monotonic()
+    if started - _hotspot_state.get("refreshed", -1e18) < settings.MAPS_HOTSPOT_REFRESH_SECONDS:
+        return "not due"
+    latest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
+    if latest == _hotspot_state.get("latest"):
+        return "no new tickets"
+    changes = refresh_hotspots(now=now)
+    _hotspot_state["latest"], _hotspot_state["refreshed"] = latest, started
+    return f"{len(changes.formed)} formed, {len(changes.grew)} grew, {len(changes.cooled)} cooled"
+
+
+# -- the web process's pusher: deliver what was recorded ------------------------------------
+
+PUSH_WITHIN = dt.timedelta(minutes=15)  # older unpushed notices and alerts are marked, not announced again
+
+
+def push_notices(*, now: dt.datetime | None = None, push: bool = True) -> list[int]:
+    """The notices nobody has pushed yet: push each to the walls it concerns, once across all web
+    processes (row locks, SKIP LOCKED). A notice left long before any wall was connected is only
+    marked: the walls fetch the state when they connect. Returns the ids of the notices pushed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        notices = list(
+            LiveNotice.objects.select_for_update(skip_locked=True).filter(pushed_at__isnull=True).order_by("id")[:500]
+        )
+        if not notices:
+            return []
+        LiveNotice.objects.filter(id__in=[n.id for n in notices]).update(pushed_at=now)
+        fresh = [n for n in notices if n.created_at >= now - PUSH_WITHIN]
+        if push and fresh:
+            transaction.on_commit(lambda: _deliver(fresh))
+    return [n.id for n in fresh]
+
+
+def _deliver(notices: list[LiveNotice]) -> None:
+    hotspots = Hotspot.objects.select_related("category").in_bulk(
+        [n.object_id for n in notices if n.kind != LiveNotice.Kind.TICKET_OVERDUE]
+    )
+    for n in notices:
+        if n.kind == LiveNotice.Kind.TICKET_OVERDUE:
+            live.push_ticket(n.object_id, n.kind)
+        elif n.object_id in hotspots:
+            live.push_hotspot(hotspots[n.object_id], n.kind)
 
 
 def push_spike_alerts(*, now: dt.datetime | None = None, push: bool = True) -> list[int]:
-    """Spike alerts nobody has pushed yet: push "spike.raised" for each to the walls of its
-    township, once across all server processes (row locks, SKIP LOCKED) [AN-1]. An alert raised
-    long before any wall was connected is only marked: the walls fetch it with their state.
-    Returns the ids pushed."""
+    """Spike alerts nobody has pushed yet (the supervisor raised them): push "spike.raised" for each to
+    the walls of its township, once across all web processes (row locks, SKIP LOCKED) [AN-1]. An
+    alert raised long before any wall was connected is only marked: the walls fetch it with their
+    state. Returns the ids pushed."""
     from alerts.models import SpikeAlert
     from alerts.selectors import attach_township_names
 
@@ -198,7 +253,7 @@ def push_spike_alerts(*, now: dt.datetime | None = None, push: bool = True) -> l
         if not alerts:
             return []
         SpikeAlert.objects.filter(id__in=[a.id for a in alerts]).update(pushed_at=now)
-        fresh = [a for a in alerts if a.detected_at >= now - SPIKE_PUSH_WITHIN]
+        fresh = [a for a in alerts if a.detected_at >= now - PUSH_WITHIN]
         attach_township_names(fresh)
         if push and fresh:
             transaction.on_commit(lambda: [live.push_spike(a, township_name=a.township_name) for a in fresh])

@@ -7,5 +7,4 @@ urlpatterns = [
     path("wall/", views.wall, name="maps-wall"),
     path("live/", views.live_map, name="maps-live"),
     path("hotspots/", views.hotspot_register, name="maps-hotspots-page"),
-    path("report/<str:code>/", views.briefing_report, name="maps-report"),
 ]

@@ -26,6 +26,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from core import ratelimit
+from core.api import DomainError
+from core.exports import xml_safe
 from dispatch.models import Assignment, Category, Kind, Reply, Status, Ticket, Urgency
 from dispatch.routing import routing_table
 from dispatch.serializers import IntakeSerializer
@@ -95,7 +97,8 @@ def _xml(tag: str, value) -> ET.Element:
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     elif value is not None:
-        el.text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+        # never emit what XML cannot carry, whatever way the text came in [issue 18]
+        el.text = xml_safe(value.isoformat() if isinstance(value, dt.datetime) else str(value))
     return el
 
 
@@ -140,6 +143,8 @@ class Open311View(View):
             for name, value in exc.headers.items():
                 response[name] = value
             return response
+        except DomainError as exc:  # a business-rule refusal (e.g. an idempotency conflict, 409) in the spec's format
+            return error(exc.status_code, exc.message, fmt)
         return render(data, fmt, root=self.root)
 
 
@@ -331,7 +336,7 @@ class RequestsView(Open311View):
             )
             raise Open311Error(400, described)
         idem = request.headers.get("Idempotency-Key", "").strip()[:100] or None
-        result = intake_ticket(data=s.to_intake(), idempotency_key=idem)
+        result = intake_ticket(data=s.to_intake(), idempotency_key=idem, client=f"open311:{key.pk}")
         Open311Key.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         t = result.ticket
         if result.refused:

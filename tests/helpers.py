@@ -6,14 +6,14 @@ from dispatch.models import Ticket
 from dispatch.services import IntakeData, intake_ticket
 from grid.models import Area
 
-CHANGQING = "410402002001"  # 长青社区, 光明路街道, 新华区 (central five)
+CHANGQING = "410402002005"  # 长青社区, 光明路街道, 新华区 (central five)
 GUANGMINGLU = "410402002"  # 光明路街道
 XIATANG = "410423101"  # 下汤镇, 鲁山县 (a sub-center county)
 RUZHOU = "410482"  # 汝州市 (a sub-center county)
 
 
 def label(code: str) -> tuple[float, float]:
-    p = Area.objects.get(code=code, valid_to__isnull=True).label_point
+    p = Area.objects.current().get(code=code).label_point
     return p.x, p.y
 
 

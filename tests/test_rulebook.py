@@ -43,27 +43,6 @@ STATUSES = ("built", "partial", "planned")
 # table passes if it exists, or if its old home still exists; once the renovation
 # has moved a file the old home is gone and only the new path counts. The lead
 # deletes this mapping when the renovation is merged.
-PRE_RENOVATION = {
-    "dispatch/policy.py": "dispatch/selectors.py",
-    "dispatch/services/intake.py": "dispatch/services.py",
-    "dispatch/services/handling.py": "dispatch/services.py",
-    "dispatch/services/returns.py": "dispatch/services.py",
-    "dispatch/services/replies.py": "dispatch/services.py",
-    "dispatch/services/callback.py": "dispatch/services.py",
-    "open311/views.py": "dispatch/open311.py",
-    "loaders/importer.py": "dispatch/importer.py",
-    "loaders/demo.py": "dispatch/demo.py",
-    "loaders/reference/sla_policies.json": "dispatch/reference/sla_policies.json",
-    "briefings/figures.py": "dispatch/briefings.py",
-    "briefings/exports.py": "dispatch/briefing_exports.py",
-    "briefings/map.py": "maps/briefing.py",
-    "briefings/views.py": "maps/briefing_views.py",
-    "alerts/detection.py": "dispatch/spikes.py",
-    "alerts/services.py": "dispatch/flares/services.py",
-    "assessment/metrics.py": "dispatch/assessment.py",
-    "assessment/store.py": "dispatch/assessment_store.py",
-    "assessment/views.py": "dispatch/reports.py",
-}
 
 # Folders that may read the rule book's folder at build or test time, or that are not ours.
 NOT_RUN_TIME = {"tests", "docs", "bench", "fixtures", "node_modules", "__pycache__"}
@@ -147,14 +126,13 @@ def test_listed_tests_exist_and_cite_their_tag():
 
 
 def test_enforcing_modules_exist():
-    """Paths of the renovated layout; see PRE_RENOVATION for the files not moved yet."""
+    """Every module named under 'enforced in' exists."""
     missing = []
     for row in rows():
         if status(row) == "planned":
             continue
         for path in paths(row["enforced in"]):
-            old = PRE_RENOVATION.get(path)
-            if not (ROOT / path).exists() and not (old and (ROOT / old).exists()):
+            if not (ROOT / path).exists():
                 missing.append(f"{row['tag']}: {path}")
     assert not missing, f"modules listed under 'enforced in' that do not exist: {missing}"
 

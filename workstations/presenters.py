@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.photos import MAX_PHOTOS
+from dispatch.models import OPEN_STATUSES
 from dispatch.sla import NEAR_DEADLINE_FRACTION
 
 AMBER_FRACTION = 0.5  # half the time used: amber; NEAR_DEADLINE_FRACTION (the supervisor's 临期): red
@@ -58,7 +59,7 @@ def countdown(ticket, now: dt.datetime | None = None, *, deadline: dt.datetime |
     """The ticket's next deadline (the queue's sign-for or resolve deadline) as a coloured countdown."""
     now = now or timezone.now()
     deadline = deadline or getattr(ticket, "next_deadline", None)
-    if deadline is None and ticket.status in ("dispatched", "in_progress", "return_requested"):
+    if deadline is None and ticket.status in OPEN_STATUSES:
         deadline = ticket.resolve_by
     if deadline is None:
         return Countdown(None, None, "none", "", "")

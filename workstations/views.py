@@ -247,7 +247,7 @@ def _detail_context(request, ticket, *, bound: dict | None = None, open_action: 
     now = timezone.now()
     photos = field_selectors.photos_of(ticket)
     events = list(ticket.events.all())
-    area = Area.objects.filter(code=ticket.community_code or ticket.township_code, valid_to__isnull=True).first()
+    area = Area.objects.current().filter(code=ticket.community_code or ticket.township_code).first()
     return {
         "ticket": ticket,
         "part": part,
@@ -448,7 +448,9 @@ def report_where(request):
         return JsonResponse({"detail": _("lon and lat are numbers.")}, status=400)
     address = request.GET.get("address", "")[:300]
     category = request.GET.get("category", "")[:16]
-    if (lon is None or lat is None) and not address.strip():
+    if (lon is None) != (lat is None):  # one half of a point is no point (issue 18: was a TypeError)
+        return JsonResponse({"detail": _("Give both lon and lat, or neither.")}, status=400)
+    if lon is None and not address.strip():
         return JsonResponse({"detail": _("Give lon and lat, or an address.")}, status=400)
     if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return JsonResponse({"detail": _("lon and lat are out of range.")}, status=400)

@@ -11,7 +11,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 LOCAL_DIR = BASE_DIR / ".local"
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = os.environ.get("DEBUG", "1") == "1"
+# Off unless asked for (DEBUG=1, or `make dev`): a debug page shows URL patterns, tracebacks and settings.
+DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.input_guard.InputGuardMiddleware",  # NUL bytes, huge numbers, deep JSON: 400/404, never a 500
     "audit.middleware.AuditScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -121,15 +123,48 @@ if os.environ.get("DB_POOL", "1") == "1":
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 
+# A read replica (a streaming hot standby, bin/pg-replica): map, briefing, assessment-page and
+# export reads go to it within a staleness bound, everything else to the primary (core.dbrouter).
+# Its own pool (a new connection costs ~40 ms plus a cold catalog cache), with a short timeout: a
+# stopped replica costs one request per REPLICA_DOWN_RECHECK_SECONDS at most that long.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
+REPLICA_DOWN_RECHECK_SECONDS = float(os.environ.get("REPLICA_DOWN_RECHECK_SECONDS", "5"))
+if REPLICA_DATABASE_URL:
+    _replica = dj_database_url.parse(REPLICA_DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    if "host" in _replica_options:
+        _replica["HOST"] = _replica_options.pop("host")
+        _replica["PORT"] = str(_replica_options.pop("port", _replica.get("PORT") or ""))
+    _replica_options["connect_timeout"] = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2"))
+    if os.environ.get("DB_POOL", "1") == "1":
+        _replica_options["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
+            "timeout": float(os.environ.get("REPLICA_POOL_TIMEOUT", "1")),
+        }
+    _replica.update(ENGINE="core.db", CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
+    # After the session and the user are known (core.dbrouter).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("audit.middleware.AuditScopeMiddleware") + 1, "core.dbrouter.ReplicaReadsMiddleware"
+    )
+
 AUTH_USER_MODEL = "grid.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out users before the password is checked
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock-out after repeated failures, per user name and per address.
+# Lock-out after repeated failures (audit.lockout): a user name from one address after 5, an address
+# as a whole (any names) only after 100 within the cool-off; so one mistyping agent behind a call
+# center's shared address does not lock the others, and nobody elsewhere can lock a named account.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "100"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "audit.lockout.NameAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
@@ -208,14 +243,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS", "").strip()
+REDIS_SENTINEL_MASTERS = os.environ.get("REDIS_SENTINEL_MASTERS", "")
 # One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (core.redis_hosts).
-_redis_hosts = channel_layer_hosts(
-    REDIS_URL, os.environ.get("REDIS_SENTINELS", ""), os.environ.get("REDIS_SENTINEL_MASTERS", "")
-)
+_redis_hosts = channel_layer_hosts(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTERS)
 if _redis_hosts:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis' layer with its pop kept under redis-py's read timeout and lost connections
+            # told to every socket of the process (core/channel_layer.py, docs/RELIABILITY.md).
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             # A prefix keeps runs that share one Redis apart (tests, several sites).
             "CONFIG": {"hosts": _redis_hosts, "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
         }
@@ -224,7 +261,16 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # With Redis the cache is shared by every process (rate limits, the assessment tables);
 # without it each process keeps its own in memory, and rate limits count in PostgreSQL.
-if REDIS_URL:
+if REDIS_SENTINELS:  # the first Sentinel-managed master (`bin/cluster ha`, core.sentinel_cache)
+    CACHES = {
+        "default": {
+            "BACKEND": "core.sentinel_cache.SentinelRedisCache",
+            "LOCATION": REDIS_SENTINELS,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
+            "OPTIONS": {"master_name": _redis_hosts[0]["master_name"]},
+        }
+    }
+elif REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -232,7 +278,7 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "grid12345"),
         }
     }
-RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL else "database")
+RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if REDIS_URL or REDIS_SENTINELS else "database")
 # Open311 POSTs per API key and minute (a key may have its own limit in admin).
 OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
 
@@ -240,8 +286,9 @@ OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUT
 # server sets MAP_TILE_URL (e.g. http://tiles.gov.local/{z}/{x}/{y}.png).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
-# Each server process with a wall connected pushes "became overdue" and refreshes
-# the hotspot register this often (seconds; 0 turns the ticker off).
+# Each web process with a wall connected pushes what the supervisor recorded (overdue and
+# hotspot notices, spike alerts) this often (seconds; 0 turns its pusher off); the
+# supervisor re-clusters the hotspot register at most every MAPS_HOTSPOT_REFRESH_SECONDS.
 MAPS_LIVE_TICK_SECONDS = float(os.environ.get("MAPS_LIVE_TICK_SECONDS", "5"))
 
 # Each process checks for a newer trained classifier (classify.ClassifierVersion) at most this often.
@@ -252,7 +299,7 @@ MAPS_HOTSPOT_REFRESH_SECONDS = float(os.environ.get("MAPS_HOTSPOT_REFRESH_SECOND
 # no inline script, no eval, no inline style attribute — and no page inside another site's
 # frame. JSON data blocks (json_script) are not scripts and need no exception. The one page
 # with inline scripts by design, the standalone briefing map, sets its own per-response
-# nonce policy (maps.views.briefing_report). docs/SECURITY.md explains each directive.
+# nonce policy (briefings.map_report.briefing_report). docs/SECURITY.md explains each directive.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -271,11 +318,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Tickets: the number prefix (PDS-20261121-000123), the message gateway for SMS,
-# calls and notices (the default records them in the database), and, for the
-# bench's baseline only, locating intake points with one ORM query per level.
+# calls and notices (the default records them in the database).
 DISPATCH_TICKET_PREFIX = os.environ.get("DISPATCH_TICKET_PREFIX", "PDS")
 DISPATCH_MESSAGE_GATEWAY = os.environ.get("DISPATCH_MESSAGE_GATEWAY", "dispatch.gateways.DatabaseGateway")
-DISPATCH_LOCATE_NAIVE = os.environ.get("DISPATCH_LOCATE_NAIVE", "") == "1"
 
 # Metric projection for distances: CGCS2000 / 3-degree Gauss-Kruger CM 114E.
 METRIC_SRID = 4547

@@ -16,7 +16,7 @@ from dispatch import selectors as dispatch_selectors
 from dispatch.exceptions import TicketNotFound
 from dispatch.models import OPEN_STATUSES, RESOLVED_STATUSES, Assignment, Attachment, Category, Status, Ticket
 from dispatch.policy import COMMUNITY_ROLES, DELEGATOR_ROLES
-from grid.models import Area, Office, Role, User
+from grid.models import Area, Level, Office, Role, User
 
 from .models import CommunityReply, Delegation
 from .services import may_add_photos
@@ -237,14 +237,6 @@ def photos_of(ticket: Ticket) -> list[Attachment]:
     return list(ticket.attachments.select_related("photo").order_by("id"))
 
 
-def attachment_for(user: User, attachment_id: int) -> Attachment:
-    """An attachment of a ticket the user may see; TicketNotFound (a 404) otherwise."""
-    attachment = Attachment.objects.select_related("photo").filter(pk=attachment_id).first()
-    if attachment is None or not dispatch_selectors.tickets_visible_to(user).filter(pk=attachment.ticket_id).exists():
-        raise TicketNotFound("no such attachment", code="not_found")
-    return attachment
-
-
 def attachment_by_path(user: User, path: str) -> tuple[Attachment, bool]:
     """The attachment a media path belongs to (its file or its thumbnail) if the user may see its ticket."""
     attachment = Attachment.objects.select_related("photo").filter(file=path).first()
@@ -322,9 +314,9 @@ def desk_summary(user: User, *, now: dt.datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     communities = {
         a.code: a.name
-        for a in Area.objects.filter(valid_to__isnull=True, level="community", parent__code=office.area_code).only(
-            "code", "name"
-        )
+        for a in Area.objects.current()
+        .filter(level=Level.COMMUNITY, parent__code=office.area_code)
+        .only("code", "name")
     }
     qs = dispatch_selectors.tickets_visible_to(user).filter(
         status__in=[*OPEN_STATUSES, Status.REPLIED, Status.PENDING_DISPATCH]

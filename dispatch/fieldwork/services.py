@@ -24,14 +24,11 @@ from dispatch.exceptions import NotPermitted, RuleViolation
 from dispatch.models import Assignment, Attachment, Channel, Kind, Reply, Status, Ticket, Urgency
 from dispatch.policy import COMMUNITY_ROLES, DELEGATOR_ROLES, PATROL_ROLES
 from dispatch.routing import routing_table
+from dispatch.services.common import lock_ticket
 from grid.models import Office, Role, User
 
 from . import workflow
 from .models import CommunityReply, Delegation, Photo
-
-
-def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update(of=("self",)).select_related("center", "sla_policy").get(pk=ticket.pk)
 
 
 def _office_id(user: User) -> int | None:
@@ -117,7 +114,7 @@ def delegate(
     workstation. The delegating office keeps its assignment (and signs for it
     now if it had not), and a delegation made before is replaced.
     """
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     if getattr(by, "role", None) not in DELEGATOR_ROLES:
         raise NotPermitted(_("Only a service-center handler or a workstation head may delegate."), code="role")
     assignment = _own_assignment(ticket, by)
@@ -197,7 +194,7 @@ def delegate(
 @transaction.atomic
 def accept_delegation(*, ticket: Ticket, by: User, note: str = "") -> Delegation:
     """[HD-1] The community signs for the work delegated to it; whoever accepts a workstation-wide delegation takes it."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     delegation = _delegation_to(ticket, by)
     workflow.check(ticket, "accept_delegation")
     if delegation.state != Delegation.State.ASSIGNED:
@@ -218,7 +215,7 @@ def record_contact(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-1] The contact with the caller: the office's own step, or the community's for the delegating township."""
     if _own_assignment(ticket, by) is not None:
         return dispatch_services.contact_caller(ticket=ticket, by=by, note=note)
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     delegation = _delegation_to(ticket, by)
     workflow.check(ticket, "delegated_contact")
     if not note.strip():
@@ -265,7 +262,7 @@ def reply_from_field(*, ticket: Ticket, by: User, fields: dict[str, str], photos
         formal = dispatch_services.reply(ticket=ticket, by=by, **fields)
         attached = add_photos(ticket=ticket, by=by, photos=photos, context="reply") if photos else []
         return FieldReply(reply=formal, photos=attached)
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     delegation = _delegation_to(ticket, by)
     workflow.check(ticket, "submit_community_reply")
     if delegation.state == Delegation.State.SUBMITTED:
@@ -294,7 +291,7 @@ def reply_from_field(*, ticket: Ticket, by: User, fields: dict[str, str], photos
 @transaction.atomic
 def approve_community_reply(*, ticket: Ticket, by: User, note: str = "", **edits: str) -> Reply:
     """[HD-3] The township approves the community's draft (edited or not): it goes up as the township's reply."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     delegation = _delegation_from(ticket, by)
     draft = delegation.drafts.filter(review=CommunityReply.Review.PENDING).first()
     if draft is None:
@@ -327,7 +324,7 @@ def approve_community_reply(*, ticket: Ticket, by: User, note: str = "", **edits
 @transaction.atomic
 def send_back_community_reply(*, ticket: Ticket, by: User, note: str) -> CommunityReply:
     """[HD-3] The township sends the community's draft back, saying what it lacks."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     delegation = _delegation_from(ticket, by)
     draft = delegation.drafts.filter(review=CommunityReply.Review.PENDING).first()
     if draft is None:
@@ -352,7 +349,7 @@ def send_back_community_reply(*, ticket: Ticket, by: User, note: str) -> Communi
 @transaction.atomic
 def hand_back(*, ticket: Ticket, by: User, reason: str, suggested_office: Office | str | None = None) -> Delegation:
     """[AS-3] The community hands delegated work back to the township, saying why (and whom it suggests)."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     delegation = _delegation_to(ticket, by)
     workflow.check(ticket, "hand_back")
     errors = {}
@@ -385,7 +382,7 @@ def hand_back(*, ticket: Ticket, by: User, reason: str, suggested_office: Office
 @transaction.atomic
 def withdraw_delegation(*, ticket: Ticket, by: User, note: str = "") -> Delegation:
     """The delegating office takes the work back (a pending draft is dropped with it)."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     delegation = _delegation_from(ticket, by)
     workflow.check(ticket, "withdraw_delegation")
     now = timezone.now()
@@ -418,7 +415,7 @@ def may_add_photos(ticket: Ticket, user) -> bool:
 @transaction.atomic
 def add_photos(*, ticket: Ticket, by: User, photos: list[CleanPhoto], context: str = "evidence") -> list[Attachment]:
     """Store checked photos (dispatch attachments, each with its Photo data) and write one event."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     if not may_add_photos(ticket, by):
         raise NotPermitted(_("Only the offices working on this ticket add photos to it."), code="not_working_on_it")
     workflow.check(ticket, "attach_photos")

@@ -15,7 +15,7 @@ from dispatch.models import (
     Attachment,
     Ticket,
 )
-from dispatch.services.common import _locked
+from dispatch.services.common import lock_ticket
 
 if TYPE_CHECKING:
     from grid.models import User
@@ -27,7 +27,7 @@ def add_attachment(*, ticket: Ticket, by: User, upload) -> Attachment:
     not by a view-only role."""
     if not policy.may_attach(by):
         raise NotPermitted(_("Your role may only view tickets."), code="view_only")
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     return Attachment.objects.create(
         ticket=ticket,
         file=upload,

@@ -18,7 +18,7 @@ from dispatch.models import (
     Status,
     Ticket,
 )
-from dispatch.services.common import _locked
+from dispatch.services.common import lock_ticket
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import fire
@@ -34,7 +34,7 @@ def record_callback(*, ticket: Ticket, by: User, channel: str, satisfaction: str
     SMS unsatisfied → a manual callback (a call task through the gateway);
     unsatisfied at the manual callback → rework by the lead within 5 working days [SLA-4].
     """
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     name = "sms_callback" if channel == "sms" else "manual_callback"
     policy.authorize(ticket, name, by)
     workflow.check(ticket, name, to=Status.ARCHIVED)

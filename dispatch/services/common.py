@@ -11,7 +11,9 @@ from dispatch.models import (
 from grid.models import Office
 
 
-def _locked(ticket: Ticket) -> Ticket:
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """The ticket re-read under a row lock (SELECT … FOR UPDATE OF the ticket) inside the caller's
+    transaction: every workflow step takes it first, so two clicks on one ticket run one after the other."""
     return Ticket.objects.select_for_update(of=("self",)).select_related("center", "sla_policy").get(pk=ticket.pk)
 
 

@@ -17,7 +17,7 @@ from dispatch.models import (
     Ticket,
 )
 from dispatch.routing import routing_table
-from dispatch.services.common import _locked, _office
+from dispatch.services.common import _office, lock_ticket
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
@@ -38,7 +38,7 @@ def dispatch_manually(
     note: str = "",
 ) -> Ticket:
     """[AS-1] A dispatcher routes a queued ticket by hand (and may classify it on the way)."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "dispatch", by)
     workflow.check(ticket, "dispatch")
     lead = _office(lead, field="lead")
@@ -73,7 +73,7 @@ def dispatch_manually(
 @transaction.atomic
 def sign_for(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[HD-1] A unit signs for its assignment; the lead's signature starts the handling."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = policy.authorize(ticket, "sign_for", by)
     policy.require_ready("sign-for", policy.Situation(ticket, assignment, [], []))
     now = timezone.now()
@@ -90,7 +90,7 @@ def sign_for(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
 @transaction.atomic
 def contact_caller(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-1] Record the unit's contact with the caller: the first reply the clock asks for."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = policy.authorize(ticket, "contact_caller", by)
     workflow.check(ticket, "contact_caller")
     policy.require_ready("contact", policy.Situation(ticket, assignment, [], []))

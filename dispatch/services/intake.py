@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from dispatch import sla, workflow
+from dispatch import policy, sla, workflow
 from dispatch.exceptions import IdempotencyConflict
 from dispatch.models import (
     Assignment,
@@ -34,10 +34,12 @@ from dispatch.models import (
     Ticket,
     TicketEvent,
 )
-from dispatch.routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, locate_naive, routing_table
+from dispatch.routing import CategoryRef, Place, RoutePlan, RoutingTable, locate, routing_table
 from dispatch.selectors import best_answer
 from dispatch.texts import site_text
 from dispatch.workflow import fire
+from geo.geocoder import geocode, geocode_many
+from grid.models import Office
 
 if TYPE_CHECKING:
     from grid.models import User
@@ -157,10 +159,6 @@ def refusal_for(data: IntakeData, table: RoutingTable) -> tuple[str, str, str] |
 def geocode_address(text: str):
     """The geocoder's answer for an address text, or None when it is missing or fails (never raises)."""
     try:
-        from geo.geocoder import geocode
-    except ImportError:  # the geocoder is not installed: the ticket waits for a dispatcher
-        return None
-    try:
         return geocode(text)
     except Exception:  # a geocoder bug must never lose a ticket
         logger.exception("geocoding failed for intake address")
@@ -169,10 +167,6 @@ def geocode_address(text: str):
 
 def geocode_addresses(texts: list[str]) -> list:
     """The geocoder's answers for many address texts in one call; None for each when it is missing or fails."""
-    try:
-        from geo.geocoder import geocode_many
-    except ImportError:
-        return [None] * len(texts)
     try:
         return geocode_many(texts)
     except Exception:  # a geocoder bug leaves the rows for manual dispatch, never loses them
@@ -208,13 +202,13 @@ def set_place(loc: Location, place: Place | None) -> None:
         loc.note = "point outside the city"
 
 
-def locate_request(data: IntakeData, table: RoutingTable, *, naive: bool = False) -> Location:
+def locate_request(data: IntakeData, table: RoutingTable) -> Location:
     """Place one request: its point if given, else its geocoded address text."""
     geocoded = geocode_address(data.address) if data.lon is None and data.address else None
     loc = location_of(data, geocoded)
     if loc.point is not None and not loc.rough:
         x, y = loc.point.x, loc.point.y
-        set_place(loc, locate_naive(x, y) if naive else locate(table, x, y))
+        set_place(loc, locate(table, x, y))
     return loc
 
 
@@ -230,7 +224,7 @@ def _focus_reasons(ticket: Ticket, plan: RoutePlan | None, category: CategoryRef
     if plan is not None and len(plan.assignments) > 1:
         reasons.append("multi_unit")
         kinds = {a.office.kind for a in plan.assignments}
-        if "department" in kinds and kinds - {"department"}:
+        if Office.Kind.DEPARTMENT in kinds and kinds - {Office.Kind.DEPARTMENT}:
             reasons.append("cross_level")
     return reasons
 
@@ -424,17 +418,35 @@ def _replay(existing: Ticket, fingerprint: str) -> IntakeResult:
     return IntakeResult(existing, created=False)
 
 
+def scoped_key(idempotency_key: str | None, *, by: User | None = None, client: str = "") -> str | None:
+    """An idempotency key belongs to whoever sent it: a user, an Open311 key, a citizen's device.
+    Another client's key never replays (or names) someone else's ticket."""
+    if not idempotency_key:
+        return None
+    owner = client or (f"user:{by.pk}" if by is not None and getattr(by, "pk", None) else "anonymous")
+    return f"{owner}|{idempotency_key}"
+
+
 def intake_ticket(
-    *, data: IntakeData, by: User | None = None, idempotency_key: str | None = None, naive: bool = False
+    *,
+    data: IntakeData,
+    by: User | None = None,
+    idempotency_key: str | None = None,
+    client: str = "",
 ) -> IntakeResult:
-    """Take one request in: a retry (same idempotency key, or same channel and external id) returns the
-    first ticket, never a second; concurrent retries are settled by the unique constraints."""
+    """Take one request in: a retry (same idempotency key from the same client, or same channel and
+    external id) returns the first ticket, never a second; concurrent retries are settled by the unique
+    constraints. A person filing is checked by dispatch.policy.check_intake (their channels, the time
+    of receipt, their area)."""
+    idempotency_key = scoped_key(idempotency_key, by=by, client=client)
     fingerprint = data.fingerprint()
     existing = _existing(idempotency_key, data.channel, data.external_id)
     if existing is not None:
         return _replay(existing, fingerprint)
     table = routing_table()
-    location = locate_request(data, table, naive=naive)  # outside the transaction: geocoding may be slow
+    location = locate_request(data, table)  # outside the transaction: geocoding may be slow
+    if by is not None:
+        policy.check_intake(by, channel=data.channel, received_at=data.received_at, place=location.place)
     now = timezone.now()
     prepared = prepare_ticket(
         data, table=table, location=location, now=now, by=by, idempotency_key=idempotency_key, fingerprint=fingerprint

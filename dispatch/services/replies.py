@@ -19,7 +19,7 @@ from dispatch.models import (
     Reply,
     Ticket,
 )
-from dispatch.services.common import _locked
+from dispatch.services.common import lock_ticket
 from dispatch.texts import site_text
 from dispatch.workflow import fire
 
@@ -68,7 +68,7 @@ def combined_reply(replies: list[Reply]) -> str:
 @transaction.atomic
 def reply(*, ticket: Ticket, by: User, **fields: str) -> Reply:
     """[HD-2] The lead's formal reply, combined with the co-handlers' [AS-2]; it goes to review [HD-3]."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = policy.authorize(ticket, "co_reply" if _is_co(ticket, by) else "reply", by)
     co = assignment.role == Assignment.Role.CO
     workflow.check(ticket, "co_reply" if co else "reply")
@@ -115,7 +115,7 @@ def _pending_reply(ticket: Ticket) -> Reply:
 @transaction.atomic
 def accept_reply(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[HD-3] The center accepts the reply and closes the ticket; [CB-1][CB-2] the callback SMS goes out."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "accept_reply", by)
     workflow.check(ticket, "accept_reply")
     now = timezone.now()
@@ -152,7 +152,7 @@ def callback_sms_text(ticket: Ticket) -> str:
 @transaction.atomic
 def send_back(*, ticket: Ticket, by: User, note: str) -> Ticket:
     """[HD-3] An incomplete reply goes back, to be completed within the deadline (which does not move)."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "send_back", by)
     workflow.check(ticket, "send_back")
     if not note.strip():

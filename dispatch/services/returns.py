@@ -19,7 +19,7 @@ from dispatch.models import (
     Status,
     Ticket,
 )
-from dispatch.services.common import _locked, _office
+from dispatch.services.common import _office, lock_ticket
 from dispatch.services.intake import start_clock
 from dispatch.texts import site_text
 from dispatch.workflow import SAME, fire
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def request_return(*, ticket: Ticket, by: User, reason: str, suggested_office: Office | str) -> Ticket:
     """[AS-3] A unit returns a ticket outside its remit within the return window, saying why and to whom."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = policy.authorize(ticket, "request_return", by)
     workflow.check(ticket, "request_return", to=Status.RETURN_REQUESTED if assignment.role == "lead" else SAME)
     policy.require_ready("return", policy.Situation(ticket, assignment, [], []))
@@ -85,7 +85,7 @@ def approve_return(
     *, ticket: Ticket, by: User, office: Office | str | None = None, assignment_id: int | None = None, note: str = ""
 ) -> Ticket:
     """[AS-3] The center agrees to a return and re-dispatches to the suggested (or another) office."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "approve_return", by)
     returned = _pending_return(ticket, assignment_id)
     new_office = _office(office) if office else returned.suggested_office
@@ -131,7 +131,7 @@ def approve_return(
 @transaction.atomic
 def refuse_return(*, ticket: Ticket, by: User, note: str, assignment_id: int | None = None) -> Ticket:
     """[AS-3] The center refuses a return: the unit keeps the ticket."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "refuse_return", by)
     returned = _pending_return(ticket, assignment_id)
     if not note.strip():
@@ -147,7 +147,7 @@ def refuse_return(*, ticket: Ticket, by: User, note: str, assignment_id: int | N
 @transaction.atomic
 def request_extension(*, ticket: Ticket, by: User, days: int, reason: str, signed_off_by: str) -> ExtensionRequest:
     """[SLA-3] One request per step, before the deadline, at most 6 days, signed off by the unit head."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     assignment = policy.authorize(ticket, "request_extension", by)
     workflow.check(ticket, "request_extension")
     policy.require_ready("request-extension", policy.Situation(ticket, assignment, [], []))
@@ -192,7 +192,7 @@ def _pending_extension(ticket: Ticket) -> ExtensionRequest:
 @transaction.atomic
 def approve_extension(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
     """[SLA-3] The center approves: the resolve deadline moves by the days asked."""
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "approve_extension", by)
     workflow.check(ticket, "approve_extension")
     request = _pending_extension(ticket)
@@ -216,7 +216,7 @@ def approve_extension(*, ticket: Ticket, by: User, note: str = "") -> Ticket:
 
 @transaction.atomic
 def refuse_extension(*, ticket: Ticket, by: User, note: str) -> Ticket:
-    ticket = _locked(ticket)
+    ticket = lock_ticket(ticket)
     policy.authorize(ticket, "refuse_extension", by)
     workflow.check(ticket, "refuse_extension")
     request = _pending_extension(ticket)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from alerts import services
 from alerts.models import SpikeAlert
+from core.jobs import run_jobs
 from dispatch.models import Category, Ticket
-from dispatch.supervision import supervise_once
 
 pytestmark = pytest.mark.django_db
 
@@ -52,16 +52,15 @@ def raised(**kw) -> SpikeAlert:
 
 
 def test_the_supervisor_raises_a_flare_once_per_category_township_and_day_AN_1(drains):
-    first = supervise_once(now=NOW)
-    assert first.spikes == 1 and "spike alerts 1" in str(first)
+    assert run_jobs(now=NOW)["spike_alerts"] == "1 raised"  # a job of every supervisor pass
     alert = raised(category=drains, township_code=GUANGMINGLU, day=DAY)
     assert (alert.count, alert.first_count, alert.county_code, alert.state) == (9, 9, "410402", "open")
     assert alert.report_due == NOW + dt.timedelta(hours=2)
     assert alert.pushed_at is None  # the walls are told by a web server's ticker
     # The next passes raise nothing new; more tickets only bring the count up to date.
-    assert supervise_once(now=NOW + dt.timedelta(minutes=1)).spikes == 0
+    assert run_jobs(now=NOW + dt.timedelta(minutes=1), skip={"assessment"})["spike_alerts"] == "0 raised"
     tickets(drains, GUANGMINGLU, DAY, 3, "more")
-    assert supervise_once(now=NOW + dt.timedelta(minutes=2)).spikes == 0
+    assert run_jobs(now=NOW + dt.timedelta(minutes=2), skip={"assessment"})["spike_alerts"] == "0 raised"
     alert.refresh_from_db()
     assert (SpikeAlert.objects.count(), alert.count, alert.first_count) == (1, 12, 9)
     assert alert.report_due == NOW + dt.timedelta(hours=2)  # the deadline runs from the first detection

@@ -159,7 +159,7 @@ def test_log_in_failure_log_out_and_lock_out_are_audited_without_the_password(se
     assert (failed.username, failed.remote_addr, failed.office_code) == (
         "changqing_head",
         "192.0.2.7",
-        "WS-410402002001",
+        "WS-410402002005",
     )
     assert "s3cret-wrong" not in str(failed.details)
     client.post("/accounts/login/", {"username": "nobody-here", "password": "x"})

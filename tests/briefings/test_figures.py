@@ -23,7 +23,8 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from briefings.figures import BadPeriod, Period, compute_briefing, parse_period
+from briefings.figures import compute_briefing
+from briefings.periods import BadPeriod, Period, parse_period
 from dispatch.models import Assignment, Category, Ticket
 from grid.models import Office
 

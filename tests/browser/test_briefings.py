@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.models import SpikeAlert
-from briefings.figures import current_period
+from briefings.periods import current_period
 from dispatch.models import Category, Ticket
 from tests.helpers import CHANGQING, label
 from tests.servers import database_url, free_port, process, run_committed
@@ -121,26 +121,19 @@ def test_the_weekly_briefing_reads_in_chinese_with_its_charts_and_downloads(live
 
 @pytest.fixture
 def ticking_server(django_db_setup, django_db_blocker):
-    """A daphne of its own whose live ticker runs every second (the session's server has it off), with
-    the hotspot refresh pushed out of reach so that it leaves no register rows behind."""
-    from maps.models import LiveWatermark
-
+    """A daphne of its own whose live pusher runs every second (the session's server has it off)."""
     with django_db_blocker.unblock():
         connection.ensure_connection()
         db_url = database_url()
-        had_watermark = LiveWatermark.objects.filter(name="overdue").exists()
     port = free_port()
     env = {
         "DATABASE_URL": db_url,
         "DEBUG": "1",
         "MAPS_LIVE_TICK_SECONDS": "1",
-        "MAPS_HOTSPOT_REFRESH_SECONDS": "1e12",
     }
     args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
     with process(args, port, "daphne-ticking", env):
         yield f"http://127.0.0.1:{port}"
-    if not had_watermark:
-        run_committed(lambda: LiveWatermark.objects.filter(name="overdue").delete(), django_db_blocker)
 
 
 def test_a_flare_raised_while_the_wall_is_open_appears_with_its_countdown(

@@ -45,7 +45,7 @@ def world(django_db_setup, django_db_blocker):
             store[HASH_SESSION_KEY] = user.get_session_auth_hash()
             store.create()
             keys[username] = store.session_key
-        area = Area.objects.get(code=CHANGQING, valid_to__isnull=True)
+        area = Area.objects.current().get(code=CHANGQING)
     yield {"ticket": ticket, "sessions": keys, "area": area}
     with django_db_blocker.unblock():
         Ticket.objects.filter(id__gte=first_id).delete()

@@ -24,7 +24,7 @@ def test_grid_map_shows_the_four_levels_and_locates_a_click(live_url, page):
     screenshot(page, "grid-map-city")
 
     # Zoom into 光明路街道: communities appear; a click names 长青社区 and its offices.
-    page.evaluate("""() => fetch('/api/grid/areas/410402002001/').then(r => r.json()).then(f => {
+    page.evaluate("""() => fetch('/api/grid/areas/410402002005/').then(r => r.json()).then(f => {
         const [lon, lat] = f.properties.label; window.gridMap.setView([lat, lon], 14); window._cq = [lat, lon]; })""")
     page.wait_for_function("document.getElementById('map').dataset.loadedcommunity")
     page.wait_for_timeout(300)
@@ -32,7 +32,7 @@ def test_grid_map_shows_the_four_levels_and_locates_a_click(live_url, page):
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     page.wait_for_function("document.querySelector('[data-level=community]').textContent.length > 1")
-    assert page.locator("[data-level=community]").inner_text() == "长青社区"
+    assert page.locator("[data-level=community]").inner_text() == "长青社区居民委员会"
     assert page.locator("[data-level=township]").inner_text() == "光明路街道"
     assert "长青社区工作站" in page.locator("[data-level=offices]").inner_text()
     screenshot(page, "grid-map-changqing")
@@ -40,6 +40,6 @@ def test_grid_map_shows_the_four_levels_and_locates_a_click(live_url, page):
     page.mouse.move(box["x"] + point[0] + 3, box["y"] + point[1] + 3)
     tip = page.locator(".leaflet-tooltip").filter(has_text="长青社区").first
     tip.wait_for()
-    assert "410402002001" in tip.inner_text()
+    assert "410402002005" in tip.inner_text()
     assert not requests_outside, requests_outside
     assert not page.js_errors, page.js_errors

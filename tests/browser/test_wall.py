@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 SEED_PREFIX = "wall-test-"
 # Places of the central districts for the seeded history (community codes).
 CENTRAL = [
-    "410402002001",
+    "410402002005",
     "410402002002",
     "410402001001",
     "410403001001",
@@ -248,5 +248,5 @@ def test_a_grid_workers_phone_shows_only_their_community(live_url, wall_data, br
     assert in_view == mine.count() > 0
     places = page.locator("#feed li .what").all_inner_texts()
     assert places and all("长青社区" in p for p in places)
-    assert page.locator("#crumbs button").all_inner_texts() == ["长青社区"]
+    assert page.locator("#crumbs button").all_inner_texts() == ["长青社区居民委员会"]
     context.close()

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from classify import services, training
 from classify.baseline import KeywordMatcher
 from classify.models import ClassifierVersion
-from tests.dispatch.conftest import make_ticket
+from tests.helpers import make_ticket
 
 
 @pytest.fixture(scope="module")

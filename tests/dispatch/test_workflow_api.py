@@ -233,7 +233,7 @@ def test_a_unit_returns_a_ticket_within_the_window_and_the_center_re_dispatches_
     body = act(as_user("city_dispatcher"), drain, "approve-return", note="同意，转城管局").json()
     assert body["status"] == "dispatched" and body["step"] == 2
     assert body["lead"]["code"] == "DEPT-urban-management"
-    old = Assignment.objects.get(ticket=drain, office__code="WS-410402002001")
+    old = Assignment.objects.get(ticket=drain, office__code="WS-410402002005")
     assert old.state == "returned" and not old.is_active and old.return_reason.startswith("下水道")
     new = Assignment.objects.get(ticket=drain, is_active=True)
     assert "长青社区工作站" in new.why and "[AS-3]" in new.why

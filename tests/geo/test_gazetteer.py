@@ -33,7 +33,7 @@ def test_xinjian_and_changqing_roads_cross_inside_changqing_community():
     xj = Road.objects.get(name="新建路")
     cq = Road.objects.get(name="长青路")
     (x,) = Intersection.objects.filter(road_a__in=[xj, cq], road_b__in=[xj, cq])
-    assert locate_point(x.point.x, x.point.y)["community"]["name"] == "长青社区"
+    assert locate_point(x.point.x, x.point.y)["community"]["name"] == "长青社区居民委员会"
 
 
 def test_every_main_road_has_odd_and_even_house_numbers():

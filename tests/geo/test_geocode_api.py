@@ -14,7 +14,7 @@ def test_get_geocode_answers_the_heating_leak_report_with_point_area_and_candida
     assert set(body) == {"query", "normalized", "point", "precision", "confidence", "components", "area", "candidates"}
     assert body["point"]["type"] == "Point" and len(body["point"]["coordinates"]) == 2
     assert body["precision"] == "intersection"
-    assert body["area"]["community"]["name"] == "长青社区"
+    assert body["area"]["community"]["name"] == "长青社区居民委员会"
     assert body["area"]["offices"][0]["name"] == "长青社区工作站"
     assert 1 <= len(body["candidates"]) <= 5
     assert body["candidates"][0]["point"]["type"] == "Point"
@@ -67,7 +67,7 @@ def test_post_geocodes_a_batch_in_order_with_empty_results_for_texts_without_pla
     assert results[0]["precision"] == "intersection"
     assert results[1]["area"]["township"]["code"] == "410421100"
     assert results[2]["point"] is None and results[2]["candidates"] == []
-    assert results[-1]["area"]["community"]["code"] == "410402002001"
+    assert results[-1]["area"]["community"]["code"] == "410402002005"
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_reverse_at_the_crossing_names_the_crossing_the_road_and_the_area(client
     assert body["intersection"]["distance_m"] < 10
     assert body["nearest"]["distance_m"] <= body["intersection"]["distance_m"]
     assert body["road"]["name"] in ("新建路", "长青路")
-    assert body["area"]["community"]["name"] == "长青社区"
+    assert body["area"]["community"]["name"] == "长青社区居民委员会"
 
 
 def test_reverse_finds_the_house_number_that_geocoding_gave(client):

@@ -29,7 +29,7 @@ def test_heating_leak_at_ne_corner_of_xinjian_and_changqing_lands_in_changqing_c
     """[ORG-5] the grid worker's report: the NE corner of 新建路与长青路交叉口, 长青社区."""
     r = geocode("我要反映新建路与长青路交叉口东北角热力管道漏水")
     assert r.precision == "intersection"
-    assert r.area["community"] == {"code": "410402002001", "name": "长青社区"}
+    assert r.area["community"] == {"code": "410402002005", "name": "长青社区居民委员会"}
     assert r.area["township"]["name"] == "光明路街道" and r.area["county"]["name"] == "新华区"
     dist, dx, dy = metres_between(crossing("新建路", "长青路"), r.point)
     assert 15 < dist < 25 and dx > 0 and dy > 0, "moved north-east of the crossing"
@@ -48,7 +48,7 @@ def test_traditional_text_naming_baofeng_chengguan_finds_the_township():
 def test_blocked_drain_at_building_19_of_changqing_community_is_placed_in_the_community():
     r = geocode("光明路街道长青社区19号楼下水道堵了")
     assert r.precision == "community"
-    assert r.area["community"]["code"] == "410402002001"
+    assert r.area["community"]["code"] == "410402002005"
     assert r.components["building"] == "19号楼"
 
 
@@ -95,7 +95,7 @@ def test_place_alias_with_proximity_word_lowers_confidence_but_keeps_the_place()
 
 def test_misspelt_road_in_a_crossing_is_found_with_less_confidence():
     r = geocode("新建路与常青路交叉口漏水")
-    assert r.precision == "intersection" and r.area["community"]["code"] == "410402002001"
+    assert r.precision == "intersection" and r.area["community"]["code"] == "410402002005"
     assert r.confidence < geocode("新建路与长青路交叉口漏水").confidence
 
 

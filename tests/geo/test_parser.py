@@ -17,7 +17,7 @@ LEXICON = Lexicon(
         "建设东路": [Entry("road", "R3", "alias")],
         "光明路": [Entry("road", "R4"), Entry("township", "410402002", "short")],
         "光明路街道": [Entry("township", "410402002")],
-        "长青社区": [Entry("community", "410402002001")],
+        "长青社区": [Entry("community", "410402002005")],
         "宝丰县": [Entry("county", "410421")],
         "城关镇": [Entry("township", "410421100")],
         "长青小区": [Entry("place", "P1")],

@@ -18,7 +18,7 @@ LEXICON = Lexicon(
         **{name: [Entry("road", ref)] for name, ref in ROADS.items()},
         **{name: [Entry("place", ref)] for name, ref in PLACES.items()},
         "光明路街道": [Entry("township", "410402002")],
-        "长青社区": [Entry("community", "410402002001")],
+        "长青社区": [Entry("community", "410402002005")],
         "新华区": [Entry("county", "410402")],
         "宝丰县": [Entry("county", "410421")],
     }

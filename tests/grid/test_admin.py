@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_area_change_page_has_a_map_widget_with_no_outside_assets(client):
     client.force_login(User.objects.get(username="admin"))
-    area = Area.objects.get(code="410402002001", valid_to__isnull=True)
+    area = Area.objects.current().get(code="410402002005")
     resp = client.get(f"/admin/grid/area/{area.pk}/change/")
     assert resp.status_code == 200
     html = resp.content.decode()

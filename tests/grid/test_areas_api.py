@@ -26,7 +26,7 @@ def test_simplify_reduces_the_vertices(client):
 def test_children_of_an_area_can_be_listed(client):
     fc = client.get("/api/grid/areas/", {"parent": "410402002"}).json()
     names = {f["properties"]["name"] for f in fc["features"]}
-    assert "长青社区" in names
+    assert "长青社区居民委员会" in names
     assert all(f["properties"]["parent_code"] == "410402002" for f in fc["features"])
 
 
@@ -40,7 +40,7 @@ def test_bad_area_filters_are_400(client, params):
 def test_area_detail_lists_children_and_offices(client):
     body = client.get("/api/grid/areas/410402002/").json()
     assert body["properties"]["name"] == "光明路街道"
-    assert "410402002001" in body["properties"]["children"]
+    assert "410402002005" in body["properties"]["children"]
     offices = body["properties"]["offices"]
     assert offices[0]["kind"] == "township_center"
     assert offices[0]["parent_code"] == "CC-410400"

@@ -8,12 +8,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _label(code):
-    p = Area.objects.get(code=code, valid_to__isnull=True).label_point
+    p = Area.objects.current().get(code=code).label_point
     return p.x, p.y
 
 
 def test_every_county_level_area_locates_to_itself(client):
-    counties = Area.objects.filter(level="county", valid_to__isnull=True)
+    counties = Area.objects.current().filter(level="county")
     assert counties.count() == 12
     for county in counties:
         lon, lat = county.label_point.x, county.label_point.y
@@ -25,11 +25,11 @@ def test_every_county_level_area_locates_to_itself(client):
 
 
 def test_point_in_changqing_community_names_its_whole_chain_and_offices(client):
-    lon, lat = _label("410402002001")
+    lon, lat = _label("410402002005")
     resp = client.get("/api/grid/locate", {"lon": lon, "lat": lat})
     assert resp.status_code == 200
     body = resp.json()
-    assert body["community"] == {"code": "410402002001", "name": "长青社区"}
+    assert body["community"] == {"code": "410402002005", "name": "长青社区居民委员会"}
     assert body["township"] == {"code": "410402002", "name": "光明路街道"}
     assert body["county"] == {"code": "410402", "name": "新华区", "is_zone": False}
     kinds = [o["kind"] for o in body["offices"]]
@@ -38,7 +38,7 @@ def test_point_in_changqing_community_names_its_whole_chain_and_offices(client):
 
 
 def test_every_township_label_point_locates_to_that_township(client):
-    townships = list(Area.objects.filter(level="township", valid_to__isnull=True))
+    townships = list(Area.objects.current().filter(level="township"))
     assert len(townships) == 148
     results = client.post(
         "/api/grid/locate",
@@ -81,7 +81,7 @@ def test_bad_coordinates_are_400_naming_the_field(client, params, field):
 
 
 def test_bulk_locate_keeps_order_and_gives_null_outside(client):
-    inside = _label("410402002001")
+    inside = _label("410402002005")
     resp = client.post(
         "/api/grid/locate",
         {"points": [list(inside), [0, 0], list(_label("410423"))]},
@@ -89,7 +89,7 @@ def test_bulk_locate_keeps_order_and_gives_null_outside(client):
     )
     assert resp.status_code == 200
     results = resp.json()["results"]
-    assert results[0]["community"]["name"] == "长青社区"
+    assert results[0]["community"]["name"] == "长青社区居民委员会"
     assert results[1] is None
     assert results[2]["county"]["code"] == "410423"
 
@@ -121,7 +121,7 @@ def test_in_process_index_agrees_with_postgis_on_random_points():
 
     from grid.selectors import deepest_area_ids, deepest_area_ids_sql
 
-    city = Area.objects.get(level="city", valid_to__isnull=True)
+    city = Area.objects.current().get(level="city")
     minx, miny, maxx, maxy = city.geom.extent
     rng = np.random.default_rng(7)
     lons, lats = rng.uniform(minx, maxx, 5_000).tolist(), rng.uniform(miny, maxy, 5_000).tolist()
@@ -134,12 +134,12 @@ def test_bulk_locate_follows_a_reimported_boundary_at_once(tmp_path, client):
     from django.conf import settings
     from django.core.management import call_command
 
-    lon, lat = _label("410402002001")
+    lon, lat = _label("410402002005")
     before = client.post("/api/grid/locate", {"points": [[lon, lat]]}, content_type="application/json")
-    assert before.json()["results"][0]["community"]["name"] == "长青社区"
+    assert before.json()["results"][0]["community"]["name"] == "长青社区居民委员会"
     # Re-import the communities with 长青社区 renamed: the very next bulk call sees the new name.
     gdf = gpd.read_file(settings.BASE_DIR / "fixtures" / "pingdingshan" / "communities.geojson")
-    gdf.loc[gdf["code"] == "410402002001", "name"] = "长青新社区"
+    gdf.loc[gdf["code"] == "410402002005", "name"] = "长青新社区"
     path = tmp_path / "communities.geojson"
     gdf[["code", "name", "parent_code", "geometry"]].to_file(path, driver="GeoJSON", engine="pyogrio")
     call_command(

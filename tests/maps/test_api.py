@@ -160,26 +160,26 @@ def test_hotspot_parameters_are_per_category(as_user):
 
 def test_the_register_tells_new_growing_and_cooled_hotspots_apart(as_user):
     tickets = drain_cluster(n=5)
-    changes = refresh_hotspots(push=False)
+    changes = refresh_hotspots(notify=False)
     [h] = changes.formed
     assert h.state == Hotspot.State.NEW and h.ticket_count == 5 and h.label.endswith("5 件 · 14 天")
     lon, lat = label(CHANGQING)
     make_ticket(lon=offset(lon, lat, 10, 10)[0], lat=offset(lon, lat, 10, 10)[1])
-    changes = refresh_hotspots(push=False)
+    changes = refresh_hotspots(notify=False)
     assert [x.id for x in changes.grew] == [h.id]
     h.refresh_from_db()
     assert (h.state, h.ticket_count, h.peak_count) == (Hotspot.State.GROWING, 6, 6)
     feature = as_user("wall_viewer").get("/api/maps/hotspots").json()["features"][0]["properties"]
     assert (feature["register_id"], feature["state"]) == (h.id, "growing")
     Ticket.objects.filter(id__in=[t.id for t in tickets]).update(received_at=timezone.now() - dt.timedelta(days=20))
-    changes = refresh_hotspots(push=False)
+    changes = refresh_hotspots(notify=False)
     assert [x.id for x in changes.cooled] == [h.id]
 
 
 def test_the_center_opens_a_supervision_case_on_a_hotspot_and_a_township_may_not(as_user):
     """[SV-1][SV-3] concentrated problems are focus cases the center supervises."""
     drain_cluster(n=5)
-    [h] = refresh_hotspots(push=False).formed
+    [h] = refresh_hotspots(notify=False).formed
     register = as_user("city_dispatcher").get("/api/maps/hotspots/register").json()
     assert register[0]["id"] == h.id and register[0]["state"] == "new" and len(register[0]["tickets"]) == 5
     denied = as_user("guangminglu_handler").post(

@@ -25,4 +25,6 @@ def test_the_demo_history_has_drain_and_parking_hotspots_in_the_central_district
     kinds = {f.cluster.category_code for f in found}
     assert kinds <= {"0101", "0401"} and kinds & {"0101", "0401"}
     assert all(f.cluster.county_code in central for f in found)
-    assert all(f.label.split(" · ")[0].endswith(("街道", "镇", "乡")) for f in found)
+    assert all(f.label.split(" · ")[0].endswith(("街道", "镇", "乡", "管委会")) for f in found), [
+        f.label for f in found
+    ]

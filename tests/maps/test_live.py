@@ -117,7 +117,8 @@ def test_a_state_change_is_pushed_with_its_action(django_capture_on_commit_callb
 
 
 def test_a_ticket_that_just_became_overdue_is_pushed_once(django_capture_on_commit_callbacks):
-    """[SV-1] overdue tickets are shown to the center as they fall due."""
+    """[SV-1] overdue tickets are shown to the center as they fall due: the supervisor's sweep finds
+    them and leaves a notice; a web process's pusher delivers it, once."""
     ticket = make_ticket(code=XIATANG)
     t0 = timezone.now()
     services.sweep_overdue(now=t0)  # the first sweep only sets the watermark
@@ -127,13 +128,16 @@ def test_a_ticket_that_just_became_overdue_is_pushed_once(django_capture_on_comm
         wall = await connect("xiatang_handler")
         elsewhere = await connect("guangminglu_handler")
 
-        def sweep(at):
+        def sweep_and_push(at):
+            found = services.sweep_overdue(now=at)  # the supervisor's job: no push of its own
             with django_capture_on_commit_callbacks(execute=True):
-                return services.sweep_overdue(now=at)
+                services.push_notices(now=at)  # the web process's pusher
+            return found
 
-        assert await database_sync_to_async(sweep)(t0 + dt.timedelta(seconds=10)) == []
-        assert await database_sync_to_async(sweep)(t0 + dt.timedelta(seconds=40)) == [ticket.id]
-        assert await database_sync_to_async(sweep)(t0 + dt.timedelta(seconds=50)) == []  # once
+        assert await database_sync_to_async(sweep_and_push)(t0 + dt.timedelta(seconds=10)) == []
+        assert await database_sync_to_async(services.sweep_overdue)(now=t0 + dt.timedelta(seconds=40)) == [ticket.id]
+        assert await received(wall) == []  # recorded, not pushed, by the supervisor
+        assert await database_sync_to_async(sweep_and_push)(t0 + dt.timedelta(seconds=50)) == []  # once
         assert [(m["type"], m["number"]) for m in await received(wall)] == [("ticket.overdue", ticket.number)]
         assert await received(elsewhere) == []
         await wall.disconnect()
@@ -152,11 +156,13 @@ def test_a_new_hotspot_is_pushed_to_the_walls_of_its_area(django_capture_on_comm
         mine = await connect("guangminglu_handler")
         other = await connect("xiatang_handler")
 
-        def refresh():
+        def refresh_and_push():
+            changes = services.refresh_hotspots()  # the supervisor's job
             with django_capture_on_commit_callbacks(execute=True):
-                return services.refresh_hotspots()
+                services.push_notices()  # a web process's pusher
+            return changes
 
-        changes = await database_sync_to_async(refresh)()
+        changes = await database_sync_to_async(refresh_and_push)()
         [h] = changes.formed
         for comm in (city, mine):
             [m] = await received(comm)

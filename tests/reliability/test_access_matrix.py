@@ -145,9 +145,16 @@ MATRIX: dict[tuple[str, str], Row] = {
         body={"note": "请鲁山县分中心督办"},
     ),
     ("api/tickets/", "GET"): Row("/api/tickets/", API),
+    # Filing [IN-1]: the center from public channels; a grid-level office only its patrol reports in its
+    # own area (so a phone ticket in 下汤镇 is a 400 naming the channel); departments and viewers file nothing.
     ("api/tickets/", "POST"): Row(
         "/api/tickets/",
-        each(201, anonymous=403),
+        each(
+            201,
+            anonymous=403,
+            **dict.fromkeys([Role.GRID_WORKER, Role.WORKSTATION_HEAD, Role.TOWNSHIP_HANDLER], 400),
+            **dict.fromkeys([Role.DEPARTMENT_HANDLER, Role.CENTER_VIEWER], 403),
+        ),
         body={
             "channel": "phone",
             "kind": "complaint",

@@ -120,9 +120,7 @@ def _build_world() -> dict:
     attachments = add_photos(ticket=water, by=users["water_handler"], photos=clean_photos([photo]))
     REAL.clear()
     REAL["number"] = [t.number for t in (heating, water, replied, returned, closed, queued, ruzhou, drain)]
-    REAL["code"] = list(
-        Area.objects.filter(valid_to__isnull=True).order_by("code").values_list("code", flat=True)[::150]
-    )
+    REAL["code"] = list(Area.objects.current().order_by("code").values_list("code", flat=True)[::150])
     REAL["path"] = [a.file.name for a in attachments] + [f"thumb/{a.file.name}" for a in attachments]
     REAL["hotspot_id"] = ["1", "999999"]
     # Flare alerts [AN-1]: one open, one acknowledged and reported, in 长青社区's township and in 汝州.

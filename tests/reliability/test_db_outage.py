@@ -132,7 +132,7 @@ def test_the_supervisor_keeps_running_when_its_connection_is_cut(django_db_block
     try:
 
         def passes() -> int:
-            return out.read_text().count("supervise: reminders")
+            return out.read_text().count("supervision: reminders")
 
         deadline = time.time() + 30
         while passes() < 1 and time.time() < deadline:

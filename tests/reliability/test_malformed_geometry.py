@@ -100,7 +100,7 @@ def current_state() -> tuple:
     return (
         Area.objects.count(),
         BoundaryGeneration.objects.count(),
-        sorted(Area.objects.filter(level="township", valid_to__isnull=True).values_list("id", flat=True)),
+        sorted(Area.objects.current().filter(level="township").values_list("id", flat=True)),
         AreaPiece.objects.filter(level="township").count(),
     )
 
@@ -143,7 +143,7 @@ def test_a_self_intersecting_township_inside_its_county_is_repaired_not_refused(
         parent_field="parent",
         verbosity=0,
     )
-    area = Area.objects.get(code="410402900", valid_to__isnull=True)
+    area = Area.objects.current().get(code="410402900")
     assert area.geom.valid and area.geom.num_geom == 2 and area.parent.code == "410402"
 
 

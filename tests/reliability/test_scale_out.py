@@ -40,7 +40,7 @@ EXPECTED = {
     2: ["remind", "phone_supervision"],
     3: ["remind", "phone_supervision", "written_supervision"],
 }
-PASS_LINE = re.compile(r"supervise: reminders (\d+), phone (\d+), written (\d+), .* callbacks overdue (\d+)")
+PASS_LINE = re.compile(r"supervision: reminders (\d+), phone (\d+), written (\d+), .* callbacks overdue (\d+)")
 
 
 def make_tickets(run: str) -> dict[str, list[int]]:

@@ -131,9 +131,9 @@ def test_the_township_delegates_and_reviews_from_the_pages_HD_3(as_user, users):
     street = make_ticket(code=CHANGQING, category="0103", description="长青路12号门前有人占道经营卖水果")
     township, worker = as_user("guangminglu_handler"), as_user("changqing_grid")
     page = text(township.get(f"/w/t/{street.number}/"))
-    assert 'value="office:WS-410402002001"' in page and 'value="office:WS-410402002002"' not in page
+    assert 'value="office:WS-410402002005"' in page and 'value="office:WS-410402002002"' not in page
     assert (
-        township.post(f"/w/t/{street.number}/delegate/", {"delegate-target": "office:WS-410402002001"}).status_code
+        township.post(f"/w/t/{street.number}/delegate/", {"delegate-target": "office:WS-410402002005"}).status_code
         == 302
     )
     # the community sees it, signs for it and sends its draft (with a photo) to the township

@@ -29,7 +29,7 @@ def test_the_report_page_offers_the_categories_a_key_and_the_photo_limits(as_use
     page = text(as_user("changqing_grid").get("/w/report/"))
     assert 'name="idempotency_key"' in page and 'value="0101"' in page and "下水道堵塞" in page
     assert 'data-max="6"' in page and 'data-max-mb="10"' in page
-    assert 'data-community="410402002001"' in page and 'data-township="410402002"' in page
+    assert 'data-community="410402002005"' in page and 'data-township="410402002"' in page
 
 
 def test_a_report_from_the_form_is_routed_and_the_worker_sees_it_ORG_5(as_user):
@@ -115,7 +115,7 @@ def test_where_a_report_would_go(as_user):
     lon, lat = label(CHANGQING)
     client = as_user("changqing_grid")
     body = client.get("/w/report/where", {"lon": lon, "lat": lat, "category": "0101"}).json()
-    assert body["community"] == "长青社区" and body["lead"] == "长青社区工作站" and body["mine"] is True
+    assert body["community"] == "长青社区居民委员会" and body["lead"] == "长青社区工作站" and body["mine"] is True
     body = client.get("/w/report/where", {"lon": lon, "lat": lat, "category": "0701"}).json()
     assert body["lead"] == "市热力公司" and body["mine"] is False
     assert client.get("/w/report/where", {"lon": "abc", "lat": "1"}).status_code == 400

@@ -33,7 +33,7 @@ ACTIONS = [
 
 @pytest.fixture
 def neighbour(users):
-    """A drain blockage in 兴业社区 (the next community of 光明路街道), with a photo."""
+    """A drain blockage in 建设街社区 (the next community of 光明路街道), with a photo."""
     t = make_ticket(code="410402002002", category="0101", caller_phone="13900001111")
     add_photos(ticket=t, by=users["guangminglu_grid2"], photos=clean_photos([phone_photo()]))
     return t
@@ -57,7 +57,7 @@ def test_a_changqing_worker_cannot_act_on_another_communitys_ticket(as_user, nei
     client = as_user("changqing_grid")
     response = client.post(
         f"/w/t/{neighbour.number}/{action}/",
-        {f"{action}-note": "x", f"{action}-reason": "不是我们社区的", f"{action}-target": "office:WS-410402002001"},
+        {f"{action}-note": "x", f"{action}-reason": "不是我们社区的", f"{action}-target": "office:WS-410402002005"},
     )
     assert response.status_code == 404
     neighbour.refresh_from_db()
@@ -91,7 +91,7 @@ def test_the_desk_is_only_for_township_service_centers(as_user):
 def test_a_township_cannot_assign_another_townships_ticket_from_its_desk(as_user):
     far = make_ticket(code=XIATANG, category="0103", description="下汤镇集市有人占道经营")
     response = as_user("guangminglu_handler").post(
-        "/w/desk/", {"number": far.number, f"assign-{far.number}-target": "office:WS-410402002001"}
+        "/w/desk/", {"number": far.number, f"assign-{far.number}-target": "office:WS-410402002005"}
     )
     assert response.status_code == 404
     assert not far.delegations.exists()

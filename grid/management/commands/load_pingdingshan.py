@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from grid.models import BoundaryGeneration, Office
+from grid.models import BoundaryGeneration, Level, Office
 from grid.services import (
     BoundaryImportError,
     ensure_user,
@@ -18,10 +18,10 @@ from grid.services import (
 
 FIXTURES = settings.BASE_DIR / "fixtures" / "pingdingshan"
 LEVEL_FILES = [
-    ("city", "city.geojson"),
-    ("county", "counties.geojson"),
-    ("township", "townships.geojson"),
-    ("community", "communities.geojson"),
+    (Level.CITY, "city.geojson"),
+    (Level.COUNTY, "counties.geojson"),
+    (Level.TOWNSHIP, "townships.geojson"),
+    (Level.COMMUNITY, "communities.geojson"),
 ]
 DEMO_PASSWORD = "demo12345"
 
@@ -38,17 +38,14 @@ class Command(BaseCommand):
         for level, name in tqdm(LEVEL_FILES, desc="boundaries", unit="level", disable=not progress):
             path = dir / name
             checksum = file_checksum(path)
-            if (
-                not force
-                and BoundaryGeneration.objects.filter(level=level, checksum=checksum, valid_to__isnull=True).exists()
-            ):
+            if not force and BoundaryGeneration.objects.current().filter(level=level, checksum=checksum).exists():
                 continue
             try:
                 records = records_from_dataframe(
                     read_boundary_file(path),
                     code_field="code",
                     name_field="name",
-                    parent_field=None if level == "city" else "parent_code",
+                    parent_field=None if level == Level.CITY else "parent_code",
                     extra_fields=True,
                 )
                 import_boundaries(records=records, level=level, source=name, checksum=checksum, progress=progress)

@@ -48,6 +48,14 @@
   }).addTo(map);
   const labelLayer = L.layerGroup().addTo(map);
 
+  // Right after a push (or a reconnection) the wall refetches what the push announced: it asks the
+  // server to read from the primary (X-Read-Primary), since a read replica may be a moment behind
+  // (core.dbrouter). The minute's re-read and drilling down may come from the replica.
+  let primaryUntil = 0;
+  function liveFetch(url) {
+    return fetch(url, Date.now() < primaryUntil ? { headers: { "X-Read-Primary": "1" } } : undefined);
+  }
+
   function current() { return trail[trail.length - 1]; }
   // The grid API puts an area's code in the feature's id.
   function areaCode(f) { return f.id || f.properties.code; }
@@ -123,7 +131,7 @@
   function loadTickets() {
     const zoom = Math.max(0, Math.min(22, Math.round(map.getZoom())));
     const area = current().level === "city" ? "" : `&area=${current().code}`;
-    return fetch(`/api/maps/clusters?bbox=${viewBbox()}&zoom=${zoom}${area}`).then((r) => r.json()).then((fc) => {
+    return liveFetch(`/api/maps/clusters?bbox=${viewBbox()}&zoom=${zoom}${area}`).then((r) => r.json()).then((fc) => {
       ticketLayer.clearLayers();
       fc.features.forEach((f) => {
         const [lon, lat] = f.geometry.coordinates;
@@ -164,7 +172,7 @@
   function areaParam() { return current().level === "city" ? "" : `?area=${current().code}`; }
 
   function loadHotspots() {
-    return fetch(`/api/maps/hotspots${areaParam()}`).then((r) => r.json()).then((fc) => {
+    return liveFetch(`/api/maps/hotspots${areaParam()}`).then((r) => r.json()).then((fc) => {
       hotspotLayer.clearLayers();
       labelledRings.length = 0;
       const list = $("hotspot-list");
@@ -212,7 +220,7 @@
     const parent = area.level === "city" ? "" : `&parent=${parentCode}`;
     return Promise.all([
       fetch(`/api/grid/areas/?level=${level}${parent}&simplify=${SIMPLIFY[level]}`).then((r) => r.json()),
-      fetch(`/api/maps/areas?level=${level}${parent}`).then((r) => r.json()),
+      liveFetch(`/api/maps/areas?level=${level}${parent}`).then((r) => r.json()),
     ]).then(([fc, stats]) => {
       const by = Object.fromEntries(stats.map((s) => [s.code, s]));
       const max = Math.max(1, ...stats.map((s) => s[choropleth]));
@@ -276,7 +284,7 @@
   }
 
   function loadSummary() {
-    return fetch(`/api/maps/summary${areaParam()}`).then((r) => r.json()).then((s) => {
+    return liveFetch(`/api/maps/summary${areaParam()}`).then((r) => r.json()).then((s) => {
       Object.entries(s.counters).forEach(([k, v]) => setCounter(k, v));
       const feed = $("feed");
       feed.innerHTML = "";
@@ -356,6 +364,7 @@
   }
 
   function onMessage(m) {
+    primaryUntil = Date.now() + 15000;
     live.messages.push(m);
     if (live.messages.length > 200) live.messages.shift();
     document.dispatchEvent(new CustomEvent("live:message", { detail: m })); // flares.js listens
@@ -376,6 +385,7 @@
       backoff = 1000;
       live.connected = true;
       setConn("live", t.live);
+      primaryUntil = Date.now() + 15000;
       refreshAll(); // a (re)connection may have missed messages: fetch the whole state again
       document.dispatchEvent(new Event("live:connected"));
     };

@@ -35,14 +35,14 @@ def refresh(ticket):
 
 def test_a_township_delegates_to_the_workstation_of_the_tickets_community_ORG_5(street_ticket, users):
     handler = users["guangminglu_handler"]
-    delegation = field.delegate(ticket=street_ticket, by=handler, office="WS-410402002001", note="请社区先行处置")
+    delegation = field.delegate(ticket=street_ticket, by=handler, office="WS-410402002005", note="请社区先行处置")
     assert delegation.office.name == "长青社区工作站" and delegation.worker is None and delegation.is_active
     # delegating what it had not signed for yet signs for it first [HD-1]
     assert refresh(street_ticket).status == Status.IN_PROGRESS
     assert events(street_ticket)[-2:] == ["sign_for", "delegate"]
     event = street_ticket.events.get(action="delegate")
     assert event.actor == handler and event.from_status == event.to_status == Status.IN_PROGRESS
-    assert event.data["office"] == "WS-410402002001"
+    assert event.data["office"] == "WS-410402002005"
     # the township keeps answering for it
     assert street_ticket.assignments.get(is_active=True).office.code == "TC-410402002"
 
@@ -67,9 +67,9 @@ def test_a_township_cannot_delegate_to_another_communitys_workstation(street_tic
 
 def test_only_the_office_holding_the_ticket_delegates(street_ticket, users):
     with pytest.raises(NotPermitted):
-        field.delegate(ticket=street_ticket, by=users["xiatang_handler"], office="WS-410402002001")
+        field.delegate(ticket=street_ticket, by=users["xiatang_handler"], office="WS-410402002005")
     with pytest.raises(NotPermitted):  # a grid worker does not hand work around
-        field.delegate(ticket=street_ticket, by=users["changqing_grid"], office="WS-410402002001")
+        field.delegate(ticket=street_ticket, by=users["changqing_grid"], office="WS-410402002005")
 
 
 def test_a_workstation_head_hands_a_ticket_to_one_of_its_grid_workers(users):
@@ -89,7 +89,7 @@ def test_a_workstation_head_hands_a_ticket_to_one_of_its_grid_workers(users):
 
 def test_the_community_accepts_contacts_and_submits_a_draft_HD_2(street_ticket, users):
     worker = users["changqing_grid"]
-    field.delegate(ticket=street_ticket, by=users["guangminglu_handler"], office="WS-410402002001")
+    field.delegate(ticket=street_ticket, by=users["guangminglu_handler"], office="WS-410402002005")
     field.accept_delegation(ticket=street_ticket, by=worker)
     field.record_contact(ticket=street_ticket, by=worker, note="电话联系来电人，约定今天下午到场")
     assert refresh(street_ticket).contacted_at is not None
@@ -108,7 +108,7 @@ def test_the_community_accepts_contacts_and_submits_a_draft_HD_2(street_ticket, 
 
 def test_the_township_reviews_the_draft_before_it_goes_up_HD_3(street_ticket, users):
     handler, worker = users["guangminglu_handler"], users["changqing_grid"]
-    field.delegate(ticket=street_ticket, by=handler, office="WS-410402002001")
+    field.delegate(ticket=street_ticket, by=handler, office="WS-410402002005")
     field.reply_from_field(ticket=street_ticket, by=worker, fields=REPLY)  # acting accepts it in passing
     with pytest.raises(ValidationError):  # a send-back says what is missing
         field.send_back_community_reply(ticket=street_ticket, by=handler, note="")
@@ -129,7 +129,7 @@ def test_the_township_reviews_the_draft_before_it_goes_up_HD_3(street_ticket, us
 
 
 def test_only_the_delegating_township_approves(street_ticket, users):
-    field.delegate(ticket=street_ticket, by=users["guangminglu_handler"], office="WS-410402002001")
+    field.delegate(ticket=street_ticket, by=users["guangminglu_handler"], office="WS-410402002005")
     field.reply_from_field(ticket=street_ticket, by=users["changqing_grid"], fields=REPLY)
     with pytest.raises(RuleViolation):
         field.approve_community_reply(ticket=street_ticket, by=users["changqing_head"])
@@ -138,7 +138,7 @@ def test_only_the_delegating_township_approves(street_ticket, users):
 
 
 def test_the_community_hands_work_back_with_its_reason_AS_3(street_ticket, users):
-    field.delegate(ticket=street_ticket, by=users["guangminglu_handler"], office="WS-410402002001")
+    field.delegate(ticket=street_ticket, by=users["guangminglu_handler"], office="WS-410402002005")
     worker = users["changqing_grid"]
     with pytest.raises(ValidationError):
         field.hand_back(ticket=street_ticket, by=worker, reason="")
@@ -153,7 +153,7 @@ def test_the_community_hands_work_back_with_its_reason_AS_3(street_ticket, users
 
 def test_delegating_again_replaces_the_delegation_and_withdrawing_ends_it(street_ticket, users):
     handler = users["guangminglu_handler"]
-    first = field.delegate(ticket=street_ticket, by=handler, office="WS-410402002001")
+    first = field.delegate(ticket=street_ticket, by=handler, office="WS-410402002005")
     second = field.delegate(ticket=street_ticket, by=handler, worker=users["changqing_head"])
     first.refresh_from_db()
     assert first.state == Delegation.State.WITHDRAWN and not first.is_active and second.is_active
@@ -166,7 +166,7 @@ def test_nothing_is_delegated_once_the_ticket_is_answered(street_ticket, users):
     services.sign_for(ticket=street_ticket, by=handler)
     services.reply(ticket=street_ticket, by=handler, **REPLY)
     with pytest.raises(TransitionNotAllowed):
-        field.delegate(ticket=street_ticket, by=handler, office="WS-410402002001")
+        field.delegate(ticket=street_ticket, by=handler, office="WS-410402002005")
 
 
 def test_a_township_co_handling_a_department_lead_delegates_its_part_AS_2(users):
@@ -174,7 +174,7 @@ def test_a_township_co_handling_a_department_lead_delegates_its_part_AS_2(users)
     heating = make_ticket(code=CHANGQING, category="0701", description="长青社区3号楼暖气管道漏水严重")
     handler = users["guangminglu_handler"]
     assert heating.assignments.get(office=handler.office).role == Assignment.Role.CO
-    field.delegate(ticket=heating, by=handler, office="WS-410402002001")
+    field.delegate(ticket=heating, by=handler, office="WS-410402002005")
     field.reply_from_field(ticket=heating, by=users["changqing_grid"], fields=REPLY)
     reply = field.approve_community_reply(ticket=heating, by=handler)
     assert reply.role == Assignment.Role.CO  # the township's co-handling part is done
@@ -198,11 +198,11 @@ def test_the_desk_lists_overdue_first_and_counts_by_community(street_ticket, use
     assert desk[0] == late and {street_ticket, other} <= set(desk)
     assert list(selectors.desk_tickets(handler, state="overdue")) == [late]
     assert set(selectors.desk_tickets(handler, community="410402002002")) == {other}
-    field.delegate(ticket=street_ticket, by=handler, office="WS-410402002001")
+    field.delegate(ticket=street_ticket, by=handler, office="WS-410402002005")
     field.reply_from_field(ticket=street_ticket, by=users["changqing_grid"], fields=REPLY)
     assert list(selectors.desk_tickets(handler, state="review")) == [street_ticket]
     assert list(selectors.desk_tickets(handler))[0] == street_ticket  # a draft to review comes first
     summary = {row["name"]: row for row in selectors.desk_summary(handler)}
-    assert summary["长青社区"]["open"] == 2 and summary["长青社区"]["overdue"] == 1
-    assert summary["长青社区"]["review"] == 1 and summary["兴业社区"]["open"] == 1
+    assert summary["长青社区居民委员会"]["open"] == 2 and summary["长青社区居民委员会"]["overdue"] == 1
+    assert summary["长青社区居民委员会"]["review"] == 1 and summary["建设街社区居民委员会"]["open"] == 1
     assert not selectors.may_use_desk(users["changqing_grid"]) and selectors.may_use_desk(handler)

@@ -36,7 +36,7 @@ def test_a_patrol_report_in_changqing_goes_to_changqings_workstation_ORG_5(users
     assert ticket.community_code == CHANGQING and ticket.status == Status.DISPATCHED
     lead = ticket.assignments.get(role="lead")
     assert lead.office.name == "长青社区工作站"
-    assert ticket.caller_name == "王芳" and ticket.extra["patrol"]["office"] == "WS-410402002001"
+    assert ticket.caller_name == "王芳" and ticket.extra["patrol"]["office"] == "WS-410402002005"
 
 
 def test_a_leaking_heating_pipe_found_on_patrol_brings_in_the_heating_company_ORG_5_AS_2(users):
@@ -87,7 +87,7 @@ def test_settling_at_once_is_refused_for_what_a_community_does_not_settle(users)
 
 def test_settling_at_once_is_refused_in_another_community(users):
     errors = validate_patrol(report(code="410402002002", settle=REPLY), users["changqing_grid"])
-    assert "兴业社区工作站" in errors["settle"]
+    assert "建设街社区工作站" in errors["settle"]
 
 
 def test_a_settled_report_needs_a_full_reply_HD_2(users):

@@ -19,6 +19,9 @@ up: setup
 	@echo "  Demo logins (password demo12345): admin, city_dispatcher, wall_viewer,"
 	@echo "    changqing_grid, changqing_head, guangminglu_handler, xinhua_dispatcher,"
 	@echo "    ruzhou_dispatcher, heating_handler, water_handler"
+	@echo "  Call-takers' console: http://$(HOST):$(PORT)/center/ (city_calltaker ext 8001, ruzhou_calltaker ext 8101, city_leader ext 8009)"
+	@echo "  Demo PBX token for POST /api/cti/events: $$($(PY) manage.py load_console_demo --print-token)"
+	@echo "    (ring a seat: $(PY) manage.py simulate_call --extension 8001 --caller 13812341234)"
 	@echo "  The supervisor (deadline flags, escalation, repeat complaints, flare alerts, the monthly assessment) runs beside it."
 	@echo ""
 	@$(PY) manage.py supervise --interval 60 & sup=$$!; \
@@ -104,6 +107,7 @@ load:
 	$(PY) manage.py load_demo_tickets
 	$(PY) manage.py train_classifier --if-missing
 	$(PY) manage.py load_citizen_demo --if-missing
+	$(PY) manage.py load_console_demo
 
 # Rebuilds the committed fixture files from the reference data folder (PINGDINGSHAN_SRC, see fixtures/README.md).
 fixtures:

@@ -267,6 +267,8 @@ def submit_report(*, report: Report, photos: list[CleanPhoto], ip: str, idempote
                 township_code=result.ticket.township_code,
                 held_reason=hold,
             )
+            if report.public:  # the caller's choice also opens the ticket to Open311's anonymous readers (redacted)
+                Ticket.objects.filter(pk=result.ticket.pk).update(is_public=True)
             for photo in photos:
                 add_caller_photo(ticket=result.ticket, photo=photo)
     return result

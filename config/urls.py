@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from briefings.map_report import briefing_report
 from citizen.views import public_cases_api
+from console.api_urls import console_urlpatterns, cti_urlpatterns, intake_urlpatterns
 from dispatch.fieldwork.views import AttachmentFileView
 from maps.views import home
 
@@ -24,6 +25,9 @@ urlpatterns = [
     path("api/maps/", include("maps.api_urls")),
     path("api/spikes/", include("alerts.api_urls")),
     path("api/public/cases", public_cases_api, name="public-cases"),
+    path("api/console/", include(console_urlpatterns)),
+    path("api/cti/", include(cti_urlpatterns)),
+    path("api/intake/", include(intake_urlpatterns)),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
     # the briefing map keeps its address under /maps/; the page is the briefings'
@@ -34,6 +38,7 @@ urlpatterns = [
     path("briefings/", include("briefings.views")),
     path("w/", include("workstations.urls")),
     path("desks/", include("desks.urls")),
+    path("center/", include("console.urls")),
     path("audit/", include("audit.urls")),
     path("m/", include("citizen.urls")),  # the citizen's side (issue 16)
     # Ticket files are never served as plain static files: only to those who may see the ticket.

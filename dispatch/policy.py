@@ -51,6 +51,9 @@ HANDLER_ROLES = frozenset(
         Role.ADMIN,
     }
 )
+# The call-takers (话务员/受理员) of a center take calls at a seat [CT-1]; the dispatchers and
+# administrators of a center may sit at a console too.
+CONSOLE_ROLES = frozenset({Role.CALL_TAKER, Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.ADMIN})
 # Field work: who delegates to a community, who works in a community, who files patrol reports.
 DELEGATOR_ROLES = frozenset({Role.TOWNSHIP_HANDLER, Role.WORKSTATION_HEAD, Role.ADMIN})
 COMMUNITY_ROLES = frozenset({Role.GRID_WORKER, Role.WORKSTATION_HEAD})
@@ -438,6 +441,23 @@ def may_open_case(user: User | None) -> bool:
     return office is not None and office.kind in CENTER_KINDS and _role(user) in CENTER_ROLES
 
 
+# -- the call-taker's console [CT-1] --------------------------------------------------------------
+
+
+def may_use_console(user: User | None) -> bool:
+    """[CT-1] The console and its APIs: a call-taker, dispatcher or administrator of a center (the
+    city center or a sub-center [ORG-2]); what they then see of tickets is tickets_visible_to's scope."""
+    office = _office(user)
+    return office is not None and office.kind in CENTER_KINDS and _role(user) in CONSOLE_ROLES
+
+
+def may_see_call_board(user: User | None) -> bool:
+    """The wall's call figures (waiting, answered, answer rate, agents on seat): the console's users
+    and the wall's viewers of a center."""
+    office = _office(user)
+    return office is not None and office.kind in CENTER_KINDS and _role(user) in (CONSOLE_ROLES | {Role.CENTER_VIEWER})
+
+
 # -- who files a ticket, through which channel, with which time [IN-1][IN-2] ----------------------
 
 # The center takes requests from every public channel; a grid-level office files what it finds on
@@ -450,7 +470,8 @@ PATROL_CHANNELS = frozenset({Channel.GRID_WORKER})
 SOURCE_TIMED_CHANNELS = frozenset(
     {Channel.NATIONAL_PLATFORM, Channel.LEADERS_BOARD, Channel.MAYOR_MAILBOX, Channel.MEDIA}
 )
-INTAKE_CENTER_ROLES = CENTER_ROLES
+# The center's dispatchers and its call-takers, who take the phone calls [CT-1].
+INTAKE_CENTER_ROLES = CENTER_ROLES | {Role.CALL_TAKER}
 
 
 def intake_channels(user: User | None) -> frozenset[str]:

@@ -219,6 +219,7 @@ def _anchor(ctx: AdminContext, index: GazetteerIndex, near: tuple[float, float] 
 
 def _point_on_road(road, anchor) -> tuple[float, float]:
     import shapely
+    import shapely.ops  # a submodule: `import shapely` alone does not load it
 
     if anchor is None:
         part = max(road.metric.geoms, key=lambda g: g.length)

@@ -193,6 +193,7 @@ class Role(models.TextChoices):
     CITY_DISPATCHER = "city_dispatcher", _("City dispatcher")
     DEPARTMENT_HANDLER = "department_handler", _("Department handler")
     CENTER_VIEWER = "center_viewer", _("Command-center viewer")
+    CALL_TAKER = "call_taker", _("Call-taker")
     ADMIN = "admin", _("Administrator")
 
 

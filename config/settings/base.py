@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "maps",
     "classify",
     "citizen",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -342,3 +343,9 @@ LOGGING = {
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial
 # reference strings; we never pass user-supplied SRS definitions to GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# The call-taker's console [CT-1]: the PBX adapter that places outbound and three-way calls, and the
+# demo telephony token `make up` prints (accepted only while CTI_ACCEPT_DEMO_TOKEN is on; production refuses it).
+CONSOLE_PBX = os.environ.get("CONSOLE_PBX", "console.pbx.SimulatedPbx")
+CTI_DEMO_TOKEN = os.environ.get("CTI_DEMO_TOKEN", "demo-cti-token-grid12345")
+CTI_ACCEPT_DEMO_TOKEN = os.environ.get("CTI_ACCEPT_DEMO_TOKEN", "1") == "1"

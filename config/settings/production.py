@@ -46,3 +46,7 @@ CONTENT_SECURITY_POLICY = {  # noqa: F405
     **CONTENT_SECURITY_POLICY,  # noqa: F405
     "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": True},  # noqa: F405
 }
+
+# The demo telephony token is never accepted in production: the PBX gets a token made in the admin.
+CTI_ACCEPT_DEMO_TOKEN = False
+CTI_DEMO_TOKEN = ""

@@ -22,7 +22,7 @@ from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-USERS = ("city_dispatcher", "changqing_grid", "guangminglu_handler", "admin")
+USERS = ("city_dispatcher", "changqing_grid", "guangminglu_handler", "admin", "city_calltaker")
 WATCH = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", (e) =>
@@ -162,6 +162,12 @@ def test_the_citizens_pages_on_a_phone(visit, world):
     visit(None, "/m/public/", viewport=phone, name="m-public")
     visit(None, "/m/public/map/", viewport=phone, ready="#public-map[data-cases]", name="m-public-map")
     visit("city_dispatcher", "/m/center/business/", name="m-business")
+
+
+def test_the_call_takers_console(visit):
+    """[CT-1] the console at both of the center's screen sizes: its map, its suggestions' script, its socket."""
+    for size in ({"width": 1366, "height": 768}, {"width": 1920, "height": 1080}):
+        visit("city_calltaker", "/center/", ready=".leaflet-container", viewport=size, name=f"center-{size['width']}")
 
 
 def test_the_admin_with_its_offline_map_widget(visit, world):

@@ -44,14 +44,20 @@ ROLES: dict[str, str | None] = {
     Role.DEPARTMENT_HANDLER: "water_handler",
     Role.CENTER_VIEWER: "wall_viewer",
     Role.ADMIN: "admin",
+    Role.CALL_TAKER: "city_calltaker",
 }
 USERS = [r for r in ROLES if r != "anonymous"]
 # The city command center sees every ticket of the city [ORG-1]; the others see nothing in 下汤镇.
-CITY_CENTER = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+CITY_CENTER = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN, Role.CALL_TAKER}
+# Of those, the ones who only look (the wall's viewers) and who only take calls: they see, but do not act.
+LOOK_ONLY = {Role.CENTER_VIEWER: 403, Role.CALL_TAKER: 403}
 # Briefings: not for grid workers or departments [AN-2]; flare lists only for the center, counties and townships.
-BRIEFING_DENIED = {Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
+BRIEFING_DENIED = {Role.GRID_WORKER, Role.DEPARTMENT_HANDLER, Role.CALL_TAKER}
 FLARE_DENIED = {Role.GRID_WORKER, Role.WORKSTATION_HEAD, Role.DEPARTMENT_HANDLER}
 CENTER_PAGES = {Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN}
+# The call-taker's console [CT-1]: call-takers, dispatchers and administrators of a center (the city
+# center or a sub-center; 新华区's dispatcher works at a county dispatch center, not a center).
+CONSOLE_USERS = {Role.CALL_TAKER, Role.CITY_DISPATCHER, Role.ADMIN}
 
 
 def each(status_for_users: int, *, anonymous: int, **overrides: int) -> dict[str, int]:
@@ -143,7 +149,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # The other county's hotspot: the city center (its dispatchers; not a viewer) opens the case.
     ("api/maps/hotspots/register/<int:hotspot_id>/case", "POST"): Row(
         "/api/maps/hotspots/register/{hotspot}/case",
-        each(404, anonymous=403, **{Role.CITY_DISPATCHER: 200, Role.ADMIN: 200, Role.CENTER_VIEWER: 403}),
+        each(404, anonymous=403, **{Role.CITY_DISPATCHER: 200, Role.ADMIN: 200, **LOOK_ONLY}),
         body={"note": "请鲁山县分中心督办"},
     ),
     ("api/tickets/", "GET"): Row("/api/tickets/", API),
@@ -173,7 +179,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # Adding a file: only a unit that works on tickets (not a viewer); the city center sees the ticket.
     ("api/tickets/<str:number>/attachments/", "POST"): Row(
         "/api/tickets/{ticket}/attachments/",
-        each(404, anonymous=403, **{Role.CITY_DISPATCHER: 201, Role.ADMIN: 201, Role.CENTER_VIEWER: 403}),
+        each(404, anonymous=403, **{Role.CITY_DISPATCHER: 201, Role.ADMIN: 201, **LOOK_ONLY}),
         multipart=True,
     ),
     **{
@@ -225,11 +231,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     # briefing only for the city center (the area is outside every other user's).
     ("briefings/", "GET"): Row("/briefings/", each(200, anonymous=302, **dict.fromkeys(BRIEFING_DENIED, 403))),
     ("briefings/<str:period>/", "GET"): Row(
-        f"/briefings/{{month}}/?area={XIATANG}", each(403, anonymous=302, **dict.fromkeys(CITY_CENTER, 200))
+        f"/briefings/{{month}}/?area={XIATANG}",
+        each(403, anonymous=302, **dict.fromkeys(CITY_CENTER - BRIEFING_DENIED, 200)),
     ),
     ("briefings/<str:period>/chart/<str:name>.png", "GET"): Row(
         f"/briefings/{{month}}/chart/channels.png?area={XIATANG}",
-        each(403, anonymous=302, **dict.fromkeys(CITY_CENTER, 200)),
+        each(403, anonymous=302, **dict.fromkeys(CITY_CENTER - BRIEFING_DENIED, 200)),
     ),
     # Flare alerts [AN-1]: the 下汤镇 alert is the city center's and 鲁山's; elsewhere it does not exist.
     ("briefings/spikes/", "GET"): Row(
@@ -241,7 +248,7 @@ MATRIX: dict[tuple[str, str], Row] = {
             404,
             anonymous=302,
             **dict.fromkeys(FLARE_DENIED, 403),
-            **{**dict.fromkeys(CITY_CENTER, 302), Role.CENTER_VIEWER: 403},
+            **{**dict.fromkeys(CITY_CENTER, 302), **LOOK_ONLY},
         ),
         body={"action": "acknowledge"},
         redirect_to_login=False,
@@ -253,7 +260,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     **{
         (f"api/spikes/<int:alert_id>/{name}/", "POST"): Row(
             f"/api/spikes/{{spike}}/{name}/",
-            each(404, anonymous=403, **{**dict.fromkeys(CITY_CENTER, answered), Role.CENTER_VIEWER: 403}),
+            each(404, anonymous=403, **{**dict.fromkeys(CITY_CENTER, answered), **LOOK_ONLY}),
             body,
         )
         for name, body, answered in (
@@ -322,6 +329,72 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/m/center/business/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
     ),
     # The other office's ticket's photo: a 404 unless the ticket is the user's to see.
+    ("center/", "GET"): Row("/center/", each(403, anonymous=302, **dict.fromkeys(CONSOLE_USERS, 200))),
+    ("api/intake/suggest", "POST"): Row(
+        "/api/intake/suggest",
+        each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 200)),
+        body={"text": "下汤镇集市旁下水道堵塞"},
+    ),
+    ("api/console/caller", "GET"): Row(
+        "/api/console/caller?phone=13700001111", each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 200))
+    ),
+    ("api/console/calls/", "GET"): Row(
+        "/api/console/calls/", each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 200))
+    ),
+    # Another seat's call (here one that never rang anywhere) is no call of the user's: a 404.
+    ("api/console/calls/<str:call_id>/draft", "GET"): Row(
+        "/api/console/calls/c-elsewhere/draft", each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 404))
+    ),
+    ("api/console/calls/<str:call_id>/draft", "PUT"): Row(
+        "/api/console/calls/c-elsewhere/draft",
+        each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 404)),
+        body={"draft": {"description": "下水道"}},
+    ),
+    **{
+        (f"api/console/calls/<str:call_id>/{name}", "POST"): Row(
+            f"/api/console/calls/c-elsewhere/{name}",
+            each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 404)),
+            body,
+        )
+        for name, body in (
+            ("link", {"ticket": "{ticket}"}),
+            ("transfer", {"line": "119"}),
+            ("three-way", {"office": "DEPT-water"}),
+        )
+    },
+    ("api/console/tickets", "POST"): Row(
+        "/api/console/tickets",
+        each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 201)),
+        body={
+            "kind": "complaint",
+            "category": "0101",
+            "description": "下汤镇集市旁下水道堵塞，电话反映",
+            "lon": "{xlon}",
+            "lat": "{xlat}",
+            "caller_name": "张三",
+            "caller_phone": "13700001111",
+        },
+    ),
+    # Click-to-call needs a seat (none in this world): refused for everyone.
+    ("api/console/outbound", "POST"): Row(
+        "/api/console/outbound", each(403, anonymous=403), body={"ticket": "{ticket}", "target": "unit"}
+    ),
+    ("api/console/wall", "GET"): Row(
+        "/api/console/wall", each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS | {Role.CENTER_VIEWER}, 200))
+    ),
+    ("api/console/leader-days/", "GET"): Row(
+        "/api/console/leader-days/", each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 200))
+    ),
+    # A leader's day that does not exist (none in this world): a 404 for those who may book.
+    ("api/console/leader-days/<int:leader_day_id>/bookings", "POST"): Row(
+        "/api/console/leader-days/999999/bookings",
+        each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, 404)),
+        body={"caller_phone": "13700001111", "topic": "小区供暖不热"},
+    ),
+    # The PBX's endpoint takes a telephony token, never a session: a 401 for every user [CT-1].
+    ("api/cti/events", "POST"): Row(
+        "/api/cti/events", each(401, anonymous=401), body={"event": "ringing", "call_id": "c-1", "extension": "8001"}
+    ),
     ("media/<path:path>", "GET"): Row("/media/{file}", each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 200))),
 }
 
@@ -457,6 +530,8 @@ def ask(client: Client, method: str, row: Row, world: dict):
     path = fill(row.path, world)
     if method == "GET":
         return client.get(path)
+    if method == "PUT":
+        return client.put(path, fill(row.body, world), content_type="application/json")
     if row.multipart:
         from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -31,9 +31,10 @@ pytestmark = pytest.mark.django_db
 
 NAME, PHONE, EMAIL = "欧阳测漏", "13987654321", "leak-probe@example.cn"
 SECRETS = (NAME, PHONE, EMAIL, PHONE[3:7] + PHONE[7:])  # the middle digits too: a masked phone hides them
-# The planted ticket is a central-district one: the city command center calls back [ORG-1], and the
-# dispatchers of 新华区's dispatch center act for it on the district's townships [ORG-3].
-MAY_SEE = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN, Role.COUNTY_DISPATCHER}
+# The planted ticket is a central-district one: the city command center calls back [ORG-1], the
+# dispatchers of 新华区's dispatch center act for it on the district's townships [ORG-3], and the
+# center's call-takers take its calls, so they see the callers too [CT-1].
+MAY_SEE = {Role.CITY_DISPATCHER, Role.CENTER_VIEWER, Role.ADMIN, Role.COUNTY_DISPATCHER, Role.CALL_TAKER}
 APP = URLRouter(websocket_urlpatterns)
 # Who sweeps for each role: users who see the planted ticket (masked), so a leak would have a way out;
 # the heating company leads it, 光明路街道 co-handles it, 长青社区 and 新华区 see their area's tickets.
@@ -113,6 +114,7 @@ def sweep(role: str, planted: dict) -> list[str]:
         "/m/center/business/",
         f"/m/r/{planted['ticket']}/",
         "/m/mine/",
+        f"/api/console/caller?phone={PHONE}",  # the console's screen pop: for a center's console users only
     ]
     for path in extra:
         resp = client.get(path)

@@ -70,4 +70,7 @@ class Command(BaseCommand):
     @staticmethod
     def _save(rows: list[CitizenReport]) -> int:
         with transaction.atomic():
-            return len(CitizenReport.objects.bulk_create(rows, ignore_conflicts=True))
+            made = len(CitizenReport.objects.bulk_create(rows, ignore_conflicts=True))
+            public = [r.ticket_id for r in rows if r.public]  # Open311's anonymous readers follow the same choice
+            Ticket.objects.filter(pk__in=public).update(is_public=True)
+            return made

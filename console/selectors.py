@@ -14,7 +14,7 @@ from dispatch.policy import tickets_visible_to
 from grid.models import Office
 
 from .models import CallRecord, LeaderDay, Seat
-from .suggest import OPEN_STATUSES
+from .suggest import STILL_OPEN
 
 if TYPE_CHECKING:
     from grid.models import User
@@ -40,14 +40,14 @@ def caller_history(user: User, phone: str, *, now: dt.datetime | None = None) ->
         .distinct()
         .select_related("category")
         .annotate(
-            is_open=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+            is_open=Case(When(status__in=STILL_OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
         .order_by("is_open", "-received_at")
     )
     tickets = list(qs[:20])
     repeat_why = ""
     for t in tickets:
-        if t.status in OPEN_STATUSES and t.received_at < now - dt.timedelta(days=REPEAT_UNRESOLVED_DAYS):
+        if t.status in STILL_OPEN and t.received_at < now - dt.timedelta(days=REPEAT_UNRESOLVED_DAYS):
             repeat_why = "unresolved"
             break
         if t.closed_at and t.closed_at >= now - dt.timedelta(days=REPEAT_AFTER_CLOSE_DAYS):
@@ -58,7 +58,7 @@ def caller_history(user: User, phone: str, *, now: dt.datetime | None = None) ->
                 "number": t.number,
                 "status": t.status,
                 "status_label": str(Status(t.status).label),
-                "open": t.status in OPEN_STATUSES,
+                "open": t.status in STILL_OPEN,
                 "category": t.category.path if t.category else "",
                 "description": t.description[:120],
                 "place": t.place_names,

@@ -30,7 +30,9 @@ SIMILAR_RADIUS_M = 250
 SIMILAR_DAYS = 30
 SIMILAR_MIN_TEXT = 0.3  # pg_trgm similarity of two complaint texts for a text-only match (anywhere in scope)
 KNOWLEDGE_MIN_SCORE = 0.3
-OPEN_STATUSES = (
+# Still open for the caller: also awaiting dispatch or the center's review (wider than
+# dispatch.choices.OPEN_STATUSES, the tickets a unit is handling).
+STILL_OPEN = (
     Status.PENDING_DISPATCH,
     Status.DISPATCHED,
     Status.IN_PROGRESS,
@@ -145,7 +147,7 @@ def similar_tickets(
     of Chinese texts costs tens of microseconds a row, so it is computed only on these candidates."""
     since = now - dt.timedelta(days=SIMILAR_DAYS)
     sim = RawSQL("similarity(dispatch_ticket.description, %s)", [text[:500]], output_field=FloatField())
-    recent_open = tickets_visible_to(user).filter(received_at__gte=since, status__in=OPEN_STATUSES)
+    recent_open = tickets_visible_to(user).filter(received_at__gte=since, status__in=STILL_OPEN)
     near = Q(pk__in=[])
     if point is not None and category_code:
         near_sql = RawSQL(

@@ -46,3 +46,14 @@ def as_user(db):
         return client
 
     return login
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _usable_connection(django_db_blocker):
+    """A server test cuts connections on purpose (tests/reliability/test_db_outage.py): every module
+    starts with a connection that works, or a fresh one."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()

@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "TicketChannelEnum": "dispatch.models.Channel.choices",
         "TicketKindEnum": "dispatch.models.Kind.choices",
         "CallbackChannelEnum": "dispatch.serializers.CALLBACK_CHANNELS",
+        "RefuseReasonEnum": "dispatch.models.RefusalReason.choices",
     },
 }
 

@@ -102,7 +102,7 @@ LAMP_REPLY = {
 def close_with_reply(ticket: Ticket, users, reply_fields: dict = LAMP_REPLY) -> Ticket:
     """The center dispatches a queued ticket to 光明路街道; the lead unit (whichever the routing chose)
     signs for it and replies; the center accepts the reply: closed, awaiting the callback."""
-    from dispatch.services import accept_reply, dispatch_manually, reply, sign_for
+    from dispatch.services import accept_reply, contact_caller, dispatch_manually, reply, sign_for
 
     if ticket.status == "pending_dispatch":
         dispatch_manually(ticket=ticket, by=users["city_dispatcher"], lead="TC-410402002")
@@ -112,6 +112,7 @@ def close_with_reply(ticket: Ticket, users, reply_fields: dict = LAMP_REPLY) -> 
     for a in ticket.assignments.select_related("office").filter(is_active=True, role="co"):
         sign_for(ticket=ticket, by=handler_for(a.office))
     sign_for(ticket=ticket, by=handler)
+    contact_caller(ticket=ticket, by=handler, note="电话联系诉求人，说明处理安排")  # [HD-1] before the reply
     for a in ticket.assignments.select_related("office").filter(is_active=True, role="co"):
         reply(ticket=ticket, by=handler_for(a.office), **reply_fields)
     reply(ticket=ticket, by=handler, **reply_fields)

@@ -36,7 +36,7 @@ def test_a_reply_needs_a_recorded_contact_or_a_failed_attempt_HD_1(users, water)
 
 def test_the_contact_metric_counts_only_a_contact_before_the_reply_HD_1():
     """[HD-1][AR-1] the old reply service stamped contacted_at with the reply's time: that is no contact."""
-    assert "t.contacted_at < a.replied_at" in CONDITIONS["contacted"]
+    assert "r.contacted_at < a.replied_at" in CONDITIONS["contacted"]  # the round's own contact [HD-1]
 
 
 def test_the_review_desk_shows_the_reply_fields_and_sends_back_with_what_is_missing_HD_2_HD_3(users, as_user, water):

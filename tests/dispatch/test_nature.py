@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from dispatch.services import reply, sign_for
+from dispatch.services import contact_caller, reply, sign_for
 from tests.helpers import WATER_REPLY, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,7 @@ def test_a_class_a_reply_is_signed_off_by_the_units_leader_not_its_handler_IN_3_
     t = make_ticket(category="0801", description="长青社区停水一整天了没有通知", nature="A")
     water = users["water_handler"]
     sign_for(ticket=t, by=water)
+    contact_caller(ticket=t, by=water, note="电话联系来电人")  # [HD-1]
     with pytest.raises(ValidationError) as refused:
         reply(ticket=t, by=water, **{**WATER_REPLY, "signer": "郑丽娟", "handler_name": "郑丽娟"})
     assert "signer" in refused.value.message_dict
@@ -30,4 +31,5 @@ def test_a_class_a_reply_is_signed_off_by_the_units_leader_not_its_handler_IN_3_
 
     b = make_ticket(category="0801", description="长青社区又停水了没有通知", nature="B")
     sign_for(ticket=b, by=water)
+    contact_caller(ticket=b, by=water, note="电话联系来电人")
     reply(ticket=b, by=water, **{**WATER_REPLY, "signer": "郑丽娟", "handler_name": "郑丽娟"})  # class B: allowed

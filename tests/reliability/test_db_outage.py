@@ -67,23 +67,28 @@ def test_a_session_that_cannot_be_saved_does_not_turn_the_answer_into_a_400(clie
 
 
 def _server_backends(cur) -> list[int]:
-    """The connections of the server processes: all but this test's own two."""
+    """The connections of the server processes: all but this test's own and those that were open before the
+    test started (the test process's other connections, which must survive the cut)."""
     cur.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND pid <> %s AND backend_type = 'client backend'",
-        [_test_pid],
+        "AND pid <> ALL(%s) AND backend_type = 'client backend'",
+        [[_test_pid, *_before]],
     )
     return [r[0] for r in cur.fetchall()]
 
 
 _test_pid = 0
+_before: list[int] = []
 
 
 @pytest.fixture(autouse=True)
 def _remember_the_tests_connection():
-    global _test_pid
+    global _test_pid, _before
     connection.ensure_connection()
     _test_pid = connection.connection.info.backend_pid
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        _before = [r[0] for r in cur.fetchall()]
 
 
 def test_a_server_survives_its_pooled_connections_being_cut(django_db_blocker):

@@ -152,7 +152,8 @@ if REPLICA_DATABASE_URL:
 AUTH_USER_MODEL = "grid.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out users before the password is checked
-    "django.contrib.auth.backends.ModelBackend",
+    "grid.backends.ModelBackendWithOffice",  # ModelBackend, the user's office read with the user
+    "django.contrib.auth.backends.ModelBackend",  # for sessions stored before it (the same users)
 ]
 # Lock-out after repeated failures, per user name and per address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

@@ -8,12 +8,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections import OrderedDict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
@@ -95,145 +93,29 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.seen: OrderedDict[str, None] = OrderedDict()
-        await hub_for(self.channel_layer).join(self, self.groups_joined)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "scope": office.area_code, "office": office.name})
         ensure_ticker()
 
     async def disconnect(self, code):
-        if getattr(self, "groups_joined", None):
-            await hub_for(self.channel_layer).leave(self, self.groups_joined)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
             await self.send_json({"type": "pong", "t": content.get("t")})
 
-    def first_time(self, key: str) -> bool:
-        """False for the same event through another of this socket's groups."""
-        if key in self.seen:
-            return False
+    async def maps_event(self, message):
+        key = message["key"]
+        if key in self.seen:  # the same event through two of this socket's groups
+            return
         self.seen[key] = None
         if len(self.seen) > 512:
             self.seen.popitem(last=False)
-        return True
-
-
-# -- the process's one member of the wall groups ---------------------------------------------------
-
-
-class Hub:
-    """The sockets of this process hear the wall groups through ONE channel of the layer: the hub
-    joins a group when its first socket needs it and leaves it with the last, receives each message
-    once, and hands it to the group's sockets itself, asking the scope once per office (issue 17,
-    item 7). With a layer channel per socket, channels-redis woke every socket's receive() (two
-    tasks, a wait and a lock each) and the in-memory layer copied the message for each; at 500
-    sockets a process fell minutes behind. A message names its group (maps.live.send).
-
-    When the layer loses Redis, every socket's own receive() is told (core.channel_layer) and the
-    consumer closes its socket; the hub closes any left, forgets its groups (Redis forgot them) and
-    stops: the walls reconnect, and the first one starts it again."""
-
-    def __init__(self, layer):
-        self.layer = layer
-        self.loop = asyncio.get_running_loop()
-        self.channel: str | None = None
-        self.members: dict[str, set[WallConsumer]] = {}
-        self.lock = asyncio.Lock()  # joins and leaves in order: a group is never left after it was rejoined
-        self.task: asyncio.Task | None = None
-        self.refreshed = time.monotonic()
-
-    async def join(self, consumer: WallConsumer, groups: list[str]) -> None:
-        async with self.lock:
-            if self.channel is None:
-                self.channel = await self.layer.new_channel("maps.hub.")
-            for group in groups:
-                members = self.members.setdefault(group, set())
-                if not members:
-                    await self.layer.group_add(group, self.channel)
-                members.add(consumer)
-            if self.task is None or self.task.done():
-                self.task = asyncio.get_running_loop().create_task(self._run())
-
-    async def leave(self, consumer: WallConsumer, groups: list[str]) -> None:
-        async with self.lock:
-            for group in groups:
-                members = self.members.get(group)
-                if members is None or consumer not in members:
-                    continue
-                members.discard(consumer)
-                if not members:
-                    del self.members[group]
-                    try:
-                        await self.layer.group_discard(group, self.channel)
-                    except Exception:  # the layer is down: the group went with it
-                        logger.warning("live hub: could not leave %s", group)
-
-    async def refresh(self, every: float) -> None:
-        """Join the groups again every `every` seconds: the layer forgets a member after its
-        group_expiry (a day by default) and a wall stays connected for weeks."""
-        if time.monotonic() - self.refreshed < every or self.channel is None:
-            return
-        self.refreshed = time.monotonic()
-        async with self.lock:
-            for group in list(self.members):
-                await self.layer.group_add(group, self.channel)
-
-    async def _run(self) -> None:
-        while self.members:
-            try:
-                message = await self.layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("live hub: the channel layer failed; closing this process's wall sockets")
-                await self._lost()
-                return
-            try:
-                await self.deliver(message)
-            except Exception:
-                logger.exception("live hub: a message could not be delivered")
-
-    async def _lost(self) -> None:
-        async with self.lock:
-            consumers = {c for members in self.members.values() for c in members}
-            self.members, self.channel = {}, None
-        for consumer in consumers:
-            consumer.groups_joined = []
-            try:
-                await consumer.close(code=1011)
-            except Exception:
-                pass
-
-    async def deliver(self, message: dict) -> None:
-        """Hand one message to the sockets of its group that have not had it, office by office."""
-        if message.get("type") != live.MESSAGE_TYPE:
-            return
-        key = message["key"]
-        by_office: dict[int, list[WallConsumer]] = {}
-        for consumer in list(self.members.get(message.get("group"), ())):
-            if consumer.first_time(key):
-                by_office.setdefault(consumer.user.office_id, []).append(consumer)
-        for consumers in by_office.values():
-            if not await may_see(consumers[0].user, message):
-                continue
-            text = text_of(message)
-            for consumer in consumers:
-                try:
-                    await consumer.send(text_data=text)
-                except Exception:  # a socket closing meanwhile
-                    logger.debug("live hub: a socket went away", exc_info=True)
-
-
-_hubs: dict[int, Hub] = {}
-
-
-def hub_for(layer) -> Hub:
-    """This event loop's hub on this layer (tests run several loops and layers in one process)."""
-    loop = asyncio.get_running_loop()
-    hub = _hubs.get(id(loop))
-    if hub is None or hub.layer is not layer or hub.loop is not loop:
-        hub = _hubs[id(loop)] = Hub(layer)
-    return hub
+        if await may_see(self.user, message):
+            await self.send(text_data=text_of(message))
 
 
 # -- the pusher ------------------------------------------------------------------------
@@ -266,10 +148,6 @@ def _tick(loop: asyncio.AbstractEventLoop) -> None:
 
 async def _tick_forever(interval: float) -> None:
     while True:
-        try:
-            await hub_for(get_channel_layer()).refresh(float(getattr(settings, "MAPS_LIVE_REJOIN_SECONDS", 3600)))
-        except Exception:
-            logger.exception("live hub: rejoining the groups failed")
         try:
             # Its own thread: the database round trips must not hold up the sockets' scope checks.
             loop = asyncio.get_running_loop()

@@ -15,8 +15,8 @@ commit (maps.live.send), the client takes its clock when the frame is decoded. T
 one process per server, so that their own event loop is not one queue for every socket.
 
 The baseline revision's files are taken with `git archive` into a temporary directory and its
-servers run from there with the same virtualenv. `--profile` records each server of the first
-run of a scenario with py-spy (flame graphs under .local/bench/).
+servers run from there with the same virtualenv. `--profile` samples each server's CPU with py-spy
+(collapsed stacks under .local/bench/).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def client_process(base: str, cookie: str, sockets: int, expected: int, grace: f
 
         host = base.removeprefix("http://")
         latencies: list[float] = []
-        counts = {"connected": 0, "received": 0, "closed": 0, "retries": 0}
+        counts = {"connected": 0, "received": 0, "closed": 0, "retries": 0, "failed": 0}
 
         async def wall():
             for attempt in range(6):  # as live.js does: a handshake that failed is tried again
@@ -134,6 +134,7 @@ def client_process(base: str, cookie: str, sockets: int, expected: int, grace: f
                     counts["retries"] += 1
                     await asyncio.sleep(0.5 * (attempt + 1))
             else:
+                counts["failed"] += 1
                 return
             async with ws:
                 await ws.recv()  # hello
@@ -152,8 +153,8 @@ def client_process(base: str, cookie: str, sockets: int, expected: int, grace: f
         tasks = []
         for _ in range(sockets):  # connect in small bursts: a thousand handshakes at once time out
             tasks.append(asyncio.create_task(wall()))
-            await asyncio.sleep(0.02)
-        while counts["connected"] < sockets and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.05)
+        while counts["connected"] + counts["failed"] < sockets:
             await asyncio.sleep(0.1)
         ready.set()
         while not all(t.done() for t in tasks) and not posted.is_set():
@@ -267,7 +268,7 @@ def measure(
         spies = []
         if profile is not None:
             for i, proc in enumerate(procs):
-                svg = profile / f"{label}-{servers}x-{i}.svg"
+                out = profile / f"{label.split(' ')[0]}-{servers}x-{i}.txt"  # collapsed stacks
                 spies.append(
                     subprocess.Popen(
                         [
@@ -280,8 +281,10 @@ def measure(
                             "--duration",
                             str(int(tickets * interval) + 5),
                             "--output",
-                            str(svg),
-                            "--idle",
+                            str(out),
+                            "--format",
+                            "raw",
+                            "--nonblocking",  # the server is not paused while sampled
                         ],
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "loaders",
     "workstations",
     "maps",
+    "rollups",
     "classify",
 ]
 

@@ -230,3 +230,15 @@ def test_briefing_counts_from_rollups_equal_the_grouped_sql(users):
         assert [(c.code, c.counts) for c in a.categories] == [(c.code, c.counts) for c in b.categories]
         assert [(r.code, r.count) for r in a.rising] == [(r.code, r.count) for r in b.rising]
     assert a.totals[2] + a.totals[1] + a.totals[0] > 0
+
+
+def test_the_supervisor_folds(users):
+    from core import jobs
+    from rollups.models import Delta
+
+    assert "rollups" in [j.name for j in jobs.jobs()]
+    make_ticket()
+    assert Delta.objects.exists()
+    report = jobs.run_jobs(skip={j.name for j in jobs.jobs()} - {"rollups"})
+    assert report["rollups"].endswith("deltas folded") and not Delta.objects.exists()
+    assert_exact()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "workstations",
     "maps",
     "rollups",
+    "history",
     "classify",
 ]
 

@@ -131,8 +131,12 @@ _LOOSE_SQL = """
 SELECT t.number, t.status, t.urgency, t.category_id, ST_X(t.point), ST_Y(t.point),
        t.status = ANY(%s), t.status = ANY(%s) AND t.resolve_by < %s
 FROM dispatch_ticket t
-WHERE t.point IS NOT NULL AND t.received_at >= %s AND t.received_at < %s
-  AND (t.received_at < %s OR t.township_code = '') {where}
+WHERE t.point IS NOT NULL AND t.received_at >= %s AND t.received_at < %s {where}
+UNION ALL
+SELECT t.number, t.status, t.urgency, t.category_id, ST_X(t.point), ST_Y(t.point),
+       t.status = ANY(%s), t.status = ANY(%s) AND t.resolve_by < %s
+FROM dispatch_ticket t
+WHERE t.point IS NOT NULL AND t.township_code = '' AND t.received_at >= %s {where}
 """
 
 _OVERDUE_SQL = """
@@ -187,10 +191,20 @@ def point_bins(
         for code, n in cur.fetchall():
             if code in towns:
                 towns[code].overdue = n
+        # Two index ranges, disjoint: the partial first day (received_at), then the tickets without
+        # a township (township_code, received_at); never the whole window.
+        flags = [list(UNANSWERED_STATUSES), list(OPEN_STATUSES), now]
         cur.execute(
             _LOOSE_SQL.format(where=where),
-            [list(UNANSWERED_STATUSES), list(OPEN_STATUSES), now, since, now + dt.timedelta(days=1)]
-            + [day_start(first_full), *wparams],
+            [
+                *flags,
+                since,
+                max(since, day_start(first_full)),
+                *wparams,
+                *flags,
+                max(since, day_start(first_full)),
+                *wparams,
+            ],
         )
         loose = cur.fetchall()
 

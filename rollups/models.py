@@ -79,3 +79,40 @@ class Delta(_Counts):
     class Meta:
         verbose_name = _("count delta")
         verbose_name_plural = _("count deltas")
+
+
+class _TownshipCounts(models.Model):
+    """The same counts without category and channel: a township's day (or month) per state, for
+    the map's bins when no category is asked for (~300 cells a day city-wide instead of ~4,000)."""
+
+    day = models.DateField()
+    county_code = models.CharField(max_length=12)
+    township_code = models.CharField(max_length=12)
+    state = models.CharField(max_length=8)
+    tickets = models.IntegerField()
+    urgent = models.IntegerField()
+    located = models.IntegerField()
+    sum_lon = models.FloatField()
+    sum_lat = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+TOWNSHIP_KEY = ("day", "county_code", "township_code", "state")
+
+
+class TownshipDay(_TownshipCounts):
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(TOWNSHIP_KEY), name="townshipday_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.township_code} {self.state}: {self.tickets}"
+
+
+class TownshipMonth(_TownshipCounts):
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(TOWNSHIP_KEY), name="townshipmonth_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m} {self.township_code} {self.state}: {self.tickets}"

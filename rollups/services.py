@@ -47,9 +47,35 @@ m AS (
         sum_lon = rollups_monthlycount.sum_lon + EXCLUDED.sum_lon,
         sum_lat = rollups_monthlycount.sum_lat + EXCLUDED.sum_lat
     RETURNING id, tickets
+),
+td AS (
+    INSERT INTO rollups_townshipday (day, county_code, township_code, state, tickets, urgent, located, sum_lon, sum_lat)
+    SELECT day, county_code, township_code, state, sum(tickets), sum(urgent), sum(located), sum(sum_lon), sum(sum_lat)
+    FROM g GROUP BY 1, 2, 3, 4
+    ON CONFLICT (day, county_code, township_code, state) DO UPDATE SET
+        tickets = rollups_townshipday.tickets + EXCLUDED.tickets,
+        urgent = rollups_townshipday.urgent + EXCLUDED.urgent,
+        located = rollups_townshipday.located + EXCLUDED.located,
+        sum_lon = rollups_townshipday.sum_lon + EXCLUDED.sum_lon,
+        sum_lat = rollups_townshipday.sum_lat + EXCLUDED.sum_lat
+    RETURNING id, tickets
+),
+tm AS (
+    INSERT INTO rollups_townshipmonth (day, county_code, township_code, state, tickets, urgent, located, sum_lon, sum_lat)
+    SELECT date_trunc('month', day)::date, county_code, township_code, state,
+           sum(tickets), sum(urgent), sum(located), sum(sum_lon), sum(sum_lat)
+    FROM g GROUP BY 1, 2, 3, 4
+    ON CONFLICT (day, county_code, township_code, state) DO UPDATE SET
+        tickets = rollups_townshipmonth.tickets + EXCLUDED.tickets,
+        urgent = rollups_townshipmonth.urgent + EXCLUDED.urgent,
+        located = rollups_townshipmonth.located + EXCLUDED.located,
+        sum_lon = rollups_townshipmonth.sum_lon + EXCLUDED.sum_lon,
+        sum_lat = rollups_townshipmonth.sum_lat + EXCLUDED.sum_lat
+    RETURNING id, tickets
 )
 SELECT (SELECT coalesce(sum(deltas), 0) FROM g), array(SELECT id FROM up WHERE tickets = 0),
-       array(SELECT id FROM m WHERE tickets = 0)
+       array(SELECT id FROM m WHERE tickets = 0), array(SELECT id FROM td WHERE tickets = 0),
+       array(SELECT id FROM tm WHERE tickets = 0)
 """
 
 
@@ -61,9 +87,9 @@ def fold() -> int | None:
         if not cur.fetchone()[0]:
             return None
         cur.execute(_FOLD_SQL)
-        folded, empty, empty_months = cur.fetchone()
-        if empty:
-            cur.execute("DELETE FROM rollups_dailycount WHERE id = ANY(%s) AND tickets = 0", [empty])
-        if empty_months:
-            cur.execute("DELETE FROM rollups_monthlycount WHERE id = ANY(%s) AND tickets = 0", [empty_months])
+        folded, *empty = cur.fetchone()
+        tables = ("rollups_dailycount", "rollups_monthlycount", "rollups_townshipday", "rollups_townshipmonth")
+        for table, ids in zip(tables, empty, strict=True):
+            if ids:
+                cur.execute(f"DELETE FROM {table} WHERE id = ANY(%s) AND tickets = 0", [ids])
     return int(folded)

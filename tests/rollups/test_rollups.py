@@ -37,10 +37,36 @@ def monthly_of(daily: dict) -> dict:
     return {k: tuple(v) for k, v in out.items() if any(v)}
 
 
+def township_of(daily: dict, *, months: bool = False) -> dict:
+    out: dict = defaultdict(lambda: [0, 0, 0])
+    for (day, county, township, _category, _channel, state), counts in daily.items():
+        cell = out[(day.replace(day=1) if months else day, county, township, state)]
+        for i, n in enumerate(counts):
+            cell[i] += n
+    return {k: tuple(v) for k, v in out.items() if any(v)}
+
+
+def township_cells(table: str, *, months: bool = False) -> dict:
+    from django.db import connection
+
+    day = "date_trunc('month', day)::date" if months else "day"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT day, county_code, township_code, state, sum(tickets), sum(urgent), sum(located)
+                FROM (SELECT day, county_code, township_code, state, tickets, urgent, located FROM {table}
+                      UNION ALL SELECT {day}, county_code, township_code, state, tickets, urgent, located
+                      FROM rollups_delta) c
+                GROUP BY 1, 2, 3, 4 HAVING sum(tickets) <> 0 OR sum(urgent) <> 0 OR sum(located) <> 0"""
+        )
+        return {tuple(r[:4]): tuple(int(x) for x in r[4:]) for r in cur.fetchall()}
+
+
 def assert_exact() -> None:
     fresh = selectors.fresh_counts()
     assert selectors.rolled_up_counts() == fresh
     assert selectors.rolled_up_counts("rollups_monthlycount") == monthly_of(fresh)
+    assert township_cells("rollups_townshipday") == township_of(fresh)
+    assert township_cells("rollups_townshipmonth", months=True) == township_of(fresh, months=True)
 
 
 def _step(rng: random.Random, users, tickets: list[Ticket], stage: dict[int, str]) -> str:

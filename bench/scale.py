@@ -113,9 +113,9 @@ WITH lead AS (SELECT DISTINCT ON (area_code) area_code, id FROM grid_office
 INSERT INTO dispatch_assignment (ticket_id, office_id, role, step, state, is_active, why, assigned_at,
                                  signed_at, replied_at, return_reason)
 SELECT t.id, coalesce(o.id, c.id), 'lead', 1, 'closed', true, 'bench', t.received_at + interval '10 minutes',
-       t.received_at + make_interval(mins => 20 + (t.id % 160)::int),
+       t.received_at + make_interval(mins => 20 + (t.id %% 160)::int),
        CASE WHEN t.status IN ('replied', 'closed', 'archived')
-            THEN t.received_at + make_interval(hours => 2 + (t.id % 130)::int) END, ''
+            THEN t.received_at + make_interval(hours => 2 + (t.id %% 130)::int) END, ''
 FROM dispatch_ticket t
 LEFT JOIN lead o ON o.area_code = t.township_code
 LEFT JOIN lead c ON c.area_code = t.county_code

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "workstations",
     "desks",
     "maps",
+    "rollups",
+    "history",
     "classify",
     "citizen",
     "console",

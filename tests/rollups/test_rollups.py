@@ -16,7 +16,7 @@ from briefings.figures import compute_briefing
 from briefings.periods import Period
 from dispatch import analytics
 from dispatch.models import Category, Ticket
-from dispatch.services import accept_reply, record_callback, reply, send_back, sign_for
+from dispatch.services import accept_reply, contact_caller, record_callback, reply, send_back, sign_for
 from maps import selectors as maps
 from rollups import selectors
 from rollups.services import fold
@@ -83,7 +83,9 @@ def _step(rng: random.Random, users, tickets: list[Ticket], stage: dict[int, str
             received_at=timezone.now() - dt.timedelta(days=days_ago, minutes=rng.randrange(600)),
         )
         tickets.append(t)
-        stage[t.id] = "new" if t.category and t.category.code == "0801" else "other"
+        # the city water company leads water tickets of the central five; a county's go to its own office [ORG-6]
+        leads = t.assignments.filter(is_active=True, role="lead", office_id=users["water_handler"].office_id)
+        stage[t.id] = "new" if t.category and t.category.code == "0801" and leads.exists() else "other"
         return f"intake {t.status}"
     movable = [t for t in tickets if stage[t.id] in ("new", "signed", "replied", "closed")]
     if kind == "advance" and movable:
@@ -98,6 +100,7 @@ def _step(rng: random.Random, users, tickets: list[Ticket], stage: dict[int, str
             sign_for(ticket=t, by=handler)
             stage[t.id] = "signed"
         elif s == "signed":
+            contact_caller(ticket=t, by=handler, note="电话联系来电人，说明处理安排")  # [HD-1] before the reply
             reply(ticket=t, by=handler, **WATER_REPLY)
             stage[t.id] = "replied"
         elif s == "replied" and rng.random() < 0.4:

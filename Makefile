@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 export PYTHONUNBUFFERED := 1
 
-.PHONY: up dev test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-ha cluster-stop cluster-status bench-faults bench-ha bench-replica
+.PHONY: up dev test setup deps venv assets db migrate fixtures load demo serve messages check-grid bench lint stop-db backup restore cluster cluster-ha cluster-stop cluster-status bench-faults bench-ha bench-replica soak bench-fanout
 
 up: setup
 	@echo ""
@@ -135,6 +135,18 @@ bench-ha: setup
 
 bench-replica: setup
 	$(PY) bench/replica.py
+
+# Live fan-out: 200 wall sockets on one process (memory layer) and 1,000 over two processes on one
+# Redis, commit → screen, the baseline revision's code beside this tree's (bench/fanout.py).
+bench-fanout: setup
+	$(PY) bench/fanout.py
+
+# Soak: locust for 10 minutes (SOAK_SECONDS) against bin/cluster start (its own ports): 50 call-takers,
+# 500 grid workers polling, 200 walls on sockets, the supervisors running; throughput, p95 per route,
+# server errors (the run fails on any 5xx), CPU per ticket (bench/soak.py; figures to bench/RESULTS.md).
+SOAK_SECONDS ?= 600
+soak: setup
+	$(PY) bench/soak.py --duration $(SOAK_SECONDS)
 
 # ruff check + format check; tests/test_structure.py (run by the suite) checks the apps' import
 # graph, that no app imports config, and the module and app sizes.

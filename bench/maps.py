@@ -75,7 +75,7 @@ placed AS (
 timed AS (
     -- Tickets arrive in time order (ids and received times rise together), as in a real table.
     SELECT p.*, %(now)s::timestamptz
-           - make_interval(secs => (1 - (p.i - %(first)s)::float8 / %(total)s) * 365 * 86400 + p.r5 * 600) AS received_at
+           - make_interval(secs => (1 - (p.i - %(first)s)::float8 / %(total)s) * %(days)s * 86400 + p.r5 * 600) AS received_at
     FROM placed p
 )
 INSERT INTO dispatch_ticket (
@@ -147,8 +147,9 @@ def ensure_database(name: str) -> str:
     return url
 
 
-def generate(count: int, *, chunk: int = 100_000, seed: float = 0.12345) -> float:
-    """Insert `count` bench tickets (BEN-…) with bulk SQL into the current database; seconds taken."""
+def generate(count: int, *, chunk: int = 100_000, seed: float = 0.12345, days: int = 365) -> float:
+    """Insert `count` bench tickets (BEN-…) received over the last `days` days with bulk SQL into
+    the current database; seconds taken."""
     from django.db import connection
     from django.utils import timezone
 
@@ -166,7 +167,14 @@ def generate(count: int, *, chunk: int = 100_000, seed: float = 0.12345) -> floa
             n = min(chunk, count - done)
             cur.execute(
                 INSERT_SQL,
-                {"start": first + done, "stop": first + done + n, "now": now, "first": first, "total": count},
+                {
+                    "start": first + done,
+                    "stop": first + done + n,
+                    "now": now,
+                    "first": first,
+                    "total": count,
+                    "days": days,
+                },
             )
             done += n
             print(f"  generated {done:,} / {count:,} tickets ({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -472,6 +480,7 @@ def main() -> None:
         "--database", default=BENCH_DB, help="database to generate into and measure (created if missing)"
     )
     parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=365, help="received times spread over this many days")
     parser.add_argument("--generate-only", action="store_true")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--clients", type=int, default=200)
@@ -500,7 +509,7 @@ def main() -> None:
     gen_line = f"- {have:,} bench tickets already in `{args.database}`."
     if have < args.count:
         print(f"generating {args.count - have:,} tickets into {args.database} …", flush=True)
-        secs = generate(args.count - have)
+        secs = generate(args.count - have, days=args.days)
         gen_line = f"- Generated {args.count - have:,} tickets with bulk SQL in {secs:.0f} s ({(args.count - have) / secs:,.0f}/s)."
     if args.generate_only:
         print(gen_line)

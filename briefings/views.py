@@ -119,7 +119,11 @@ def build_briefing(user: User, area: Area, period: Period) -> Briefing:
     if found is not None:
         return found
     now = timezone.now()
-    b = compute_briefing(scoped(user, area), period, area_code=area.code, area_name=area.name, now=now)
+    # The figures depend only on the area: its volume and category shares come from the rollups.
+    rollup_area = {Level.CITY: "", Level.COUNTY: area.code, Level.TOWNSHIP: area.code}.get(area.level)
+    b = compute_briefing(
+        scoped(user, area), period, area_code=area.code, area_name=area.name, now=now, rollup_area=rollup_area
+    )
     b.hotspots = period_hotspots(user, area, period, now=now)
     cache.set(key, b, CACHE_SECONDS)
     return b

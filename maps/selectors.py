@@ -15,6 +15,7 @@ from dispatch import analytics
 from dispatch.models import Category, Status, Ticket
 from dispatch.selectors import filter_tickets, tickets_visible_to
 from grid.models import Area, Level
+from rollups import selectors as rollups
 
 from .hotspots import find_hotspots, name_place
 from .models import Hotspot
@@ -97,10 +98,18 @@ def clusters(
     """A GeoJSON FeatureCollection of the view's tickets in server-side bins (a few thousand at most)."""
     now = now or timezone.now()
     since = since or now - DEFAULT_SINCE
-    qs = scoped(user, area).filter(received_at__gte=since)
-    if category is not None:
-        qs = filter_tickets(qs, category=category.code)
-    bins, size = analytics.point_bins(qs, bbox=bbox, zoom=zoom, now=now)
+    area_code = area.code if area is not None and area.level in (Level.COUNTY, Level.TOWNSHIP) else ""
+    whole_areas = area is None or area.level == Level.CITY or area_code
+    if whole_areas and rollups.covers(user) and analytics.bin_size_for(bbox, zoom) >= rollups.MIN_CELL_M:
+        # A city-wide view: bins from the daily/monthly counts, whatever the period [AN-1].
+        bins, size = rollups.point_bins(
+            bbox=bbox, zoom=zoom, since=since, now=now, area_code=area_code, category=category
+        )
+    else:
+        qs = scoped(user, area).filter(received_at__gte=since)
+        if category is not None:
+            qs = filter_tickets(qs, category=category.code)
+        bins, size = analytics.point_bins(qs, bbox=bbox, zoom=zoom, now=now)
     features = [
         {
             "type": "Feature",

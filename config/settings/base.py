@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "workstations",
     "desks",
     "maps",
+    "rollups",
+    "history",
     "classify",
     "citizen",
     "console",
@@ -157,7 +159,8 @@ if REPLICA_DATABASE_URL:
 AUTH_USER_MODEL = "grid.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out users before the password is checked
-    "django.contrib.auth.backends.ModelBackend",
+    "grid.backends.ModelBackendWithOffice",  # ModelBackend, the user's office read with the user
+    "django.contrib.auth.backends.ModelBackend",  # for sessions stored before it (the same users)
 ]
 # Lock-out after repeated failures (audit.lockout): a user name from one address after 5, an address
 # as a whole (any names) only after 100 within the cool-off; so one mistyping agent behind a call

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -472,13 +472,21 @@ def ticket_numbers(received: list[dt.datetime]) -> list[str]:
 
 
 def _existing(idempotency_key: str | None, channel: str, external_id: str) -> Ticket | None:
+    """The ticket a retry names: by its client's idempotency key first, else by channel and external id.
+    One narrow query (ids only) on the usual path where there is none; the whole ticket only for a
+    replay (issue 17, item 8: two whole-ticket reads per intake were a tenth of its CPU)."""
+    match = Q()
     if idempotency_key:
-        found = Ticket.objects.filter(idempotency_key=idempotency_key).first()
-        if found:
-            return found
+        match |= Q(idempotency_key=idempotency_key)
     if external_id:
-        return Ticket.objects.filter(channel=channel, external_id=external_id).first()
-    return None
+        match |= Q(channel=channel, external_id=external_id)
+    if not match:
+        return None
+    found = list(Ticket.objects.filter(match).values_list("pk", "idempotency_key")[:2])
+    if not found:
+        return None
+    by_key = [pk for pk, key in found if idempotency_key and key == idempotency_key]
+    return Ticket.objects.get(pk=(by_key or [found[0][0]])[0])
 
 
 def _replay(existing: Ticket, fingerprint: str) -> IntakeResult:

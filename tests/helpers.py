@@ -67,3 +67,26 @@ def closed_water_ticket(users) -> Ticket:
     reply(ticket=t, by=users["water_handler"], **WATER_REPLY)
     accept_reply(ticket=t, by=users["city_dispatcher"])
     return t
+
+
+def rolled_back_world(django_db_blocker, build, **settings_overrides):
+    """A module's world built once in one transaction and rolled back at the module's end; each request of
+    the test client runs in a savepoint of it (Django's client keeps the test's connection open across
+    requests, so the signals that close old connections are off meanwhile). A generator for a fixture."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, transaction
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(**settings_overrides):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            world = build()
+            request_started.disconnect(close_old_connections)
+            request_finished.disconnect(close_old_connections)
+            yield world
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -22,10 +22,9 @@ from collections import Counter, defaultdict
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.middleware.csrf import _get_new_csrf_string
-from django.test import Client, override_settings
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -35,6 +34,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.helpers import rolled_back_world
 
 # Besides max_examples, schemathesis's coverage phase adds the schema's boundary and invalid values
 # and probes of undeclared methods: 10 gives some 2,400 cases over the 36 operations.
@@ -74,20 +75,7 @@ STATUSES: dict[str, Counter] = defaultdict(Counter)
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Tickets in every state of the workflow, in and out of each role's scope, with photos; one
     transaction for the whole module, rolled back at its end (each request runs in a savepoint)."""
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            sessions = _build_world()
-            # Django's test client keeps the test's connection open across requests; so must we.
-            request_started.disconnect(close_old_connections)
-            request_finished.disconnect(close_old_connections)
-            yield sessions
-        finally:
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    yield from rolled_back_world(django_db_blocker, _build_world, MEDIA_ROOT=tmp_path_factory.mktemp("media"))
 
 
 def _build_world() -> dict:

@@ -34,6 +34,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
+from tests.helpers import rolled_back_world
+
 CASES_PER_PATTERN = int(os.environ.get("PAGE_FUZZ_CASES", "8"))
 # CI's bound: past this many seconds every remaining pattern still gets one case, no more.
 BUDGET_SECONDS = float(os.environ.get("PAGE_FUZZ_SECONDS", "45"))
@@ -165,26 +167,11 @@ def world(django_db_setup, django_db_blocker):
     """Tickets in a few states, one flare alert and one Open311 key, in one transaction for the whole
     module, rolled back at its end (each request runs in a savepoint)."""
     from django.conf import settings
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-    from django.test import override_settings
 
     middleware = settings.MIDDLEWARE
     if os.environ.get("PAGE_FUZZ_WITHOUT_GUARD"):  # bench/page_fuzz.py's baseline
         middleware = [m for m in middleware if m != "core.input_guard.InputGuardMiddleware"]
-    with django_db_blocker.unblock(), override_settings(MIDDLEWARE=middleware):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            clients = _build_world()
-            request_started.disconnect(close_old_connections)
-            request_finished.disconnect(close_old_connections)
-            yield clients
-        finally:
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    yield from rolled_back_world(django_db_blocker, _build_world, MIDDLEWARE=middleware)
 
 
 def _build_world() -> dict:

@@ -65,9 +65,9 @@ def _chart_png(rows: list[UnitScore]) -> bytes:
     return out.getvalue()
 
 
-def month_pdf(period: str, tables: dict[str, list[UnitScore]]) -> bytes:
+def _titled_pdf(title: str):
+    """An A4 canvas with the CJK font registered and the title drawn: (canvas, buffer, page height, y)."""
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.utils import ImageReader
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -75,10 +75,17 @@ def month_pdf(period: str, tables: dict[str, list[UnitScore]]) -> bytes:
     pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4)
-    width, height = A4
+    height = A4[1]
     y = height - 60
     c.setFont(CJK_FONT, 18)
-    c.drawString(50, y, f"平顶山市12345民呼必应 {period} 月度考核排名")
+    c.drawString(50, y, title)
+    return c, out, height, y
+
+
+def month_pdf(period: str, tables: dict[str, list[UnitScore]]) -> bytes:
+    from reportlab.lib.utils import ImageReader
+
+    c, out, height, y = _titled_pdf(f"平顶山市12345民呼必应 {period} 月度考核排名")
     y -= 20
     for group in GROUPS:
         rows = tables[group][:12]
@@ -124,18 +131,7 @@ def year_xlsx(year: int, results: dict[str, list[AnnualScore]]) -> bytes:
 
 def year_pdf(year: int, results: dict[str, list[AnnualScore]]) -> bytes:
     """The year's results and honours [AR-4] as a PDF."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4)
-    width, height = A4
-    y = height - 60
-    c.setFont(CJK_FONT, 18)
-    c.drawString(50, y, f"平顶山市12345民呼必应 {year} 年度考核结果")
+    c, out, height, y = _titled_pdf(f"平顶山市12345民呼必应 {year} 年度考核结果")
     y -= 24
     c.setFont(CJK_FONT, 12)
     honoured = [r for g in GROUPS for r in results[g] if r.honour]

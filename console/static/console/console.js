@@ -200,8 +200,12 @@
       body.lat = parseFloat($("f-lat").value);
     }
     if (!body.address && suggestion && suggestion.place) {
-      const best = (suggestion.place.candidates || [])[0];
-      body.address = [suggestion.place.area, best && best.label].filter(Boolean).join(" ").slice(0, 300);
+      // the street address the caller gave, when the geocoder found one, after the area's names (once)
+      const cands = suggestion.place.candidates || [];
+      const best = cands.find((c) => c.precision === "address") || cands[0];
+      const area = suggestion.place.area || "";
+      const label = best && best.label && !area.endsWith(best.label) ? best.label : "";
+      body.address = [area, label].filter(Boolean).join(" ").slice(0, 300);
     }
     body.idempotency_key = formKey;
     return body;

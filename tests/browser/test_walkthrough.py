@@ -167,7 +167,11 @@ def test_a_call_becomes_a_ticket_that_is_handled_reviewed_called_back_and_follow
 
     # ... and the wall shows it at once.
     wall.wait_for_selector(f'#feed li[data-number="{number}"]', timeout=15000)
-    wall.wait_for_timeout(300)
+    # the push is followed by a refetch of the counters and the map: the new ticket counts as open
+    wall.wait_for_function(
+        "() => Number(document.querySelector('[data-counter=\"open\"] .value').textContent) >= 1", timeout=15000
+    )
+    wall.wait_for_timeout(500)
     screenshot(wall, "walkthrough-1-wall")
 
     # 2. The grid worker of 长青社区, on a phone at the place: sign for, call the caller, reply with a photo.

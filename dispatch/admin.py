@@ -5,12 +5,13 @@ through the workflow (dispatch.services), so that every change is an event."""
 
 from contextvars import ContextVar
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import (
     Assignment,
+    CalendarDay,
     Category,
     ExtensionRequest,
     KnowledgeArticle,
@@ -88,6 +89,23 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "area_code", "note"]
     raw_id_fields = ["category", "office"]
     filter_horizontal = ["co_handlers"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The center's working-day calendar [SLA-5]: next year's holidays before the package has them."""
+
+    list_display = ["day", "name", "is_working", "source"]
+    list_filter = ["is_working"]
+    date_hierarchy = "day"
+    search_fields = ["name", "source"]
+
+    def changelist_view(self, request, extra_context=None):
+        from .sla import check_calendar
+
+        for warning in check_calendar(databases=["default"]):
+            messages.warning(request, f"{warning.msg} {warning.hint}")
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(SlaPolicy)

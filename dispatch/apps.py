@@ -10,7 +10,10 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         from core import jobs
 
-        from . import routing  # noqa: F401  (connects the routing table's invalidation signals)
+        from . import (
+            routing,  # noqa: F401  (connects the routing table's invalidation signals)
+            sla,  # noqa: F401  (the working-day calendar's reload signals and its check)
+        )
         from .audit import on_events_persisted
         from .signals import events_persisted
 

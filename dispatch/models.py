@@ -35,6 +35,7 @@ from .choices import (
     Urgency,
 )
 from .reference import (
+    CalendarDay,
     Category,
     KnowledgeArticle,
     RefusalRule,
@@ -44,6 +45,7 @@ from .reference import (
 from .signals import events_persisted
 
 __all__ = [
+    "CalendarDay",
     "Channel",
     "Kind",
     "Nature",

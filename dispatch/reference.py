@@ -167,6 +167,28 @@ class SlaPolicy(models.Model):
         return self.name
 
 
+class CalendarDay(models.Model):
+    """A day the center's working-day calendar decides itself [SLA-5]: a public holiday (放假) or a make-up
+    working day (调休上班) of a year the packaged State Council calendar does not hold yet, or a local
+    correction. An entry wins over the packaged calendar; a day with no entry in a year nobody published
+    falls back to Monday–Friday (and `manage.py check` warns from December on that next year is missing)."""
+
+    day = models.DateField(_("day"), unique=True)
+    is_working = models.BooleanField(
+        _("working day"), default=False, help_text=_("Ticked: a make-up working day; empty: a day off")
+    )
+    name = models.CharField(_("name"), max_length=50, help_text=_("e.g. 元旦, 春节, 春节调休"))
+    source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("The notice it comes from"))
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("working-day calendar entry")
+        verbose_name_plural = _("working-day calendar")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
+
+
 class KnowledgeArticle(models.Model):
     """An answer the hotline gives to a common consultation [IN-5]."""
 

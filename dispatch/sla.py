@@ -1,30 +1,101 @@
 """Deadline clocks [SLA-1][SLA-2][SLA-5]: natural time runs on holidays, working days skip them.
 
-Working days follow China's public holidays and make-up working days (调休) as
-published by the State Council, from the `chinese-calendar` package; a date
-outside its published years falls back to Monday–Friday.
+Working days follow China's public holidays and make-up working days (调休) as published by the State
+Council: first the center's own calendar (`CalendarDay`, kept in the admin: a year the package does not
+hold yet, or a local correction), then the `chinese-calendar` package; a date in neither falls back to
+Monday–Friday, and `manage.py check` warns from December on when next year is in neither.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 import chinese_calendar
+from django.core import checks
+from django.db import DatabaseError
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from dispatch.models import OPEN_STATUSES, DurationUnit, SlaPolicy, Status, Ticket
+from dispatch.models import OPEN_STATUSES, CalendarDay, DurationUnit, SlaPolicy, Status, Ticket
 
 NEAR_DEADLINE_FRACTION = 0.8  # [SV-1] near-deadline: 80% of the time used
+CALENDAR_RELOAD_SECONDS = 60  # other processes see an admin's entry within this time
 
 
 @lru_cache(maxsize=4096)
-def is_working_day(day: dt.date) -> bool:
+def published_working_day(day: dt.date) -> bool | None:
+    """The packaged State Council calendar's answer, or None for a year it does not hold."""
     try:
         return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # a year the calendar has not published yet
-        return day.weekday() < 5
+    except NotImplementedError:
+        return None
+
+
+class _Entries:
+    """The center's calendar entries, read once per process and again after CALENDAR_RELOAD_SECONDS (or at
+    once in the process that saved one)."""
+
+    def __init__(self) -> None:
+        self.days: dict[dt.date, bool] = {}
+        self.years: frozenset[int] = frozenset()
+        self.loaded_at: float | None = None
+
+    def get(self) -> dict[dt.date, bool]:
+        if self.loaded_at is None or time.monotonic() - self.loaded_at > CALENDAR_RELOAD_SECONDS:
+            self.days = dict(CalendarDay.objects.values_list("day", "is_working"))
+            self.years = frozenset(d.year for d in self.days)
+            self.loaded_at = time.monotonic()
+        return self.days
+
+    def forget(self, **_kwargs) -> None:
+        self.loaded_at = None
+
+
+calendar_entries = _Entries()
+post_save.connect(calendar_entries.forget, sender=CalendarDay, dispatch_uid="sla.calendar.save")
+post_delete.connect(calendar_entries.forget, sender=CalendarDay, dispatch_uid="sla.calendar.delete")
+
+
+def is_working_day(day: dt.date) -> bool:
+    entry = calendar_entries.get().get(day)
+    if entry is not None:
+        return entry
+    published = published_working_day(day)
+    return day.weekday() < 5 if published is None else published
+
+
+def calendar_known(year: int) -> bool:
+    """Whether the holidays of `year` are known: packaged, or entered by the center."""
+    calendar_entries.get()
+    return published_working_day(dt.date(year, 6, 1)) is not None or year in calendar_entries.years
+
+
+@checks.register(checks.Tags.database, deploy=False)
+def check_calendar(app_configs=None, *, today: dt.date | None = None, **kwargs) -> list[checks.CheckMessage]:
+    """From December on, warn while next year's holidays are unknown: deadlines in working days would run
+    over New Year and the Spring Festival as if they were working days."""
+    if not kwargs.get("databases"):
+        return []
+    today = today or timezone.localdate()
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    try:
+        calendar_entries.get()
+    except DatabaseError:  # `migrate` checks before it creates the table
+        return []
+    return [
+        checks.Warning(
+            f"The holidays of {year} are not in the working-day calendar: working-day deadlines fall back to "
+            "Monday-Friday.",
+            hint="Enter the State Council's holiday notice for that year in the admin (工作日历), or upgrade "
+            "the chinesecalendar package.",
+            id="dispatch.W001",
+        )
+        for year in years
+        if not calendar_known(year)
+    ]
 
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:

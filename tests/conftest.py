@@ -24,11 +24,13 @@ def api(client):
 
 @pytest.fixture(autouse=True)
 def _fresh_routing_table():
-    """Rolled-back test transactions fire no signals: drop the in-process routing table after each test."""
+    """Rolled-back test transactions fire no signals: drop the in-process routing table and calendar after each test."""
     yield
     from dispatch.routing import invalidate
+    from dispatch.sla import calendar_entries
 
     invalidate()
+    calendar_entries.forget()  # and the working-day calendar's entries a rolled-back test made
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """Admin: every ticket model has its pages; the routing table is edited there; tickets are read-only
 there and show the caller only to the office that calls back [IN-2]."""
 
+import datetime as dt
+
 import pytest
 
+from dispatch import sla
 from dispatch.models import Category, OutboundMessage, RoutingRule
 from tests.helpers import CHANGQING, RUZHOU, closed_water_ticket, make_ticket
 
@@ -73,3 +76,18 @@ def test_callback_messages_are_listed_for_the_people_who_call(admin_client, user
     assert OutboundMessage.objects.filter(ticket=t, medium="sms").exists()
     page = admin_client.get("/admin/dispatch/outboundmessage/").content.decode()
     assert t.number in page and "13812341234" in page  # the city center calls back central tickets
+
+
+def test_the_working_day_calendar_in_the_admin_says_which_year_is_missing_SLA_5(client, django_user_model):
+    admin = django_user_model.objects.get(username="admin")
+    client.force_login(admin)
+    page = client.get("/admin/dispatch/calendarday/")
+    assert page.status_code == 200
+    for warning in sla.check_calendar(databases=["default"]):  # in December: next year, until it is entered
+        assert warning.msg in page.content.decode()
+    added = client.post(
+        "/admin/dispatch/calendarday/add/", {"day": "2027-01-01", "name": "元旦", "source": "国务院办公厅通知"}
+    )
+    assert added.status_code == 302
+    assert not [w for w in sla.check_calendar(databases=["default"], today=dt.date(2026, 12, 1))]
+    assert sla.is_working_day(dt.date(2027, 1, 1)) is False

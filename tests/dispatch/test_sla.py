@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from dispatch import sla
-from dispatch.models import SlaPolicy, Status
+from dispatch.models import CalendarDay, SlaPolicy, Status
 from tests.helpers import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,30 @@ def test_a_policy_in_working_days_uses_the_holiday_calendar():
 
 def test_years_the_calendar_has_not_published_fall_back_to_weekdays():
     assert sla.add_working_days(at(2031, 3, 7, 9, 0), 1) == at(2031, 3, 10, 9, 0)  # Friday → Monday
+
+
+def test_the_centers_calendar_decides_a_year_nobody_published_and_wins_over_the_package(db):
+    # 2031 is in no package: Friday 7 March made a day off, Saturday 8 March a make-up working day (调休)
+    CalendarDay.objects.create(day=dt.date(2031, 3, 7), name="测试假日")
+    CalendarDay.objects.create(day=dt.date(2031, 3, 8), name="测试调休", is_working=True)
+    assert sla.add_working_days(at(2031, 3, 6, 9, 0), 1) == at(2031, 3, 8, 9, 0)
+    assert sla.add_working_days(at(2031, 3, 6, 9, 0), 2) == at(2031, 3, 10, 9, 0)
+    # an entry wins over the packaged State Council calendar: 8 October 2026 made a day off here
+    assert sla.add_working_days(at(2026, 9, 30, 10, 0), 1) == at(2026, 10, 8, 10, 0)
+    CalendarDay.objects.create(day=dt.date(2026, 10, 8), name="本地调整")
+    assert sla.add_working_days(at(2026, 9, 30, 10, 0), 1) == at(2026, 10, 9, 10, 0)
+
+
+def test_from_december_on_the_check_warns_until_next_years_holidays_are_known(db):
+    def warned(today):
+        return [m.msg[:21] for m in sla.check_calendar(databases=["default"], today=today)]
+
+    assert warned(dt.date(2030, 11, 30)) == ["The holidays of 2030 "]  # a year nobody published
+    assert warned(dt.date(2026, 11, 30)) == []  # the package holds 2026; next year's turn comes in December
+    assert warned(dt.date(2026, 12, 1)) == ["The holidays of 2027 "]
+    CalendarDay.objects.create(day=dt.date(2027, 1, 1), name="元旦", source="国务院办公厅通知")
+    assert warned(dt.date(2026, 12, 1)) == []
+    assert sla.is_working_day(dt.date(2027, 1, 1)) is False  # a Friday, off
 
 
 def test_every_ticket_shows_the_time_left():

@@ -11,6 +11,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,18 @@ from dispatch.models import DurationUnit, SlaPolicy, Status, Ticket
 from loaders.reference import REFERENCE_DIR
 
 CST = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_center_entries():
+    """The properties are of the packaged calendar and its fallback: the center's own entries (a table,
+    tested in test_sla.py) are taken as empty, so these pure functions need no database."""
+    entries = sla.calendar_entries
+    entries.get = lambda: {}
+    yield
+    del entries.get
+
+
 PROPS = settings(max_examples=300, deadline=None)
 
 # Mostly the years the calendar publishes (holidays, 调休 Saturdays), some before and after it.

@@ -72,6 +72,7 @@ def test_a_confirmed_refusal_leaves_the_ticket_with_the_unit_AR_5(users):
 def test_the_dispute_pages_scope_the_unit_and_the_second_ruler_AR_5(users, as_user):
     ticket, lead = _refused(users)
     water = as_user("water_handler")
+    assert 'href="/desks/returns/"' in water.get(f"/w/t/{ticket.number}/").content.decode()  # where to dispute
     assert ticket.number in water.get("/desks/returns/").content.decode()
     assert ticket.number not in as_user("heating_handler").get("/desks/returns/").content.decode()
     heating = as_user("heating_handler").post("/desks/returns/", {"assignment": lead.pk, "reason": "不是我们的"})
@@ -94,5 +95,6 @@ def test_the_dispute_pages_scope_the_unit_and_the_second_ruler_AR_5(users, as_us
     assert f'action="/desks/disputes/{dispute.pk}/rule/"' in admin.get("/desks/disputes/").content.decode()
     resp = admin.post(f"/desks/disputes/{dispute.pk}/rule/", {"decision": "overturn", "ruling": "经核实属供热管道"})
     assert resp.status_code == 302
+    assert 'href="/desks/returns/"' not in water.get(f"/w/t/{ticket.number}/").content.decode()
     history = admin.get(f"/desks/t/{ticket.number}/").content.decode()
     assert "经核实属供热管道" in history and "现场确认为供热管道" in history

@@ -80,6 +80,7 @@ def test_the_dispute_pages_scope_the_unit_and_the_second_ruler_AR_5(users, as_us
     assert water.post("/desks/returns/", {"assignment": lead.pk, "reason": ""}).status_code == 400
     assert water.post("/desks/returns/", {"assignment": lead.pk, "reason": "现场确认为供热管道"}).status_code == 302
     dispute = ReturnDispute.objects.get(assignment=lead)
+    assert "对退单驳回提出争议" in water.get(f"/w/t/{ticket.number}/").content.decode()  # in the unit's history
     assert water.post("/desks/returns/", {"assignment": lead.pk, "reason": "再次申请改判"}).status_code == 409
 
     first = as_user("city_dispatcher")  # made the first ruling, and is no administrator: no form, 403 on post

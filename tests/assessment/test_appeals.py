@@ -160,3 +160,16 @@ def test_the_unit_appeals_from_its_drill_down_and_the_center_rules_on_the_desk_A
     assert resp.status_code == 302
     month_page = center.get(f"/assessment/{period}/").content.decode()
     assert 'id="revisions"' in month_page and ticket.number in month_page and "通话记录证明已联系" in month_page
+
+
+def test_the_admin_shows_appeals_revisions_and_disputes_read_only_AR_5(users, as_user, deduction):
+    appeal = _appeal(users, deduction)
+    admin = as_user("admin")
+    for path in (
+        "/admin/assessment/appeal/",
+        "/admin/assessment/assessmentrevision/",
+        "/admin/assessment/returndispute/",
+    ):
+        assert admin.get(path).status_code == 200
+    assert admin.get(f"/admin/assessment/appeal/{appeal.pk}/change/").status_code == 200  # a view, not a form
+    assert admin.get("/admin/assessment/appeal/add/").status_code == 403

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from assessment.models import AssessmentMonth, AssessmentScheme
+from assessment.models import Appeal, AssessmentMonth, AssessmentRevision, AssessmentScheme, ReturnDispute
 from assessment.store import scheme_changed
 
 
@@ -73,3 +73,34 @@ class AssessmentMonthAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """[AR-5] Filed and ruled through their services (each a ticket event, a ruling recomputes the month):
+    the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["unit", "month", "ticket", "metric", "state", "filed_at", "ruled_at", "ruled_by"]
+    list_filter = ["state", "metric"]
+
+
+@admin.register(AssessmentRevision)
+class AssessmentRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["month", "at", "by", "appeal", "reason"]
+
+
+@admin.register(ReturnDispute)
+class ReturnDisputeAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "assignment", "state", "filed_at", "refused_by", "ruled_by", "ruled_at"]
+    list_filter = ["state"]

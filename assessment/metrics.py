@@ -112,6 +112,22 @@ def scheme_for_year(year: int) -> Scheme:
     )
 
 
+# What cost a unit points [AR-1]: for a rate, the tickets its denominator counts and its numerator
+# does not; for a penalty, the tickets it counts. metric -> (count that must hold, count that misses)
+COSTS = {
+    "sign_on_time_rate": ("handled", "signed_on_time"),
+    "contact_rate": ("handled", "contacted"),
+    "reply_on_time_rate": ("due", "replied_on_time"),
+    "closure_rate": ("handled", "closed"),
+    "reply_quality": ("reviewed", "accepted_first"),
+    "satisfaction_rate": ("callbacks", "satisfied"),
+    "overdue": ("overdue", None),
+    "rework": ("reworked", None),
+    "refused_returns": ("refused_returns", None),
+    "repeats": ("repeats", None),
+}
+
+
 # What makes one lead assignment (a, of ticket t, in its handling round r; fr = its first reviewed reply)
 # count, besides not being returned with approval. Deadlines, contact, closing, overdue and the callback
 # are the round's own (dispatch.HandlingRound): a later round (rework, re-dispatch) never rewrites how an
@@ -136,8 +152,17 @@ CONDITIONS = {
     "callbacks": "coalesce(r.satisfaction, '') <> ''",
     "satisfied": "r.satisfaction IN ('satisfied', 'basic')",
 }
+# [AR-5] An upheld appeal (assessment.Exemption with one metric, ap.metrics) undoes that metric's deduction
+# for that assignment: a rate counts the ticket as met, a penalty no longer counts it.
+for _metric, (_holds, _misses) in COSTS.items():
+    _flag = f"coalesce('{_metric}' = ANY(ap.metrics), false)"
+    if _misses:
+        CONDITIONS[_misses] = f"({CONDITIONS[_misses]} OR {_flag})"
+    else:
+        CONDITIONS[_holds] = f"({CONDITIONS[_holds]} AND NOT {_flag})"
 # Not returned with approval, and not ruled an unreasonable repeated demand [AR-5] (assessment.Exemption).
-KEPT = "a.state <> 'returned' AND NOT EXISTS (SELECT 1 FROM assessment_exemption x WHERE x.ticket_id = a.ticket_id)"
+WHOLE = "NOT EXISTS (SELECT 1 FROM assessment_exemption x WHERE x.ticket_id = a.ticket_id AND x.metric = '')"
+KEPT = f"a.state <> 'returned' AND {WHOLE}"
 
 _FROM = """
 FROM dispatch_assignment a
@@ -147,13 +172,16 @@ LEFT JOIN LATERAL (
   SELECT r.review FROM dispatch_reply r
   WHERE r.assignment_id = a.id AND r.review IN ('accepted', 'sent_back')
   ORDER BY r.replied_at, r.id LIMIT 1) fr ON true
+LEFT JOIN LATERAL (
+  SELECT array_agg(x.metric) AS metrics FROM assessment_exemption x
+  WHERE x.assignment_id = a.id AND x.metric <> '') ap ON true
 """
 
 SQL = (
     "SELECT a.office_id,\n"
     + ",\n".join(f"  count(*) FILTER (WHERE {KEPT} AND {cond}) AS {name}" for name, cond in CONDITIONS.items())
     + ",\n  count(*) FILTER (WHERE a.return_requested_at IS NOT NULL"  # approved ones too
-    + " AND NOT EXISTS (SELECT 1 FROM assessment_exemption x WHERE x.ticket_id = a.ticket_id)) AS returns"
+    + f" AND {WHOLE}) AS returns"
     + f",\n  coalesce(sum(ex.n) FILTER (WHERE {KEPT}), 0)::bigint AS extensions"
     + _FROM
     + """LEFT JOIN LATERAL (
@@ -165,7 +193,7 @@ GROUP BY a.office_id
 )
 
 TICKETS_SQL = (
-    "SELECT t.id AS ticket_id, t.number, t.received_at, o.name AS office,\n"
+    "SELECT t.id AS ticket_id, a.id AS assignment_id, t.number, t.received_at, o.name AS office,\n"
     "  concat_ws(' / ', pc.name, c.name) AS category,\n"
     + ",\n".join(f"  ({cond}) AS {name}" for name, cond in CONDITIONS.items())
     + _FROM
@@ -320,22 +348,6 @@ def assess_month(
         for u in talk_flags(group, [(x.office_id, x.score) for x in scored]):
             next(x for x in scored if x.office_id == u).talk = True
     return tables
-
-
-# What cost a unit points [AR-1]: for a rate, the tickets its denominator counts and its numerator
-# does not; for a penalty, the tickets it counts. metric -> (count that must hold, count that misses)
-COSTS = {
-    "sign_on_time_rate": ("handled", "signed_on_time"),
-    "contact_rate": ("handled", "contacted"),
-    "reply_on_time_rate": ("due", "replied_on_time"),
-    "closure_rate": ("handled", "closed"),
-    "reply_quality": ("reviewed", "accepted_first"),
-    "satisfaction_rate": ("callbacks", "satisfied"),
-    "overdue": ("overdue", None),
-    "rework": ("reworked", None),
-    "refused_returns": ("refused_returns", None),
-    "repeats": ("repeats", None),
-}
 
 
 @dataclass

@@ -199,13 +199,23 @@ class AssessmentRow(models.Model):
 
 
 class Exemption(models.Model):
-    """A ticket ruled not to count against the unit [AR-5]: an unreasonable repeated demand (无理重复诉求),
-    handled by its own rule. The assessment leaves its assignments out of every count."""
+    """A ruling that a ticket does not count against a unit [AR-5], the one mechanism assessment.metrics honours:
+
+    - an unreasonable repeated demand (无理重复诉求, no assignment, no metric): the ticket's assignments leave
+      every count;
+    - an upheld appeal (异议申诉, one assignment and one metric): that metric's deduction is undone for that
+      assignment only — a rate counts the ticket as met, a penalty no longer counts it.
+    """
 
     class Kind(models.TextChoices):
         UNREASONABLE_REPEAT = "unreasonable_repeat", _("Unreasonable repeated demand")
+        APPEAL_UPHELD = "appeal_upheld", _("Appeal upheld")
 
-    ticket = models.OneToOneField("dispatch.Ticket", on_delete=models.CASCADE, related_name="exemption")
+    ticket = models.ForeignKey("dispatch.Ticket", on_delete=models.CASCADE, related_name="exemptions")
+    assignment = models.ForeignKey(
+        "dispatch.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="exemptions"
+    )
+    metric = models.CharField(max_length=24, blank=True, help_text=_("Empty: every count"))
     kind = models.CharField(max_length=24, choices=Kind.choices)
     reason = models.TextField()
     ruled_at = models.DateTimeField()
@@ -217,6 +227,110 @@ class Exemption(models.Model):
         ordering = ["-ruled_at"]
         verbose_name = _("assessment exemption")
         verbose_name_plural = _("assessment exemptions")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], condition=Q(metric=""), name="exemption_whole_ticket_once"),
+            models.UniqueConstraint(
+                fields=["assignment", "metric"], condition=~Q(metric=""), name="exemption_metric_once"
+            ),
+            models.CheckConstraint(
+                condition=(Q(metric="", assignment__isnull=True) | (~Q(metric="") & Q(assignment__isnull=False))),
+                name="exemption_whole_ticket_or_one_metric",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.get_kind_display()}"
+
+
+class Appeal(models.Model):
+    """[AR-5] A unit's appeal (异议申诉) against one deduction of one month: a ticket (its lead assignment) and
+    the metric it cost points on. The city center upholds it (an Exemption, the month recomputed and revised)
+    or rejects it, with its reasons."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Awaiting a ruling")
+        UPHELD = "upheld", _("Upheld")
+        REJECTED = "rejected", _("Rejected")
+
+    unit = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", help_text=_("The ranked unit"))
+    month = models.DateField(help_text=_("First day of the month"))
+    ticket = models.ForeignKey("dispatch.Ticket", on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey("dispatch.Assignment", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=24)
+    points = models.FloatField(help_text=_("Points the metric cost the unit when the appeal was filed"))
+    reason = models.TextField()
+    filed_at = models.DateTimeField()
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    ruled_at = models.DateTimeField(null=True, blank=True)
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ruling = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "ticket", "metric"], condition=Q(state="open"), name="appeal_one_open"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "month"], name="appeal_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.ticket_id} {self.metric}"
+
+
+class AssessmentRevision(models.Model):
+    """[AR-5] A stored month revised after publication: when, why, and each unit whose score or rank moved."""
+
+    month = models.ForeignKey(AssessmentMonth, on_delete=models.CASCADE, related_name="revisions")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField()
+    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    changes = models.JSONField(
+        default=list, help_text=_("[{office_id, name, group, score: [before, after], rank: [before, after]}]")
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("assessment revision")
+        verbose_name_plural = _("assessment revisions")
+
+
+class ReturnDispute(models.Model):
+    """[AR-5] A unit disputes a refused return (退单争议) once; an administrator of the ticket's center, not the
+    dispatcher who refused, gives the second and final ruling: overturn (the return is approved and the ticket
+    re-dispatched) or confirm."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Awaiting the second ruling")
+        OVERTURNED = "overturned", _("Refusal overturned")
+        CONFIRMED = "confirmed", _("Refusal confirmed")
+
+    ticket = models.ForeignKey("dispatch.Ticket", on_delete=models.CASCADE, related_name="+")
+    assignment = models.OneToOneField("dispatch.Assignment", on_delete=models.CASCADE, related_name="return_dispute")
+    # the first ruling, copied from its refuse_return event (events are partitioned: no foreign key to them)
+    refusal_event = models.BigIntegerField()
+    refused_at = models.DateTimeField()
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refusal_note = models.TextField(blank=True)
+    reason = models.TextField()
+    filed_at = models.DateTimeField()
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    ruled_at = models.DateTimeField(null=True, blank=True)
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ruling = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = _("return dispute")
+        verbose_name_plural = _("return disputes")

@@ -2,10 +2,11 @@
 
 - `/assessment/<yyyy-mm>/`: the four ranking tables with month-over-month
   arrows and charts (`?unit=<office id>` adds that unit's 6-month trend),
-  `?format=pdf` / `?format=xlsx` downloads. Center roles only.
+  `?format=pdf` / `?format=xlsx` downloads, the month's revisions after upheld appeals [AR-5]. Center roles only.
 - `/assessment/<yyyy-mm>/unit/<office id>/`: one unit's drill-down, the tickets
   that cost it points (`?format=csv` lists them all). Center roles, and the
-  unit's own staff for their own unit.
+  unit's own staff for their own unit. Each listed ticket links to its appeal for the unit's own staff,
+  and the unit's appeals of the month show with their state [AR-5] (assessment.appeal_views).
 - `/assessment/<yyyy-mm>/accountability/`: the talks and escalations [AR-3].
 - `/assessment/public/<yyyy-mm>/`: the published ranking, no login.
 - `/assessment/year/<yyyy>/`: the year's results and honours [AR-4] (`?format=pdf` / `?format=xlsx`).
@@ -15,6 +16,7 @@ A bad month or office answers 404 with a message; another office's unit 403.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessment.appeals import appeal_deadline
 from assessment.charts import score_bars, score_trend
 from assessment.exports import month_pdf, month_xlsx, year_pdf, year_xlsx
 from assessment.metrics import (
@@ -42,6 +45,7 @@ from assessment.metrics import (
     ranked_unit,
     unit_costs,
 )
+from assessment.models import Appeal, AssessmentRevision
 from assessment.store import month_tables, months_tables, unit_trend
 from core.exports import csv_writer
 from dispatch import policy
@@ -203,6 +207,9 @@ def assessment_month(request: HttpRequest, period: str) -> HttpResponse:
             "scheme": now.scheme,
             "groups": groups,
             "trend": trend,
+            "revisions": AssessmentRevision.objects.filter(month__month=dt.date(year, month, 1)).select_related(
+                "appeal__unit", "appeal__ticket", "by"
+            ),
         },
     )
 
@@ -246,13 +253,18 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
         return response
     ids = {t["ticket_id"] for c in costs for t in c.tickets[:SHOWN_PER_METRIC]}
     visible = set(tickets_visible_to(request.user).filter(id__in=ids).values_list("id", flat=True))
+    appeals = list(
+        Appeal.objects.filter(unit_id=office_id, month=dt.date(year, month, 1)).select_related("ticket", "ruled_by")
+    )
+    may_appeal = policy.may_appeal(request.user, office_id) and timezone.now() <= appeal_deadline(year, month)
+    appeal_url = reverse("assessment-appeal", args=[stored.period, office_id]) if may_appeal else ""
     sections = [
         {
             "metric": c.metric,
             "label": COST_LABELS[c.metric],
             "points": c.points,
             "total": len(c.tickets),
-            "rows": _ticket_rows(c.tickets[:SHOWN_PER_METRIC], visible),
+            "rows": _ticket_rows(c.tickets[:SHOWN_PER_METRIC], visible, c.metric, appeals, appeal_url),
         }
         for c in costs
     ]
@@ -276,6 +288,9 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
             "sections": sections,
             "shown": SHOWN_PER_METRIC,
             "center": policy.may_read_assessment(request.user),
+            "appeals": [(a, COST_LABELS.get(a.metric, a.metric)) for a in appeals],
+            "appeal_deadline": appeal_deadline(year, month),
+            "may_appeal": may_appeal,
             "trend": score_trend(
                 unit_trend(office_id, year, month),
                 title=_("6-month score of %(name)s") % {"name": unit.name},
@@ -285,12 +300,31 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
     )
 
 
-def _ticket_rows(tickets: list[dict], visible: set[int]) -> str:
+def _appeal_cell(ticket: dict, metric: str, appeals: list[Appeal], appeal_url: str) -> str:
+    """[AR-5] The row's appeal: its state if the unit appealed this deduction, else the link to appeal it."""
+    mine = [a for a in appeals if a.ticket_id == ticket["ticket_id"] and a.metric == metric]
+    if mine:
+        return format_html('<span class="appeal-{}">{}</span>', mine[0].state, mine[0].get_state_display())
+    if not appeal_url:
+        return ""
+    return format_html(
+        '<a class="appeal-link" href="{}?assignment={}&amp;metric={}">{}</a>',
+        appeal_url,
+        ticket["assignment_id"],
+        metric,
+        _("Appeal"),
+    )
+
+
+def _ticket_rows(
+    tickets: list[dict], visible: set[int], metric: str = "", appeals: list | None = None, appeal_url: str = ""
+) -> str:
     """The rows of a drill-down ticket table, built here rather than in the template: a big unit lists
     up to 2,000 tickets and the template engine would take most of the page's time on them."""
+    appeals = appeals or []
     return format_html_join(
         "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
                 format_html('<a href="{}">{}</a>', reverse("ws:ticket", args=[t["number"]]), t["number"])
@@ -299,6 +333,7 @@ def _ticket_rows(tickets: list[dict], visible: set[int]) -> str:
                 timezone.localtime(t["received_at"]).strftime("%Y-%m-%d %H:%M"),
                 t["category"] or "—",
                 t["office"],
+                _appeal_cell(t, metric, appeals, appeal_url) if (appeals or appeal_url) else "",
             )
             for t in tickets
         ),

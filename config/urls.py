@@ -33,7 +33,7 @@ urlpatterns = [
     # the briefing map keeps its address under /maps/; the page is the briefings'
     path("maps/report/<str:code>/", briefing_report, name="maps-report"),
     path("maps/", include("maps.urls")),
-    path("assessment/", include("assessment.views")),
+    path("assessment/", include("assessment.urls")),
     path("briefings/spikes/", include("alerts.views")),
     path("briefings/", include("briefings.views")),
     path("w/", include("workstations.urls")),

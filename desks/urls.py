@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import appeals, views, webhooks
 
 app_name = "desks"
 
@@ -19,4 +19,10 @@ urlpatterns = [
     path("t/<str:number>/<slug:action>/", views.ticket_action, name="act"),
     path("notices/", views.unit_notices, name="notices"),
     path("sms/inbound", webhooks.sms_inbound, name="sms-inbound"),
+    # [AR-5] appeals against deductions, disputed returns (desks/appeals.py)
+    path("appeals/", appeals.appeals_desk, name="appeals"),
+    path("appeals/<int:pk>/rule/", appeals.appeal_rule, name="appeal-rule"),
+    path("disputes/", appeals.disputes_desk, name="disputes"),
+    path("disputes/<int:pk>/rule/", appeals.dispute_rule, name="dispute-rule"),
+    path("returns/", appeals.unit_returns, name="unit-returns"),
 ]

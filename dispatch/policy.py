@@ -1,13 +1,10 @@
 """The one access policy: who may see what and do what, for the API, the pages, the sockets and the exports.
 
-Everything that decides a permission lives here and nowhere else:
-- the role sets (who acts for a center, who handles, who only watches …) and the office kinds
-  grouped by what they answer for, with the level of the four-level grid each kind answers for;
-- the scope of tickets an office sees (`tickets_visible_to`), and who sees the caller [IN-2];
-- who may fire a workflow transition (`authorize`) and whether the ticket is ready for an action
-  (`require_ready`), which the services call before they act and `available_actions` asks
-  before it offers a button: the two can never disagree;
-- who reads the assessment, the briefings and the flare alerts, who opens a supervision case.
+Everything that decides a permission lives here and nowhere else: the role sets and the office kinds with
+the grid level each answers for; the scope of tickets an office sees (`tickets_visible_to`) and who sees the
+caller [IN-2]; who may fire a workflow transition (`authorize`) and whether the ticket is ready for an action
+(`require_ready`), which the services call before they act and `available_actions` asks before it offers a
+button, so the two never disagree; who reads the assessment, briefings and flares, who appeals and rules.
 
 Denials follow one convention: a ticket outside the scope is a 404 (its existence is not told),
 an action the user may not take on a visible ticket is a 403 with a message saying who may.
@@ -195,9 +192,24 @@ def desk_tickets(user: User | None) -> QuerySet[Ticket]:
 
 
 def may_rule_on_appeals(user: User | None) -> bool:
-    """[AR-5] Appeals against a deduction are ruled by the city center's dispatchers."""
+    """[AR-5] Appeals against a deduction: the city center's dispatchers (a sub-center is itself ranked)."""
+    return getattr(_office(user), "kind", None) == Kind.CITY_CENTER and _role(user) in CENTER_ROLES
+
+
+def may_appeal(user: User | None, unit_id: int) -> bool:
+    """[AR-5] A unit's own handling staff (not grid workers, viewers, call-takers) appeal its deductions."""
     office = _office(user)
-    return office is not None and office.kind == Kind.CITY_CENTER and _role(user) in CENTER_ROLES
+    return office is not None and office.id == unit_id and _role(user) in HANDLER_ROLES - {Role.GRID_WORKER}
+
+
+def may_dispute_return(user: User | None, assignment: Assignment) -> bool:
+    """[AR-5] The handlers of the unit whose return was refused dispute the refusal."""
+    return getattr(_office(user), "id", None) == assignment.office_id and _role(user) in HANDLER_ROLES
+
+
+def may_rule_return_dispute(user: User | None, ticket: Ticket) -> bool:
+    """[AR-5] A disputed return's second ruling: the administrator (no supervisor role) of the ticket's center."""
+    return _role(user) == Role.ADMIN and is_center_user(user, ticket)
 
 
 def may_answer_supervision(user: User | None, ticket: Ticket) -> bool:
@@ -403,25 +415,21 @@ def may_read_assessment(user: User | None) -> bool:
 
 
 def may_rule_exemption(user: User | None, ticket: Ticket) -> bool:
-    """[AR-5] Ruling that a ticket does not count against its unit (an unreasonable repeated demand): a
-    dispatcher of the ticket's own center."""
+    """[AR-5] Ruling a repeated demand unreasonable (not counted against its unit): the ticket's center."""
     return is_center_user(user, ticket)
 
 
 def may_see_unit(user: User | None, office_id: int) -> bool:
     """A unit's drill-down: center roles for every unit, a unit's own staff (not grid workers) for their own."""
     role = _role(user)
-    if role in CENTER_VIEW_ROLES:
-        return True
-    return role != Role.GRID_WORKER and getattr(user, "office_id", None) == office_id
+    return role in CENTER_VIEW_ROLES or (role != Role.GRID_WORKER and getattr(user, "office_id", None) == office_id)
 
 
 def may_read_briefings(user: User | None) -> bool:
     """Briefings [AN-1][AN-2]: the center's roles and the heads of units, for an office with an area."""
     office = _office(user)
-    if office is None or office.kind == Kind.DEPARTMENT:
-        return False
-    return _role(user) in CENTER_VIEW_ROLES or _role(user) in UNIT_HEAD_ROLES
+    roles = CENTER_VIEW_ROLES | UNIT_HEAD_ROLES
+    return office is not None and office.kind != Kind.DEPARTMENT and _role(user) in roles
 
 
 def in_flare_audience(user: User | None) -> bool:

@@ -92,6 +92,12 @@ EVENT_LABELS = {
     "request_return": gettext_lazy("Return requested"),
     "approve_return": gettext_lazy("Return approved, re-dispatched"),
     "refuse_return": gettext_lazy("Return refused"),
+    "dispute_return": gettext_lazy("Refused return disputed"),  # [AR-5] the second ruling
+    "overturn_refusal": gettext_lazy("Second ruling: refusal overturned"),
+    "confirm_refusal_on_dispute": gettext_lazy("Second ruling: refusal confirmed"),
+    "file_appeal": gettext_lazy("Deduction appealed"),
+    "uphold_appeal": gettext_lazy("Appeal upheld"),
+    "reject_appeal": gettext_lazy("Appeal rejected"),
     "request_extension": gettext_lazy("Extension requested"),
     "approve_extension": gettext_lazy("Extension approved"),
     "refuse_extension": gettext_lazy("Extension refused"),

@@ -13,6 +13,12 @@ def uses_desks(user) -> bool:
 
 
 @register.filter
+def rules_appeals(user) -> bool:
+    """Whether the desks link the appeals queue [AR-5]."""
+    return policy.may_rule_on_appeals(user)
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 
@@ -52,6 +58,12 @@ EVENT_NAMES = {
     "split_item": _("Item of a split request"),
     "merge_duplicate": _("Merged as a duplicate"),
     "absorb_duplicate": _("Duplicate merged in"),
+    "dispute_return": _("Refused return disputed"),
+    "overturn_refusal": _("Second ruling: refusal overturned"),
+    "confirm_refusal_on_dispute": _("Second ruling: refusal confirmed"),
+    "file_appeal": _("Deduction appealed"),
+    "uphold_appeal": _("Appeal upheld"),
+    "reject_appeal": _("Appeal rejected"),
 }
 
 

@@ -79,6 +79,9 @@ DESK_PAGE = each(403, anonymous=302, **dict.fromkeys(DESKS, 200))
 # The 下汤镇 ticket is the 鲁山 sub-center's: at every other center's desk it does not exist (a 404), even at the
 # city center's, which sees it on the wall but does not act for 鲁山 [ORG-2].
 DESK_FOREIGN = each(403, anonymous=302, **dict.fromkeys(DESKS, 404))
+# [AR-5] appeals: ruled by the city center's dispatchers (a missing appeal: 404); appealed by a unit's own staff.
+AR5_ROUTE, NOT_THEIRS = "assessment/<str:period>/unit/<str:office>/appeal/", each(403, anonymous=302)
+APPEAL_DESK, APPEAL_404 = dict.fromkeys(CITY_CENTER & DESKS, 200), dict.fromkeys(CITY_CENTER & DESKS, 404)
 
 
 @dataclass
@@ -227,6 +230,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("assessment/<str:period>/unit/<str:office>/", "GET"): Row(
         "/assessment/{month}/unit/{unit}/", each(403, anonymous=302, **dict.fromkeys(CENTER_PAGES, 200))
     ),
+    # [AR-5] Appealing that unit's deduction: only its own staff (none of these users).
+    (AR5_ROUTE, "GET"): Row("/assessment/{month}/unit/{unit}/appeal/?assignment=1&metric=contact_rate", NOT_THEIRS),
+    (AR5_ROUTE, "POST"): Row("/assessment/{month}/unit/{unit}/appeal/", NOT_THEIRS, body={"assignment": 1}),
     # Briefings [AN-1][AN-2]: the center and the heads of units, each for their own area; 下汤镇's
     # briefing only for the city center (the area is outside every other user's).
     ("briefings/", "GET"): Row("/briefings/", each(200, anonymous=302, **dict.fromkeys(BRIEFING_DENIED, 403))),
@@ -291,6 +297,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("desks/t/<str:number>/<slug:action>/", "POST"): Row(
         "/desks/t/{ticket}/approve-return/", DESK_FOREIGN, body={"approve-return-note": "同意"}
     ),
+    # [AR-5] appeals (city center; a missing one: 404), disputes (desk scope), the unit's own refused returns
+    ("desks/appeals/", "GET"): Row("/desks/appeals/", each(403, anonymous=302, **APPEAL_DESK)),
+    ("desks/appeals/<int:pk>/rule/", "POST"): Row("/desks/appeals/9/rule/", each(403, anonymous=302, **APPEAL_404)),
+    ("desks/disputes/", "GET"): Row("/desks/disputes/", DESK_PAGE),
+    ("desks/disputes/<int:pk>/rule/", "POST"): Row("/desks/disputes/9/rule/", DESK_FOREIGN, body={"ruling": "同意"}),
+    ("desks/returns/", "GET"): Row("/desks/returns/", PAGE),
+    ("desks/returns/", "POST"): Row("/desks/returns/", each(404, anonymous=302), body={"assignment": 999999999}),
     # [SV-1] the written notices sent to the user's own office (none here): any office member reads them
     ("desks/notices/", "GET"): Row("/desks/notices/", PAGE),
     # [CB-2] the SMS gateway's webhook answers only its token (none is configured here): 401 for everyone

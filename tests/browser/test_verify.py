@@ -1,6 +1,6 @@
 """The callback desk's verifying callbacks in Chromium [AR-5][SLA-4]: a center agent flags a unit's ticket as a
 suspected false report, opens the verifying-callback queue, records that the unit never contacted the caller,
-and the ticket is back with the unit for rework. The data is committed (the server is another process) and
+and the ticket is back with the unit for rework; the month's monitoring counts it [CB-3]. The data is committed (the server is another process) and
 removed at the end of the module."""
 
 from __future__ import annotations
@@ -87,3 +87,9 @@ def test_an_agent_flags_a_unit_records_a_false_reply_and_the_ticket_is_reworked_
         assert FalseReportCase.objects.filter(unit__code="DEPT-water", seed=2026).exists()
     desk.evaluate("window.scrollTo(0, 0)")
     screenshot(desk, "desks-verify-false")
+    # [CB-3] the month's monitoring counts the verifying callback and the false reply for the unit
+    desk.click("nav.subtabs a[href='/desks/callbacks/monitoring/']")
+    water = desk.wait_for_selector("#monitoring tr[data-unit='DEPT-water']")
+    cells = [c.inner_text() for c in water.query_selector_all("td")]
+    assert int(cells[6]) >= 1 and int(cells[7]) >= 1
+    screenshot(desk, "desks-callback-monitoring")

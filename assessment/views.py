@@ -40,6 +40,7 @@ from assessment.metrics import (
     RATE_WEIGHTS,
     accountability,
     annual_results,
+    month_bounds,
     month_over_month,
     previous_months,
     ranked_unit,
@@ -49,6 +50,7 @@ from assessment.models import Appeal, AssessmentRevision
 from assessment.store import month_tables, months_tables, unit_trend
 from core.exports import csv_writer
 from dispatch import policy
+from dispatch.models import TicketEvent
 from dispatch.policy import tickets_visible_to
 
 if TYPE_CHECKING:
@@ -268,6 +270,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
         }
         for c in costs
     ]
+    false_replies = _false_replies(year, month, members, visible=tickets_visible_to(request.user))
     scheme = stored.scheme
     rates = [
         (RATE_LABELS[m], _percent(unit.rates.get(m)), scheme.weights[m], _rate_points(unit, m, scheme))
@@ -286,6 +289,7 @@ def assessment_unit(request: HttpRequest, period: str, office: str) -> HttpRespo
             "rates": rates,
             "penalties": penalties,
             "sections": sections,
+            "false_replies": false_replies,
             "shown": SHOWN_PER_METRIC,
             "center": policy.may_read_assessment(request.user),
             "appeals": [(a, COST_LABELS.get(a.metric, a.metric)) for a in appeals],
@@ -314,6 +318,36 @@ def _appeal_cell(ticket: dict, metric: str, appeals: list[Appeal], appeal_url: s
         metric,
         _("Appeal"),
     )
+
+
+FALSE_REPLY_LABELS = {
+    "unsolved": gettext_lazy("Reply false: problem not solved"),
+    "no_contact": gettext_lazy("Reply false: the unit never contacted the caller"),
+}
+
+
+def _false_replies(year: int, month: int, members: list[int], *, visible) -> list[dict]:
+    """[AR-5] The unit's replies that verifying callbacks found false this month (the `verify_reply` events of the
+    callback desk). Shown beside the month's figures and not scored: the sources set no deduction for a false
+    report; it is for the notice, the talk and the exposure they name [AR-3]."""
+    start, end = month_bounds(year, month)
+    events = list(
+        TicketEvent.objects.filter(action="verify_reply", data__false=True, data__unit__in=members, at__gte=start)
+        .filter(at__lt=end)
+        .select_related("ticket")
+        .order_by("at", "id")
+    )
+    seen = set(visible.filter(id__in=[e.ticket_id for e in events]).values_list("id", flat=True))
+    return [
+        {
+            "number": e.ticket.number,
+            "link": e.ticket_id in seen,
+            "at": e.at,
+            "outcome": FALSE_REPLY_LABELS.get(e.data.get("outcome", ""), e.data.get("outcome", "")),
+            "note": e.note,
+        }
+        for e in events
+    ]
 
 
 def _ticket_rows(

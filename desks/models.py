@@ -95,3 +95,6 @@ class EvaluationItem(models.Model):
     class Meta:
         ordering = ["sample", "id"]
         constraints = [models.UniqueConstraint(fields=["sample", "ticket"], name="evaluationitem_once_per_sample")]
+
+
+from .verification_models import FalseReportCase, VerifyingCallback  # noqa: E402, F401  [AR-5]

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import appeals, views, webhooks
+from . import appeals, verify_urls, views, webhooks
 
 app_name = "desks"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("rulings/", views.rulings_desk, name="rulings"),
     path("review/", views.review_desk, name="review"),
     path("callbacks/", views.callbacks_desk, name="callbacks"),
+    path("callbacks/", include(verify_urls)),
     path("callbacks/samples/", views.draw_sample, name="draw-sample"),
     path("callbacks/samples/<str:code>.csv", views.sample_csv, name="sample-csv"),
     path("callbacks/samples/<str:code>/import", views.sample_import, name="sample-import"),

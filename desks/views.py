@@ -27,7 +27,7 @@ from dispatch.exceptions import TicketNotFound
 from dispatch.models import AdditionalCaller, CallerContact, Status
 from dispatch.selectors import caller_for, mask_name, mask_phone
 
-from . import exports, forms, selectors, services
+from . import exports, forms, selectors, services, verification
 from .actions import DESK_ACTIONS
 from .models import EvaluationSample, ReplyTemplate, Supervision
 
@@ -150,7 +150,14 @@ def supervision_desk(request):
     return _render(
         request,
         "desks/supervision.html",
-        {"page": page, "view": view, "views": selectors.SUPERVISION_VIEWS, "now": now, "silent": silent},
+        {
+            "page": page,
+            "view": view,
+            "views": selectors.SUPERVISION_VIEWS,
+            "now": now,
+            "silent": silent,
+            "false_units": verification.false_replies_by_unit(request.user),  # [AR-5][AR-3]
+        },
         tab="supervision",
     )
 

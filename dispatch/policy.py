@@ -598,3 +598,8 @@ def may_see_business_requests(user: User | None) -> bool:
     """[PUB-4] The center's dispatchers and viewers (the business-environment office reads through them)
     see the requests businesses filed, apart from the rest."""
     return _role(user) in CENTER_VIEW_ROLES
+
+
+def may_verify_replies(user: User | None) -> bool:
+    """[AR-5] Verifying callbacks, the monthly monitoring [CB-3]: a desk's dispatcher, on desk_tickets only."""
+    return may_use_desks(user)

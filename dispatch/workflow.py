@@ -285,6 +285,22 @@ TRANSITIONS: tuple[Transition, ...] = (
         "Unsatisfied at the manual callback: the lead verifies and reworks within 5 working days",
     ),
     Transition(
+        "queue_verification",
+        (S.CLOSED, S.CALLBACK_MANUAL, S.ARCHIVED, *OPEN, S.REPLIED),
+        (SAME,),
+        Actor.CENTER,
+        "AR-5",
+        "Its unit is suspected of false reports: a reply the center accepted is put on the verifying-callback queue",
+    ),
+    Transition(
+        "verify_reply",
+        (S.CLOSED, S.CALLBACK_MANUAL, S.ARCHIVED, *OPEN, S.REPLIED),
+        (SAME, S.CALLBACK_MANUAL),
+        Actor.CENTER,
+        "AR-5",
+        "The verifying callback's finding; a false reply of a closed round goes to rework [SLA-4]",
+    ),
+    Transition(
         "add_co_handler",
         (S.IN_PROGRESS,),
         (SAME,),

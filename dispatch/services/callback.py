@@ -68,7 +68,15 @@ def manual_callback_text(ticket: Ticket) -> str:
     )
 
 
-def _rework(ticket: Ticket, *, by: User, now: dt.datetime) -> None:
+def rework(ticket: Ticket, *, by: User, why: str) -> None:
+    """[SLA-4] Rework for another reason than an unsatisfied callback (a reply found false at a verifying
+    callback [AR-5]): the same new round; the caller holds the ticket's lock, has fired the transition to
+    the manual callback state, and saves the ticket."""
+    ticket.archived_at = None
+    _rework(ticket, by=by, now=timezone.now(), why=why)
+
+
+def _rework(ticket: Ticket, *, by: User, now: dt.datetime, why: str = "") -> None:
     """[SLA-4] The lead (and co-handlers) verify and rework, in a new step due in 5 working days."""
     previous = list(ticket.assignments.filter(is_active=True).select_related("office"))
     ticket.assignments.filter(is_active=True).update(is_active=False)
@@ -82,7 +90,8 @@ def _rework(ticket: Ticket, *, by: User, now: dt.datetime) -> None:
             office=a.office,
             role=a.role,
             step=ticket.step,
-            why=site_text(gettext_noop("rework after an unsatisfied callback, due within 5 working days [SLA-4]")),
+            why=why
+            or site_text(gettext_noop("rework after an unsatisfied callback, due within 5 working days [SLA-4]")),
             dispatched_by=ticket.center,
             assigned_at=now,
         )

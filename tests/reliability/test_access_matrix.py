@@ -292,6 +292,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("desks/callbacks/samples/<str:code>/import", "POST"): Row(
         "/desks/callbacks/samples/EV-other/import", DESK_FOREIGN
     ),
+    # [AR-5] verifying callbacks: the desk's page; flagging the other center's ticket, or recording a verifying
+    # callback that is not the desk's, is a 404 [CB-3] and the monthly monitoring is a desk page
+    ("desks/callbacks/verify/", "GET"): Row("/desks/callbacks/verify/", DESK_PAGE),
+    ("desks/callbacks/verify/cases/", "POST"): Row(
+        "/desks/callbacks/verify/cases/",
+        DESK_FOREIGN,
+        body={"tickets": "{ticket}", "reason": "来电人称从未被联系", "sample_size": 0, "source": "person"},
+    ),
+    ("desks/callbacks/verify/<int:pk>/", "POST"): Row(
+        "/desks/callbacks/verify/999999/", DESK_FOREIGN, body={"v999999-outcome": "confirmed"}
+    ),
+    ("desks/callbacks/monitoring/", "GET"): Row("/desks/callbacks/monitoring/?month={month}", DESK_PAGE),
     ("desks/supervision/<str:number>.pdf", "GET"): Row("/desks/supervision/DB2026-9999.pdf", DESK_FOREIGN),
     ("desks/t/<str:number>/", "GET"): Row("/desks/t/{ticket}/", DESK_FOREIGN),
     ("desks/t/<str:number>/<slug:action>/", "POST"): Row(

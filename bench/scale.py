@@ -48,6 +48,61 @@ def _bench_maps():
     return mod
 
 
+# The load's own shortcuts (issue 17 item 6: the whole 10M must land): every secondary index and
+# unique constraint of dispatch_ticket is dropped for the load and rebuilt once at the end (one
+# sorted build each instead of 20 indexes maintained row by row), its triggers are off (the rollup
+# triggers and the foreign-key checks: the seeds are the database's own areas and categories; the
+# rollups are recounted set-based afterwards) and autovacuum leaves it alone. What was dropped is
+# kept in bench_saved_ddl inside the database, so a run stopped half-way is finished by the next.
+_SAVE_DDL = """
+CREATE TABLE IF NOT EXISTS bench_saved_ddl (seq serial PRIMARY KEY, ddl text NOT NULL);
+INSERT INTO bench_saved_ddl (ddl)
+SELECT format('ALTER TABLE dispatch_ticket ADD CONSTRAINT %%I %%s', conname, pg_get_constraintdef(oid))
+FROM pg_constraint WHERE conrelid = 'dispatch_ticket'::regclass AND contype IN ('u', 'x')
+  AND NOT EXISTS (SELECT 1 FROM bench_saved_ddl)
+UNION ALL
+SELECT pg_get_indexdef(i.indexrelid)
+FROM pg_index i WHERE i.indrelid = 'dispatch_ticket'::regclass AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM bench_saved_ddl);
+"""
+
+
+def _strip_ticket_table(cur) -> int:
+    """Drop dispatch_ticket's secondary indexes and unique constraints (saved first), switch its
+    triggers and autovacuum off; how many definitions are saved."""
+    cur.execute(_SAVE_DDL)
+    cur.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'dispatch_ticket'::regclass AND contype IN ('u', 'x')"
+    )
+    for (name,) in cur.fetchall():
+        cur.execute(f'ALTER TABLE dispatch_ticket DROP CONSTRAINT "{name}"')
+    cur.execute(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = 'dispatch_ticket'::regclass AND NOT i.indisprimary"
+    )
+    for (name,) in cur.fetchall():
+        cur.execute(f'DROP INDEX "{name}"')
+    cur.execute("ALTER TABLE dispatch_ticket DISABLE TRIGGER ALL")
+    cur.execute("ALTER TABLE dispatch_ticket SET (autovacuum_enabled = false)")
+    cur.execute("SELECT count(*) FROM bench_saved_ddl")
+    return cur.fetchone()[0]
+
+
+def _restore_ticket_table(cur) -> None:
+    """Rebuild what _strip_ticket_table dropped, triggers and autovacuum back on."""
+    cur.execute("SET maintenance_work_mem = '1GB'")
+    cur.execute("SELECT seq, ddl FROM bench_saved_ddl ORDER BY seq")
+    for seq, ddl in cur.fetchall():
+        t0 = time.perf_counter()
+        cur.execute(ddl)
+        cur.execute("DELETE FROM bench_saved_ddl WHERE seq = %s", [seq])
+        print(f"  rebuilt in {time.perf_counter() - t0:.0f} s: {ddl[:110]}", flush=True)
+    cur.execute("DROP TABLE bench_saved_ddl")
+    cur.execute("ALTER TABLE dispatch_ticket ENABLE TRIGGER ALL")
+    cur.execute("ALTER TABLE dispatch_ticket RESET (autovacuum_enabled)")
+
+
 def generate(total: int, days: int, chunk: int) -> None:
     """Fill BEN-00000001 … BEN-{total} from the top down, skipping what is there."""
     from django.db import connection
@@ -56,20 +111,24 @@ def generate(total: int, days: int, chunk: int) -> None:
     bench_maps = _bench_maps()
     GENERATE_SQL, INSERT_SQL = bench_maps.GENERATE_SQL, bench_maps.INSERT_SQL  # noqa: N806
 
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", "-v", "0")  # the rollups' tables and triggers before the load
     now = timezone.now()
+    started = time.perf_counter()
+    connection.set_autocommit(True)
     with connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")
+        saved = _strip_ticket_table(cur)
+        print(f"dispatch_ticket stripped for the load ({saved} index/constraint definitions saved)", flush=True)
         cur.execute("SELECT setseed(0.54321)")
         cur.execute(GENERATE_SQL)
+        # A run stopped early left BEN-{top} … BEN-{total}: go on below it.
         cur.execute(
-            "SELECT coalesce(max(substr(number, 5)::bigint), 0) FROM dispatch_ticket WHERE number LIKE 'BEN-%%'"
+            "SELECT coalesce(min(substr(number, 5)::bigint), %s) FROM dispatch_ticket WHERE number LIKE 'BEN-%%'",
+            [total + 1],
         )
-        low = cur.fetchone()[0]  # a bottom-up run (bench/maps.py) may have made the oldest ones
-        cur.execute(
-            "SELECT coalesce(min(substr(number, 5)::bigint), %s) FROM dispatch_ticket WHERE number LIKE 'BEN-%%' "
-            "AND substr(number, 5)::bigint > %s + 1",
-            [total + 1, low],
-        )
-        top = cur.fetchone()[0]  # the lowest number of an earlier top-down run
+        top, low = cur.fetchone()[0], 0
         t0 = time.perf_counter()
         stop = top
         while stop - 1 > low:
@@ -80,12 +139,27 @@ def generate(total: int, days: int, chunk: int) -> None:
             )
             stop = start
             made = top - stop
+            rate = made / max(time.perf_counter() - t0, 1e-9)
             print(
-                f"  {made:,} made newest first ({time.perf_counter() - t0:.0f} s); down to BEN-{stop:08d}", flush=True
+                f"  {made:,} made newest first ({time.perf_counter() - t0:.0f} s, {rate:,.0f}/s); "
+                f"down to BEN-{stop:08d}",
+                flush=True,
             )
+        load_s = time.perf_counter() - t0
         cur.execute("DROP TABLE seed_area, seed_pick, seed_cat, seed_hot")
-    with connection.cursor() as cur:
+        t1 = time.perf_counter()
+        _restore_ticket_table(cur)
+        index_s = time.perf_counter() - t1
+        t1 = time.perf_counter()
         cur.execute("VACUUM ANALYZE dispatch_ticket")
+        vacuum_s = time.perf_counter() - t1
+        cur.execute("SELECT count(*), pg_database_size(current_database()) FROM dispatch_ticket")
+        count, size = cur.fetchone()
+    print(
+        f"generation: {count:,} tickets; load {load_s:.0f} s, indexes {index_s:.0f} s, VACUUM ANALYZE {vacuum_s:.0f} s; total "
+        f"{time.perf_counter() - started:.0f} s; database {size / 2**30:.2f} GiB",
+        flush=True,
+    )
 
 
 def prepare(months: int) -> None:
@@ -94,9 +168,12 @@ def prepare(months: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    t0 = time.perf_counter()
+    from rollups.services import recount
+
     call_command("migrate", "--noinput", "-v", "1")
-    print(f"migrate (rollups filled from the tickets): {time.perf_counter() - t0:.0f} s", flush=True)
+    t0 = time.perf_counter()
+    cells = recount()  # the load ran with the triggers off
+    print(f"rollups recounted from the tickets: {cells:,} daily cells in {time.perf_counter() - t0:.0f} s", flush=True)
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(

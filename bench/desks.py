@@ -62,13 +62,13 @@ def naive_first_page(user, desk: str) -> list:
 # day of it near. Every open or replied ticket gets its lead assignment (its township's office), 2% of
 # the open ones a return request waiting for the desk's ruling.
 DESK_STATES_SQL = """
+SET CONSTRAINTS ALL IMMEDIATE;  -- no deferred foreign-key check pending when the triggers come back
 ALTER TABLE dispatch_ticket DISABLE TRIGGER USER;  -- neither the area codes nor the day change: no cell moves
 WITH city AS (SELECT id FROM grid_office WHERE kind = 'city_center' ORDER BY id LIMIT 1),
 sub AS (SELECT DISTINCT ON (area_code) area_code, id FROM grid_office WHERE kind = 'sub_center' ORDER BY area_code, id)
 UPDATE dispatch_ticket t SET center_id = CASE WHEN t.is_central THEN (SELECT id FROM city)
-                                             ELSE coalesce(s.id, (SELECT id FROM city)) END
-FROM dispatch_ticket t2 LEFT JOIN sub s ON s.area_code = t2.county_code
-WHERE t2.id = t.id AND t.number LIKE 'BEN-%%' AND t.center_id IS NULL;
+    ELSE coalesce((SELECT s.id FROM sub s WHERE s.area_code = t.county_code), (SELECT id FROM city)) END
+WHERE t.number LIKE 'BEN-%%' AND t.center_id IS NULL;
 ALTER TABLE dispatch_ticket ENABLE TRIGGER USER;
 WITH h AS (SELECT id, received_at, ((id * 2654435761) %% 1000) / 1000.0 AS h,
                   received_at > now() - interval '2 days' AS fresh

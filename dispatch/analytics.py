@@ -305,27 +305,15 @@ WITH rules AS (
     SELECT * FROM unnest(%s::bigint[], %s::float8[], %s::int[], %s::int[]) AS r(category_id, eps, minpts, days)
 ),
 pts AS (
-    SELECT p.*, floor(ST_X(p.g) / p.eps)::int AS gx, floor(ST_Y(p.g) / p.eps)::int AS gy
-    FROM (SELECT t.id, t.number, t.category_id, t.received_at, t.county_code, t.township_code, t.community_code,
-                 ST_Transform(t.point, {srid}) AS g, r.eps, r.minpts, r.days
-          FROM ({inner}) t JOIN rules r ON r.category_id = t.category_id
-          WHERE t.received_at >= %s - make_interval(days => r.days) AND t.received_at < %s) p
+    SELECT t.id, t.number, t.category_id, t.received_at, t.county_code, t.township_code, t.community_code,
+           ST_Transform(t.point, {srid}) AS g, r.eps, r.minpts, r.days
+    FROM ({inner}) t JOIN rules r ON r.category_id = t.category_id
+    WHERE t.received_at >= %s - make_interval(days => r.days) AND t.received_at < %s
 ),
--- Only points that can be in a cluster go to DBSCAN, on a grid of eps-wide cells: a core point has
--- minpts points within eps, all in the 3×3 cells around its own; a member of a cluster is within eps
--- of a core point, so in the 3×3 cells around a cell whose 3×3 holds ≥ minpts points. The others are
--- noise whatever DBSCAN does, and leaving them out changes no core point's neighbours.
-offsets (dx, dy) AS (VALUES (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 0), (0, 1), (1, -1), (1, 0), (1, 1)),
-cells AS (SELECT category_id, gx, gy, count(*) AS n, min(minpts) AS minpts FROM pts GROUP BY 1, 2, 3),
-dense AS (
-    SELECT c.category_id, c.gx + o.dx AS gx, c.gy + o.dy AS gy
-    FROM cells c CROSS JOIN offsets o GROUP BY 1, 2, 3 HAVING sum(c.n) >= min(c.minpts)
-),
-near AS (SELECT DISTINCT d.category_id, d.gx + o.dx AS gx, d.gy + o.dy AS gy FROM dense d CROSS JOIN offsets o),
 clustered AS (
     SELECT pts.*, ST_ClusterDBSCAN(g, eps, minpts)
            OVER (PARTITION BY category_id) AS cid
-    FROM pts JOIN near USING (category_id, gx, gy)
+    FROM pts
 )
 SELECT c.category_id, cat.code, cat.name, count(*),
        array_agg(c.id ORDER BY c.received_at, c.id), array_agg(c.number ORDER BY c.received_at, c.id),

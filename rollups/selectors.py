@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.dbrouter import read_connection
@@ -336,18 +336,21 @@ SELECT cx, cy, sum(tickets), sum(tickets) FILTER (WHERE state = 'open'), sum(urg
 FROM {cells} c GROUP BY cx, cy HAVING sum(tickets) <> 0
 """
 
-# Tickets the cells do not hold: those of the first, partial day of the range, one by one.
+# Tickets the cells do not hold: those of the first, partial day of the range, one by one. The view is
+# compared on ST_X/ST_Y, not with &&: the day (or the open tickets' deadlines) is the narrow index range,
+# a township's points over five years are not.
 _GRID_FIRST_DAY_SQL = """
 SELECT ST_X(t.point), ST_Y(t.point), t.status = ANY(%s), t.urgency <> 'general'
 FROM dispatch_ticket t
-WHERE t.point && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND t.received_at >= %s AND t.received_at < %s {where}
+WHERE ST_X(t.point) BETWEEN %s AND %s AND ST_Y(t.point) BETWEEN %s AND %s
+  AND t.received_at >= %s AND t.received_at < %s {where}
 """
 
 _GRID_OVERDUE_SQL = """
 SELECT ST_X(t.point), ST_Y(t.point)
 FROM dispatch_ticket t
-WHERE t.status = ANY(%s) AND t.resolve_by < %s AND t.point && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
-  AND t.received_at >= %s {where}
+WHERE t.status = ANY(%s) AND t.resolve_by < %s AND ST_X(t.point) BETWEEN %s AND %s
+  AND ST_Y(t.point) BETWEEN %s AND %s AND t.received_at >= %s {where}
 """
 
 
@@ -404,18 +407,24 @@ def grid_bins(
         x, y = mercator(lon, lat)
         return math.floor(x / GRID_CELL_M), math.floor(y / GRID_CELL_M)
 
-    with read_connection().cursor() as cur:
+    conn = read_connection()
+    # A few thousand cells: no parallel workers (starting them costs more than the query on a busy host).
+    with transaction.atomic(using=conn.alias), conn.cursor() as cur:
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(_GRID_BINS_SQL.format(cells=cells), params)
         for cx, cy, n, open_, urgent, slon, slat in cur.fetchall():
             add(cx, cy, int(n), int(open_ or 0), 0, int(urgent), slon, slat)
         if since < day_start(first_full):
             cur.execute(
                 _GRID_FIRST_DAY_SQL.format(where=where),
-                [list(UNANSWERED_STATUSES), *env, since, day_start(first_full), *wparams],
+                [list(UNANSWERED_STATUSES), env[0], env[2], env[1], env[3], since, day_start(first_full), *wparams],
             )
             for lon, lat, is_open, is_urgent in cur.fetchall():
                 add(*cell_of(lon, lat), 1, int(is_open), 0, int(is_urgent), lon, lat)
-        cur.execute(_GRID_OVERDUE_SQL.format(where=where), [list(OPEN_STATUSES), now, *env, since, *wparams])
+        cur.execute(
+            _GRID_OVERDUE_SQL.format(where=where),
+            [list(OPEN_STATUSES), now, env[0], env[2], env[1], env[3], since, *wparams],
+        )
         for lon, lat in cur.fetchall():
             add(*cell_of(lon, lat), 0, 0, 1, 0, 0.0, 0.0)
 

@@ -61,18 +61,22 @@ def naive_first_page(user, desk: str) -> list:
 # callback, the rest archived. Deadlines 5 days after receipt: open tickets past it are overdue, within a
 # day of it near. Every open or replied ticket gets its lead assignment (its township's office), 2% of
 # the open ones a return request waiting for the desk's ruling.
-DESK_STATES_SQL = """
+CENTER_SQL = """
 SET CONSTRAINTS ALL IMMEDIATE;  -- no deferred foreign-key check pending when the triggers come back
 ALTER TABLE dispatch_ticket DISABLE TRIGGER USER;  -- neither the area codes nor the day change: no cell moves
 WITH city AS (SELECT id FROM grid_office WHERE kind = 'city_center' ORDER BY id LIMIT 1),
 sub AS (SELECT DISTINCT ON (area_code) area_code, id FROM grid_office WHERE kind = 'sub_center' ORDER BY area_code, id)
 UPDATE dispatch_ticket t SET center_id = CASE WHEN t.is_central THEN (SELECT id FROM city)
     ELSE coalesce((SELECT s.id FROM sub s WHERE s.area_code = t.county_code), (SELECT id FROM city)) END
-WHERE t.number LIKE 'BEN-%%' AND t.center_id IS NULL;
+WHERE t.number LIKE 'BEN-%' AND t.center_id IS NULL;
 ALTER TABLE dispatch_ticket ENABLE TRIGGER USER;
-WITH h AS (SELECT id, received_at, ((id * 2654435761) %% 1000) / 1000.0 AS h,
+"""
+
+# Run without parameters: % is the modulo operator here.
+DESK_STATES_SQL = """
+WITH h AS (SELECT id, received_at, ((id * 2654435761) % 1000) / 1000.0 AS h,
                   received_at > now() - interval '2 days' AS fresh
-           FROM dispatch_ticket WHERE number LIKE 'BEN-%%' AND received_at > now() - interval '10 days'),
+           FROM dispatch_ticket WHERE number LIKE 'BEN-%' AND received_at > now() - interval '10 days'),
 s AS (SELECT id, received_at, CASE
         WHEN fresh AND h < 0.03 THEN 'pending_dispatch' WHEN fresh AND h < 0.5 THEN 'dispatched'
         WHEN fresh THEN 'in_progress' WHEN h < 0.15 THEN 'in_progress' WHEN h < 0.25 THEN 'replied'
@@ -97,15 +101,15 @@ INSERT INTO dispatch_assignment (ticket_id, office_id, role, step, state, is_act
                                  signed_at, replied_at, return_reason)
 SELECT t.id, coalesce(o.id, c.id), 'lead', 1,
        CASE WHEN t.status = 'replied' THEN 'replied' WHEN t.status = 'dispatched' THEN 'assigned'
-            WHEN ((t.id * 40503) %% 100) < 2 THEN 'return_requested' ELSE 'signed' END,
+            WHEN ((t.id * 40503) % 100) < 2 THEN 'return_requested' ELSE 'signed' END,
        true, 'bench', t.received_at + interval '10 minutes',
        CASE WHEN t.status <> 'dispatched' THEN t.received_at + interval '1 hour' END,
        CASE WHEN t.status = 'replied' THEN t.replied_at END,
-       CASE WHEN t.status = 'in_progress' AND ((t.id * 40503) %% 100) < 2 THEN '不属于本单位职责' ELSE '' END
+       CASE WHEN t.status = 'in_progress' AND ((t.id * 40503) % 100) < 2 THEN '不属于本单位职责' ELSE '' END
 FROM dispatch_ticket t
 LEFT JOIN lead o ON o.area_code = t.township_code
 LEFT JOIN lead c ON c.area_code = t.county_code
-WHERE t.number LIKE 'BEN-%%' AND t.status IN ('dispatched', 'in_progress', 'replied')
+WHERE t.number LIKE 'BEN-%' AND t.status IN ('dispatched', 'in_progress', 'replied')
   AND coalesce(o.id, c.id) IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM dispatch_assignment a WHERE a.ticket_id = t.id);
 UPDATE dispatch_assignment a SET state = 'signed', return_reason = ''
@@ -120,6 +124,11 @@ def prepare_desks() -> str:
     from dispatch.models import Ticket
 
     if Ticket.objects.filter(number__startswith="BEN-", center__isnull=True).exists():
+        t0 = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(CENTER_SQL)
+        print(f"centers given in {time.perf_counter() - t0:.0f} s", flush=True)
+    if not Ticket.objects.filter(number__startswith="BEN-", assignments__isnull=False).exists():
         t0 = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(DESK_STATES_SQL)

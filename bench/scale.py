@@ -357,6 +357,21 @@ def measure(repeat: int, *, clusters_only: bool = False) -> list[str]:
         b.totals,
         [(c.code, c.counts) for c in b.categories],
     )
+    # The baseline of the slowest offices' query: the period's tickets joined to the assignments directly.
+    from briefings import figures
+
+    new_slow = figures._SLOW_SQL
+    figures._SLOW_SQL = _SLOW_SQL_JOINED
+    try:
+        joined = timed(lambda: compute_briefing(everything, period, now=now, rollup_area=""), 3)
+        c = compute_briefing(everything, period, now=now, rollup_area="")
+    finally:
+        figures._SLOW_SQL = new_slow
+    lines.append(
+        f"- The same briefing with the slowest offices' query as it was (the period's tickets joined to the "
+        f"assignments directly): p50 {percentile(joined, 50) * 1000:,.0f} ms; same slowest offices: "
+        f"{[(o.office_id, o.handled, o.median_hours) for o in c.slowest] == [(o.office_id, o.handled, o.median_hours) for o in a.slowest]}."
+    )
     lines.append(
         f"- Briefing, city, month {period.code} ({a.totals[2]:,} tickets): volume/channels/category shares from "
         f"the rollups {ms(fast)} for the whole briefing; with the grouped count over the tickets p50 "
@@ -386,6 +401,26 @@ def measure(repeat: int, *, clusters_only: bool = False) -> list[str]:
     )
     print("\n".join(lines[-2:]), flush=True)
     return lines
+
+
+_SLOW_SQL_JOINED = """
+SELECT a.office_id, o.name, count(*),
+       count(a.replied_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.replied_at - a.assigned_at) / 3600.0),
+       avg(extract(epoch FROM a.replied_at - a.assigned_at) / 3600.0),
+       count(*) FILTER (WHERE r.resolve_by IS NOT NULL
+                        AND coalesce(a.replied_at, %(now)s) > r.resolve_by)
+FROM dispatch_assignment a
+JOIN ({inner}) t ON t.id = a.ticket_id
+LEFT JOIN dispatch_handlinground r ON r.ticket_id = a.ticket_id AND r.step = a.step
+JOIN grid_office o ON o.id = a.office_id
+WHERE a.role = 'lead' AND a.state <> 'returned'
+  AND t.received_at >= %(start)s AND t.received_at < %(end)s
+GROUP BY a.office_id, o.name
+HAVING count(a.replied_at) >= %(min_replies)s
+ORDER BY 5 DESC NULLS LAST, 6 DESC NULLS LAST, o.name
+LIMIT %(limit)s
+"""
 
 
 def _counters_over_every_ticket(qs, *, now):

@@ -83,7 +83,7 @@ INSERT INTO dispatch_ticket (
     county_code, township_code, community_code, place_names, is_central, caller_name, caller_phone, caller_email,
     status, step, received_at, clock_started_at, resolve_by, closed_at, reply_text, callback_channel, satisfaction,
     callback_at, supervision_level, focus_reasons, attention, refusal_reason, referral, answer, external_id,
-    request_fingerprint, token, extra, updated_at, area_id, category_id
+    request_fingerprint, token, extra, updated_at, area_id, category_id, is_public
 )
 SELECT 'BEN-' || lpad(t.i::text, 8, '0'), 'phone', 'complaint', '',
        CASE WHEN t.r3 < 0.03 THEN 'urgent' ELSE 'general' END,
@@ -99,7 +99,7 @@ SELECT 'BEN-' || lpad(t.i::text, 8, '0'), 'phone', 'complaint', '',
        '', '', CASE WHEN t.received_at < %(now)s::timestamptz - interval '5 days'
                     THEN (ARRAY['satisfied','satisfied','basic','unsatisfied'])[1 + floor(t.r1 * 4)::int] ELSE '' END,
        CASE WHEN t.received_at < %(now)s::timestamptz - interval '5 days' THEN t.received_at + interval '4 days' END,
-       0, '{}', '', '', '', '', '', '', gen_random_uuid(), '{}', %(now)s, t.area_id, t.category_id
+       0, '{}', '', '', '', '', '', '', gen_random_uuid(), '{}', %(now)s, t.area_id, t.category_id, false
 FROM timed t
 """
 

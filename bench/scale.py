@@ -48,6 +48,61 @@ def _bench_maps():
     return mod
 
 
+# The load's own shortcuts (issue 17 item 6: the whole 10M must land): every secondary index and
+# unique constraint of dispatch_ticket is dropped for the load and rebuilt once at the end (one
+# sorted build each instead of 20 indexes maintained row by row), its triggers are off (the rollup
+# triggers and the foreign-key checks: the seeds are the database's own areas and categories; the
+# rollups are recounted set-based afterwards) and autovacuum leaves it alone. What was dropped is
+# kept in bench_saved_ddl inside the database, so a run stopped half-way is finished by the next.
+_SAVE_DDL = """
+CREATE TABLE IF NOT EXISTS bench_saved_ddl (seq serial PRIMARY KEY, ddl text NOT NULL);
+INSERT INTO bench_saved_ddl (ddl)
+SELECT format('ALTER TABLE dispatch_ticket ADD CONSTRAINT %I %s', conname, pg_get_constraintdef(oid))
+FROM pg_constraint WHERE conrelid = 'dispatch_ticket'::regclass AND contype IN ('u', 'x')
+  AND NOT EXISTS (SELECT 1 FROM bench_saved_ddl)
+UNION ALL
+SELECT pg_get_indexdef(i.indexrelid)
+FROM pg_index i WHERE i.indrelid = 'dispatch_ticket'::regclass AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM bench_saved_ddl);
+"""
+
+
+def _strip_ticket_table(cur) -> int:
+    """Drop dispatch_ticket's secondary indexes and unique constraints (saved first), switch its
+    triggers and autovacuum off; how many definitions are saved."""
+    cur.execute(_SAVE_DDL)
+    cur.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'dispatch_ticket'::regclass AND contype IN ('u', 'x')"
+    )
+    for (name,) in cur.fetchall():
+        cur.execute(f'ALTER TABLE dispatch_ticket DROP CONSTRAINT "{name}"')
+    cur.execute(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = 'dispatch_ticket'::regclass AND NOT i.indisprimary"
+    )
+    for (name,) in cur.fetchall():
+        cur.execute(f'DROP INDEX "{name}"')
+    cur.execute("ALTER TABLE dispatch_ticket DISABLE TRIGGER ALL")
+    cur.execute("ALTER TABLE dispatch_ticket SET (autovacuum_enabled = false)")
+    cur.execute("SELECT count(*) FROM bench_saved_ddl")
+    return cur.fetchone()[0]
+
+
+def _restore_ticket_table(cur) -> None:
+    """Rebuild what _strip_ticket_table dropped, triggers and autovacuum back on."""
+    cur.execute("SET maintenance_work_mem = '1GB'")
+    cur.execute("SELECT seq, ddl FROM bench_saved_ddl ORDER BY seq")
+    for seq, ddl in cur.fetchall():
+        t0 = time.perf_counter()
+        cur.execute(ddl)
+        cur.execute("DELETE FROM bench_saved_ddl WHERE seq = %s", [seq])
+        print(f"  rebuilt in {time.perf_counter() - t0:.0f} s: {ddl[:110]}", flush=True)
+    cur.execute("DROP TABLE bench_saved_ddl")
+    cur.execute("ALTER TABLE dispatch_ticket ENABLE TRIGGER ALL")
+    cur.execute("ALTER TABLE dispatch_ticket RESET (autovacuum_enabled)")
+
+
 def generate(total: int, days: int, chunk: int) -> None:
     """Fill BEN-00000001 … BEN-{total} from the top down, skipping what is there."""
     from django.db import connection
@@ -56,20 +111,24 @@ def generate(total: int, days: int, chunk: int) -> None:
     bench_maps = _bench_maps()
     GENERATE_SQL, INSERT_SQL = bench_maps.GENERATE_SQL, bench_maps.INSERT_SQL  # noqa: N806
 
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", "-v", "0")  # the rollups' tables and triggers before the load
     now = timezone.now()
+    started = time.perf_counter()
+    connection.set_autocommit(True)
     with connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")
+        saved = _strip_ticket_table(cur)
+        print(f"dispatch_ticket stripped for the load ({saved} index/constraint definitions saved)", flush=True)
         cur.execute("SELECT setseed(0.54321)")
         cur.execute(GENERATE_SQL)
+        # A run stopped early left BEN-{top} … BEN-{total}: go on below it.
         cur.execute(
-            "SELECT coalesce(max(substr(number, 5)::bigint), 0) FROM dispatch_ticket WHERE number LIKE 'BEN-%%'"
+            "SELECT coalesce(min(substr(number, 5)::bigint), %s) FROM dispatch_ticket WHERE number LIKE 'BEN-%%'",
+            [total + 1],
         )
-        low = cur.fetchone()[0]  # a bottom-up run (bench/maps.py) may have made the oldest ones
-        cur.execute(
-            "SELECT coalesce(min(substr(number, 5)::bigint), %s) FROM dispatch_ticket WHERE number LIKE 'BEN-%%' "
-            "AND substr(number, 5)::bigint > %s + 1",
-            [total + 1, low],
-        )
-        top = cur.fetchone()[0]  # the lowest number of an earlier top-down run
+        top, low = cur.fetchone()[0], 0
         t0 = time.perf_counter()
         stop = top
         while stop - 1 > low:
@@ -80,12 +139,27 @@ def generate(total: int, days: int, chunk: int) -> None:
             )
             stop = start
             made = top - stop
+            rate = made / max(time.perf_counter() - t0, 1e-9)
             print(
-                f"  {made:,} made newest first ({time.perf_counter() - t0:.0f} s); down to BEN-{stop:08d}", flush=True
+                f"  {made:,} made newest first ({time.perf_counter() - t0:.0f} s, {rate:,.0f}/s); "
+                f"down to BEN-{stop:08d}",
+                flush=True,
             )
+        load_s = time.perf_counter() - t0
         cur.execute("DROP TABLE seed_area, seed_pick, seed_cat, seed_hot")
-    with connection.cursor() as cur:
+        t1 = time.perf_counter()
+        _restore_ticket_table(cur)
+        index_s = time.perf_counter() - t1
+        t1 = time.perf_counter()
         cur.execute("VACUUM ANALYZE dispatch_ticket")
+        vacuum_s = time.perf_counter() - t1
+        cur.execute("SELECT count(*), pg_database_size(current_database()) FROM dispatch_ticket")
+        count, size = cur.fetchone()
+    print(
+        f"generation: {count:,} tickets; load {load_s:.0f} s, indexes {index_s:.0f} s, VACUUM ANALYZE {vacuum_s:.0f} s; total "
+        f"{time.perf_counter() - started:.0f} s; database {size / 2**30:.2f} GiB",
+        flush=True,
+    )
 
 
 def prepare(months: int) -> None:
@@ -94,9 +168,12 @@ def prepare(months: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    t0 = time.perf_counter()
+    from rollups.services import recount
+
     call_command("migrate", "--noinput", "-v", "1")
-    print(f"migrate (rollups filled from the tickets): {time.perf_counter() - t0:.0f} s", flush=True)
+    t0 = time.perf_counter()
+    cells = recount()  # the load ran with the triggers off
+    print(f"rollups recounted from the tickets: {cells:,} daily cells in {time.perf_counter() - t0:.0f} s", flush=True)
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
@@ -141,7 +218,7 @@ def ms(values: list[float]) -> str:
     return f"p50 **{percentile(values, 50) * 1000:,.1f} ms**, p95 {percentile(values, 95) * 1000:,.1f} ms"
 
 
-def measure(repeat: int) -> list[str]:
+def measure(repeat: int, *, clusters_only: bool = False) -> list[str]:
     import datetime as dt
 
     from django.db import connection
@@ -181,6 +258,7 @@ def measure(repeat: int) -> list[str]:
         "### Clusters endpoint (`GET /api/maps/clusters`), the wall viewer",
         "",
         "| view | tickets | features | the endpoint (HTTP, as the wall asks) | rollups: `rollups.selectors.point_bins` "
+        "(city) / `grid_bins` (township) "
         "| without rollups: the tickets' grid bins (`dispatch.analytics.point_bins`, what the endpoint did before) |",
         "|---|---|---|---|---|---|",
     ]
@@ -212,7 +290,8 @@ def measure(repeat: int) -> list[str]:
         qs = maps.scoped(wall).filter(received_at__gte=since)
         box_t = tuple(float(v) for v in box.split(","))
         naive = timed(lambda qs=qs, box_t=box_t, zoom=zoom: analytics.point_bins(qs, bbox=box_t, zoom=zoom), 3)
-        if analytics.bin_size_for(box_t, zoom) >= rollups.MIN_CELL_M:
+        size = analytics.bin_size_for(box_t, zoom)
+        if size >= rollups.MIN_CELL_M:
             fn = timed(
                 lambda box_t=box_t, zoom=zoom, since=since: rollups.point_bins(
                     bbox=box_t, zoom=zoom, since=since, now=timezone.now()
@@ -220,6 +299,14 @@ def measure(repeat: int) -> list[str]:
                 repeat,
             )
             rolled = ms(fn)
+        elif rollups.grid_serves(size):
+            fn = timed(
+                lambda box_t=box_t, zoom=zoom, since=since: rollups.grid_bins(
+                    bbox=box_t, zoom=zoom, since=since, now=timezone.now()
+                ),
+                repeat,
+            )
+            rolled = "grid: " + ms(fn)
         else:
             rolled = "— (zoomed in: the tickets)"
         exact_total = sum(b.count for b in analytics.point_bins(qs, bbox=box_t, zoom=zoom)[0])
@@ -230,6 +317,8 @@ def measure(repeat: int) -> list[str]:
         )
         print(lines[-1], flush=True)
 
+    if clusters_only:
+        return lines
     rules = rules_by_category(days=30)
     in_window = Ticket.objects.filter(received_at__gte=now - dt.timedelta(days=30)).count()
     hot = timed(lambda: ticket_clusters(Ticket.objects.all(), rules=rules, now=now), max(3, repeat // 6))
@@ -268,6 +357,21 @@ def measure(repeat: int) -> list[str]:
         b.totals,
         [(c.code, c.counts) for c in b.categories],
     )
+    # The baseline of the slowest offices' query: the period's tickets joined to the assignments directly.
+    from briefings import figures
+
+    new_slow = figures._SLOW_SQL
+    figures._SLOW_SQL = _SLOW_SQL_JOINED
+    try:
+        joined = timed(lambda: compute_briefing(everything, period, now=now, rollup_area=""), 3)
+        c = compute_briefing(everything, period, now=now, rollup_area="")
+    finally:
+        figures._SLOW_SQL = new_slow
+    lines.append(
+        f"- The same briefing with the slowest offices' query as it was (the period's tickets joined to the "
+        f"assignments directly): p50 {percentile(joined, 50) * 1000:,.0f} ms; same slowest offices: "
+        f"{[(o.office_id, o.handled, o.median_hours) for o in c.slowest] == [(o.office_id, o.handled, o.median_hours) for o in a.slowest]}."
+    )
     lines.append(
         f"- Briefing, city, month {period.code} ({a.totals[2]:,} tickets): volume/channels/category shares from "
         f"the rollups {ms(fast)} for the whole briefing; with the grouped count over the tickets p50 "
@@ -285,9 +389,73 @@ def measure(repeat: int) -> list[str]:
     summary = Client()
     summary.force_login(wall)
     sm = timed(lambda: summary.get("/api/maps/summary"), max(3, repeat // 6))
-    lines.append(f"- `GET /api/maps/summary` city-wide (live counters still read the tickets): {ms(sm)}.")
+    old = timed(lambda: _counters_over_every_ticket(Ticket.objects.all(), now=timezone.now()), 3)
+    new = analytics.live_counters(Ticket.objects.all(), now=now)
+    same = new == _counters_over_every_ticket(Ticket.objects.all(), now=now)
+    lines.append(
+        f"- The live counters alone: `analytics.live_counters` {ms(timed(lambda: analytics.live_counters(Ticket.objects.all()), repeat))}; "
+        f"the aggregate over every ticket (before) p50 {percentile(old, 50) * 1000:,.0f} ms; same figures: {same}."
+    )
+    lines.append(
+        f"- `GET /api/maps/summary` city-wide (live counters read four index ranges, not every ticket): {ms(sm)}."
+    )
     print("\n".join(lines[-2:]), flush=True)
     return lines
+
+
+_SLOW_SQL_JOINED = """
+SELECT a.office_id, o.name, count(*),
+       count(a.replied_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.replied_at - a.assigned_at) / 3600.0),
+       avg(extract(epoch FROM a.replied_at - a.assigned_at) / 3600.0),
+       count(*) FILTER (WHERE r.resolve_by IS NOT NULL
+                        AND coalesce(a.replied_at, %(now)s) > r.resolve_by)
+FROM dispatch_assignment a
+JOIN ({inner}) t ON t.id = a.ticket_id
+LEFT JOIN dispatch_handlinground r ON r.ticket_id = a.ticket_id AND r.step = a.step
+JOIN grid_office o ON o.id = a.office_id
+WHERE a.role = 'lead' AND a.state <> 'returned'
+  AND t.received_at >= %(start)s AND t.received_at < %(end)s
+GROUP BY a.office_id, o.name
+HAVING count(a.replied_at) >= %(min_replies)s
+ORDER BY 5 DESC NULLS LAST, 6 DESC NULLS LAST, o.name
+LIMIT %(limit)s
+"""
+
+
+def _counters_over_every_ticket(qs, *, now):
+    """analytics.live_counters as it was: one aggregate with FILTERs over every ticket (the baseline)."""
+    from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q
+
+    from dispatch.analytics import (
+        NEAR_DEADLINE_FRACTION,
+        UNANSWERED_STATUSES,
+        Counters,
+        _overdue_q,
+        local_day_start,
+    )
+    from dispatch.models import OPEN_STATUSES, Satisfaction, Status
+
+    today = local_day_start(now)
+    month = today.replace(day=1)
+    near_from = ExpressionWrapper(
+        F("clock_started_at") + (F("resolve_by") - F("clock_started_at")) * NEAR_DEADLINE_FRACTION,
+        output_field=DateTimeField(),
+    )
+    return Counters(
+        **qs.annotate(near_from=near_from).aggregate(
+            intake_today=Count("id", filter=Q(received_at__gte=today) & ~Q(status=Status.REFUSED)),
+            open=Count("id", filter=Q(status__in=UNANSWERED_STATUSES)),
+            near_deadline=Count("id", filter=Q(status__in=OPEN_STATUSES, resolve_by__gte=now, near_from__lte=now)),
+            overdue=Count("id", filter=_overdue_q(now)),
+            closed_today=Count("id", filter=Q(closed_at__gte=today)),
+            callbacks_this_month=Count("id", filter=Q(callback_at__gte=month) & ~Q(satisfaction="")),
+            satisfied_this_month=Count(
+                "id",
+                filter=Q(callback_at__gte=month, satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC]),
+            ),
+        )
+    )
 
 
 def overhead(n: int) -> list[str]:
@@ -348,6 +516,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--clusters-only", action="store_true", help="measure: the clusters endpoint's table only")
     args = parser.parse_args()
     # The bench database itself (created, migrated, fixtures loaded) is bench/maps.py's:
     #   bench/maps.py --database grid12345_bench10m --count 0 --generate-only
@@ -362,9 +531,10 @@ def main() -> None:
         if not args.no_record:
             record("Rollup triggers: cost to a writer (bench/scale.py overhead)", lines)
     else:
-        lines = measure(args.repeat)
+        lines = measure(args.repeat, clusters_only=args.clusters_only)
         if not args.no_record:
-            record("Ten million tickets (bench/scale.py)", lines)
+            what = " — the clusters endpoint" if args.clusters_only else ""
+            record(f"Ten million tickets (bench/scale.py){what}", lines)
 
 
 if __name__ == "__main__":

@@ -193,6 +193,9 @@ class Ticket(models.Model):
             models.Index(fields=["community_code", "category"], name="ticket_community_category"),
             models.Index(fields=["category", "received_at"], name="ticket_category"),
             models.Index(fields=["id"], condition=Q(repeat_checked_at__isnull=True), name="ticket_repeat_unchecked"),
+            # The wall's live counters: closed today, callbacks this month (analytics.live_counters).
+            models.Index(fields=["closed_at"], name="ticket_closed"),
+            models.Index(fields=["callback_at"], name="ticket_callback"),
         ]
 
     def __str__(self) -> str:

@@ -100,11 +100,15 @@ def clusters(
     since = since or now - DEFAULT_SINCE
     area_code = area.code if area is not None and area.level in (Level.COUNTY, Level.TOWNSHIP) else ""
     whole_areas = area is None or area.level == Level.CITY or area_code
-    if whole_areas and rollups.covers(user) and analytics.bin_size_for(bbox, zoom) >= rollups.MIN_CELL_M:
+    size = analytics.bin_size_for(bbox, zoom)
+    if whole_areas and rollups.covers(user) and size >= rollups.MIN_CELL_M:
         # A city-wide view: bins from the daily/monthly counts, whatever the period [AN-1].
         bins, size = rollups.point_bins(
             bbox=bbox, zoom=zoom, since=since, now=now, area_code=area_code, category=category
         )
+    elif whole_areas and rollups.covers(user) and category is None and rollups.grid_serves(size):
+        # A township or a street (zoom ≤ 14): bins from the pre-binned grid's cells [AN-1].
+        bins, size = rollups.grid_bins(bbox=bbox, zoom=zoom, since=since, now=now, area_code=area_code)
     else:
         qs = scoped(user, area).filter(received_at__gte=since)
         if category is not None:

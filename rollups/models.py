@@ -116,3 +116,56 @@ class TownshipMonth(_TownshipCounts):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m} {self.township_code} {self.state}: {self.tickets}"
+
+
+# -- the pre-binned grid: townships and streets on the map -------------------------------------------
+
+# The grid's cell: 64 px at zoom 14 in Web Mercator metres (dispatch.analytics.cell_size_m(14), ~611 m).
+# Every bin of a view at zoom ≤ 14 is this cell doubled a whole number of times, on the same origin, so a
+# bin is exactly a block of whole cells and its count and mean position add up from the cells.
+GRID_ZOOM = 14
+GRID_KEY = ("day", "county_code", "township_code", "cx", "cy", "state")
+
+
+class _GridCounts(models.Model):
+    """The located tickets of one grid cell per local day of receipt (or month) × county/township ×
+    state, with how many are urgent and the sum of their positions (the mean of a bin)."""
+
+    day = models.DateField()
+    county_code = models.CharField(max_length=12)
+    township_code = models.CharField(max_length=12)
+    cx = models.IntegerField(help_text=_("floor(Web Mercator x / cell)"))
+    cy = models.IntegerField(help_text=_("floor(Web Mercator y / cell)"))
+    state = models.CharField(max_length=8)
+    tickets = models.IntegerField()
+    urgent = models.IntegerField()
+    sum_lon = models.FloatField()
+    sum_lat = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class GridDay(_GridCounts):
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(GRID_KEY), name="gridday_cell")]
+        indexes = [models.Index(fields=["cx", "cy", "day"], name="gridday_place")]
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.cx}, {self.cy}) {self.state}: {self.tickets}"
+
+
+class GridMonth(_GridCounts):
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(GRID_KEY), name="gridmonth_cell")]
+        indexes = [models.Index(fields=["cx", "cy", "day"], name="gridmonth_place")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m} ({self.cx}, {self.cy}) {self.state}: {self.tickets}"
+
+
+class GridDelta(_GridCounts):
+    """A change of the grid's counts not folded yet (+1/-1 rows, grouped per statement)."""
+
+    class Meta:
+        indexes = [models.Index(fields=["cx", "cy", "day"], name="griddelta_place")]

@@ -13,15 +13,15 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.dbrouter import read_connection
 from dispatch import policy
-from dispatch.analytics import Bin, bin_size_for, mercator
+from dispatch.analytics import MERCATOR_M_PER_DEG, MERCATOR_R, Bin, bin_size_for, cell_size_m, mercator
 from dispatch.models import OPEN_STATUSES, Category, Ticket
 
-from .models import State
+from .models import GRID_ZOOM, State
 
 EPOCH = dt.date(2000, 1, 1)
 # Bins from township means only when a bin is wider than a township (~10 km across): zoom ≤ 10 at 64 px.
@@ -288,6 +288,192 @@ def _the_one_ticket(lon, lat, since, area_code, category_ids) -> tuple | None:
         .first()
     )
     return t
+
+
+# -- the maps: townships and streets, from the pre-binned grid -----------------------------------
+
+GRID_CELL_M = cell_size_m(GRID_ZOOM)
+
+
+def grid_serves(size: float) -> bool:
+    """True when a view's bins are whole blocks of the grid's cells (zoom ≤ 14)."""
+    ratio = size / GRID_CELL_M
+    return ratio >= 1 - 1e-9 and abs(ratio - 2 ** round(math.log2(ratio))) < 1e-6
+
+
+def grid_sql(
+    day_from: dt.date, day_to: dt.date, *, cx: list[int], cy: tuple[int, int], area_code: str = ""
+) -> tuple[str, list]:
+    """The grid cells of the days [day_from, day_to) in the columns cx and rows cy[0]..cy[1]: whole
+    months from the monthly cells, the rest from the daily ones, plus the deltas not folded yet."""
+    cols = "cx, cy, state, tickets, urgent, sum_lon, sum_lat"
+    where = " AND cx = ANY(%s) AND cy BETWEEN %s AND %s"
+    wparams: list = [cx, cy[0], cy[1]]
+    if area_code:
+        where += " AND (county_code = %s OR township_code = %s)"
+        wparams += [area_code, area_code]
+    parts: list[str] = []
+    params: list = []
+    m_from = day_from if day_from.day == 1 else _next_month(day_from)
+    m_to = _month_start(day_to)
+    if m_from < m_to:
+        parts.append(f"SELECT {cols} FROM rollups_gridmonth WHERE day >= %s AND day < %s{where}")
+        params += [m_from, m_to, *wparams]
+        daily = [(day_from, m_from), (m_to, day_to)]
+    else:
+        daily = [(day_from, day_to)]
+    for lo, hi in daily:
+        if lo < hi:
+            parts.append(f"SELECT {cols} FROM rollups_gridday WHERE day >= %s AND day < %s{where}")
+            params += [lo, hi, *wparams]
+    parts.append(f"SELECT {cols} FROM rollups_griddelta WHERE day >= %s AND day < %s{where}")
+    params += [day_from, day_to, *wparams]
+    return "(" + " UNION ALL ".join(parts) + ")", params
+
+
+_GRID_BINS_SQL = """
+SELECT cx, cy, sum(tickets), sum(tickets) FILTER (WHERE state = 'open'), sum(urgent), sum(sum_lon), sum(sum_lat)
+FROM {cells} c GROUP BY cx, cy HAVING sum(tickets) <> 0
+"""
+
+# Tickets the cells do not hold: those of the first, partial day of the range, one by one. The view is
+# compared on ST_X/ST_Y, not with &&: the day (or the open tickets' deadlines) is the narrow index range,
+# a township's points over five years are not.
+_GRID_FIRST_DAY_SQL = """
+SELECT ST_X(t.point), ST_Y(t.point), t.status = ANY(%s), t.urgency <> 'general'
+FROM dispatch_ticket t
+WHERE ST_X(t.point) BETWEEN %s AND %s AND ST_Y(t.point) BETWEEN %s AND %s
+  AND t.received_at >= %s AND t.received_at < %s {where}
+"""
+
+_GRID_OVERDUE_SQL = """
+SELECT ST_X(t.point), ST_Y(t.point)
+FROM dispatch_ticket t
+WHERE t.status = ANY(%s) AND t.resolve_by < %s AND ST_X(t.point) BETWEEN %s AND %s
+  AND ST_Y(t.point) BETWEEN %s AND %s AND t.received_at >= %s {where}
+"""
+
+
+def grid_bins(
+    *,
+    bbox: tuple[float, float, float, float],
+    zoom: int,
+    since: dt.datetime,
+    now: dt.datetime,
+    area_code: str = "",
+) -> tuple[list[Bin], float]:
+    """dispatch.analytics.point_bins for a view at zoom ≤ 14 from the pre-binned grid: a bin is a
+    block of whole grid cells, so its count, open, urgent and mean position add up exactly from
+    them; overdue comes from the open tickets (indexed), the first, partial day of the range from
+    the tickets. The view is taken as the grid cells it touches: a bin on its edge counts its
+    touched cells whole (tickets up to one cell, ~611 m, beyond the edge), where the tickets' path
+    cuts at the edge."""
+    from dispatch.analytics import UNANSWERED_STATUSES
+
+    size = bin_size_for(bbox, zoom)
+    step = round(size / GRID_CELL_M)
+    west, south, east, north = bbox
+    x0, y0 = mercator(west, south)
+    x1, y1 = mercator(east, north)
+    cx0, cx1 = math.floor(x0 / GRID_CELL_M), math.floor(x1 / GRID_CELL_M)
+    cy0, cy1 = math.floor(y0 / GRID_CELL_M), math.floor(y1 / GRID_CELL_M)
+    # The edges of the cells touched, in degrees: the tickets read one by one must fall in the same cells.
+    env = (
+        cx0 * GRID_CELL_M / MERCATOR_M_PER_DEG,
+        _lat_of(cy0 * GRID_CELL_M),
+        (cx1 + 1) * GRID_CELL_M / MERCATOR_M_PER_DEG,
+        _lat_of((cy1 + 1) * GRID_CELL_M),
+    )
+    first_full = local_day(since)
+    if day_start(first_full) < since:
+        first_full += dt.timedelta(days=1)
+    day_to = max(local_day(now) + dt.timedelta(days=1), first_full)
+    cells, params = grid_sql(first_full, day_to, cx=list(range(cx0, cx1 + 1)), cy=(cy0, cy1), area_code=area_code)
+    where, wparams = _ticket_filters(area_code, None)
+    grouped: dict[tuple[int, int], list] = {}
+
+    def add(cx: int, cy: int, n: int, open_: int, overdue: int, urgent: int, slon: float, slat: float) -> None:
+        if not (cx0 <= cx <= cx1 and cy0 <= cy <= cy1):
+            return
+        g = grouped.setdefault((cx // step, cy // step), [0, 0.0, 0.0, 0, 0, 0])
+        g[0] += n
+        g[1] += slon
+        g[2] += slat
+        g[3] += open_
+        g[4] += overdue
+        g[5] += urgent
+
+    def cell_of(lon: float, lat: float) -> tuple[int, int]:
+        x, y = mercator(lon, lat)
+        return math.floor(x / GRID_CELL_M), math.floor(y / GRID_CELL_M)
+
+    conn = read_connection()
+    # A few thousand cells: no parallel workers (starting them costs more than the query on a busy host).
+    with transaction.atomic(using=conn.alias), conn.cursor() as cur:
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cur.execute(_GRID_BINS_SQL.format(cells=cells), params)
+        for cx, cy, n, open_, urgent, slon, slat in cur.fetchall():
+            add(cx, cy, int(n), int(open_ or 0), 0, int(urgent), slon, slat)
+        if since < day_start(first_full):
+            cur.execute(
+                _GRID_FIRST_DAY_SQL.format(where=where),
+                [list(UNANSWERED_STATUSES), env[0], env[2], env[1], env[3], since, day_start(first_full), *wparams],
+            )
+            for lon, lat, is_open, is_urgent in cur.fetchall():
+                add(*cell_of(lon, lat), 1, int(is_open), 0, int(is_urgent), lon, lat)
+        cur.execute(
+            _GRID_OVERDUE_SQL.format(where=where),
+            [list(OPEN_STATUSES), now, env[0], env[2], env[1], env[3], since, *wparams],
+        )
+        for lon, lat in cur.fetchall():
+            add(*cell_of(lon, lat), 0, 0, 1, 0, 0.0, 0.0)
+
+    singles = [(g[1], g[2]) for g in grouped.values() if g[0] == 1]
+    ones = _tickets_at(singles, since, area_code) if singles else {}
+    paths = {
+        c.id: c.path
+        for c in Category.objects.filter(id__in={o[3] for o in ones.values() if o[3]}).select_related("parent")
+    }
+    bins = []
+    for n, slon, slat, open_, overdue, urgent in grouped.values():
+        if n <= 0:
+            continue
+        one = ones.get((round(slon, 7), round(slat, 7))) if n == 1 else None
+        bins.append(
+            Bin(
+                lon=slon / n,
+                lat=slat / n,
+                count=n,
+                open=open_,
+                overdue=overdue,
+                urgent=urgent,
+                number=one[0] if one else None,
+                status=one[1] if one else None,
+                urgency=one[2] if one else None,
+                category=paths.get(one[3]) if one else None,
+            )
+        )
+    bins.sort(key=lambda b: (-b.count, b.lon, b.lat))
+    return bins, size
+
+
+def _lat_of(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(y / MERCATOR_R)) - math.pi / 2)
+
+
+def _tickets_at(points: list[tuple[float, float]], since: dt.datetime, area_code: str) -> dict:
+    """The lone ticket of each single-ticket bin, found by its point (one query)."""
+    where, wparams = _ticket_filters(area_code, None)
+    sql = f"""
+SELECT DISTINCT ON (p.lon, p.lat) p.lon, p.lat, t.number, t.status, t.urgency, t.category_id
+FROM unnest(%s::float8[], %s::float8[]) AS p (lon, lat)
+JOIN dispatch_ticket t ON t.point && ST_Expand(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), 1e-7)
+WHERE t.received_at >= %s {where}
+ORDER BY p.lon, p.lat, t.id
+"""
+    with read_connection().cursor() as cur:
+        cur.execute(sql, [[p[0] for p in points], [p[1] for p in points], since, *wparams])
+        return {(round(r[0], 7), round(r[1], 7)): r[2:] for r in cur.fetchall()}
 
 
 # -- briefings: volume, channels, categories ----------------------------------------------------

@@ -253,7 +253,7 @@ REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS", "").strip()
 REDIS_SENTINEL_MASTERS = os.environ.get("REDIS_SENTINEL_MASTERS", "")
 # One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (core.redis_hosts).
 # A process's wall hub hears every wall message of the process on one channel (maps.consumers.Hub):
-# room for a burst of notices, where a socket's own channel keeps channels' default of 100.
+# room for a burst of notices, where a console socket's channel keeps channels-redis' default of 100.
 _HUB_CAPACITY = {"maps.hub.*": 5000}
 _redis_hosts = channel_layer_hosts(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTERS)
 if _redis_hosts:
@@ -271,9 +271,7 @@ if _redis_hosts:
         }
     }
 else:
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"channel_capacity": _HUB_CAPACITY}}
-    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # With Redis the cache is shared by every process (rate limits, the assessment tables);
 # without it each process keeps its own in memory, and rate limits count in PostgreSQL.
 if REDIS_SENTINELS:  # the first Sentinel-managed master (`bin/cluster ha`, core.sentinel_cache)

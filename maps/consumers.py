@@ -116,7 +116,7 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
                 await self.hub.join(self, groups)
             except Exception:
                 logger.warning("wall socket: the channel layer refused the join; closing", exc_info=True)
-                await self.close(code=1011)
+                await self.close(code=LAYER_LOST)
                 return
         # No await between the join's last step and the hello: the hello is the socket's first frame.
         await self.send_json({"type": "hello", "scope": office.area_code, "office": office.name})
@@ -166,7 +166,7 @@ class Hub:
     Each copy of a message names its group (maps.live.send).
 
     When the layer loses its connection (core.channel_layer tells the hub's receive()), the hub
-    closes its sockets (1011), forgets its groups (Redis forgot them too) and stops; each wall
+    closes its sockets (LAYER_LOST), forgets its groups (Redis forgot them too) and stops; each wall
     reconnects (maps/static/maps/live.js), re-fetches its state, and the first join starts the hub
     again on a new channel."""
 
@@ -248,7 +248,7 @@ class Hub:
             self.members, self.groups_of, self.channel = {}, {}, None
         for consumer in consumers:
             try:
-                await consumer.close(code=1011)
+                await consumer.close(code=LAYER_LOST)
             except Exception:  # already closing
                 logger.debug("live hub: a socket was already closing", exc_info=True)
 
@@ -275,6 +275,9 @@ class Hub:
                     logger.debug("live hub: a socket went away", exc_info=True)
 
 
+# The close code when the layer lost Redis: the wall reconnects on any close (live.js). An application
+# may close only with 1000 or 3000–4999 (autobahn refuses 1011 from it: the socket stayed open, deaf).
+LAYER_LOST = 4500
 HUB_PREFIX = "maps.hub"  # the settings give channels named so a larger capacity
 _hubs: dict[int, Hub] = {}
 

@@ -106,7 +106,9 @@ async def _send_all(layer, groups: list[str], message: dict) -> None:
     """The groups' sends at once, in one hop to the event loop: their Redis round trips overlap
     instead of queueing one after another in the thread that committed (issue 17, item 7).
     A group whose send fails is logged; the others are still sent."""
-    results = await asyncio.gather(*(layer.group_send(group, message) for group in groups), return_exceptions=True)
+    # Each copy names its group: a process hears the groups through one hub channel (maps.consumers.Hub).
+    sends = (layer.group_send(group, {**message, "group": group}) for group in groups)
+    results = await asyncio.gather(*sends, return_exceptions=True)
     for group, result in zip(groups, results):
         if isinstance(result, BaseException):
             logger.error("live push to %s failed", group, exc_info=result)

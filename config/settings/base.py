@@ -252,6 +252,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS", "").strip()
 REDIS_SENTINEL_MASTERS = os.environ.get("REDIS_SENTINEL_MASTERS", "")
 # One Redis, several shards (comma-separated URLs) or Sentinel-managed masters (core.redis_hosts).
+# A process's wall hub hears every wall message of the process on one channel (maps.consumers.Hub):
+# room for a burst of notices, where a console socket's channel keeps channels-redis' default of 100.
+_HUB_CAPACITY = {"maps.hub.*": 5000}
 _redis_hosts = channel_layer_hosts(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTERS)
 if _redis_hosts:
     CHANNEL_LAYERS = {
@@ -260,7 +263,11 @@ if _redis_hosts:
             # told to every socket of the process (core/channel_layer.py, docs/RELIABILITY.md).
             "BACKEND": "core.channel_layer.RedisChannelLayer",
             # A prefix keeps runs that share one Redis apart (tests, several sites).
-            "CONFIG": {"hosts": _redis_hosts, "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+            "CONFIG": {
+                "hosts": _redis_hosts,
+                "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+                "channel_capacity": _HUB_CAPACITY,
+            },
         }
     }
 else:

@@ -21,6 +21,7 @@ import pytest
 import requests
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
@@ -103,6 +104,37 @@ def test_the_scope_is_decided_once_per_message_and_office(
             User.objects.get(username="xiatang_handler").office_id: 1,
         }
     )
+
+
+def test_a_process_hears_a_group_once_and_a_lost_layer_closes_its_walls(_in_the_test_transaction):
+    """Five wall sockets of one process are one member of the city group (the hub's channel), none
+    has a layer channel of its own; when the hub's receive() fails (the layer lost Redis), every wall
+    socket of the process is closed (a code daphne accepts from an application), so each wall reconnects and re-fetches its state."""
+
+    async def scenario():
+        user = await database_sync_to_async(User.objects.select_related("office").get)(username="wall_viewer")
+        comms = []
+        for _ in range(5):
+            comm = WebsocketCommunicator(APP, "/ws/maps/live/")
+            comm.scope["user"] = user
+            assert (await comm.connect())[0]
+            assert (await comm.receive_json_from())["type"] == "hello"
+            comms.append(comm)
+        layer = get_channel_layer()
+        members = list(layer.groups["maps.city"])
+        hub = consumers.hub_for(layer)
+        assert members == [hub.channel] and hub.channel.startswith(consumers.HUB_PREFIX)
+        assert set(layer.channels) <= {hub.channel}  # no socket waits on a channel of its own
+
+        async def lost(channel):
+            raise ConnectionError("the layer lost Redis")
+
+        layer.receive = lost  # the hub's next receive() fails
+        await layer.send(hub.channel, {"type": "maps.other"})  # wakes the receive it is waiting in
+        return [await c.receive_output(timeout=5) for c in comms]
+
+    closes = async_to_sync(scenario)()
+    assert closes == [{"type": "websocket.close", "code": consumers.LAYER_LOST}] * 5
 
 
 WALLS = {  # username → sockets (100 in all), alternately on the two servers

@@ -129,13 +129,15 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """A frame that is not a JSON text (binary, malformed, nested past any reason) closes the socket
-        with 1003 "unsupported data", not 1011 "server error"; JSON that is not a known message is ignored."""
+        with 4003, our "unsupported data" (the protocol's 1003 is not allowed from an application: daphne's
+        autobahn refuses any code but 1000 and 3000–4999 and would leave the socket open), not 1011 "server
+        error"; JSON that is not a known message is ignored."""
         try:
             if text_data is None:
                 raise ValueError("a binary frame")
             content = json.loads(text_data)
         except (ValueError, RecursionError):
-            await self.close(code=1003)
+            await self.close(code=UNSUPPORTED_DATA)
             return
         await self.receive_json(content, **kwargs)
 
@@ -277,6 +279,7 @@ class Hub:
 
 # The close code when the layer lost Redis: the wall reconnects on any close (live.js). An application
 # may close only with 1000 or 3000–4999 (autobahn refuses 1011 from it: the socket stayed open, deaf).
+UNSUPPORTED_DATA = 4003  # a frame that is not JSON text
 LAYER_LOST = 4500
 HUB_PREFIX = "maps.hub"  # the settings give channels named so a larger capacity
 _hubs: dict[int, Hub] = {}

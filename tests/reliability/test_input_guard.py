@@ -195,7 +195,7 @@ def _socket_in_the_test_transaction(settings, monkeypatch):
 
 @pytest.mark.usefixtures("_socket_in_the_test_transaction")
 @pytest.mark.parametrize("frame", ["not json{", "[" * 100_000, b"\x00\x01binary"], ids=["malformed", "deep", "binary"])
-def test_a_wall_frame_that_is_not_json_closes_the_socket_with_1003(frame):
+def test_a_wall_frame_that_is_not_json_closes_the_socket_with_4003(frame):
     async def scenario():
         user = await database_sync_to_async(User.objects.select_related("office").get)(username="city_dispatcher")
         comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/maps/live/")
@@ -212,7 +212,7 @@ def test_a_wall_frame_that_is_not_json_closes_the_socket_with_1003(frame):
         return closed
 
     closed = async_to_sync(scenario)()
-    assert closed == {"type": "websocket.close", "code": 1003}
+    assert closed == {"type": "websocket.close", "code": 4003}  # 1003 is refused from an application
 
 
 @pytest.mark.usefixtures("_socket_in_the_test_transaction")

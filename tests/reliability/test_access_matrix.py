@@ -79,6 +79,10 @@ DESK_PAGE = each(403, anonymous=302, **dict.fromkeys(DESKS, 200))
 # The 下汤镇 ticket is the 鲁山 sub-center's: at every other center's desk it does not exist (a 404), even at the
 # city center's, which sees it on the wall but does not act for 鲁山 [ORG-2].
 DESK_FOREIGN = each(403, anonymous=302, **dict.fromkeys(DESKS, 404))
+# [CT-2] Hand-overs: the console's users (the city center hands any ticket of the city to 110 [ORG-1]);
+# a linked system's endpoints take its token, never a session: a 401 for every user.
+CONSOLE_201, CONSOLE_404 = (each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, n)) for n in (201, 404))
+CONSOLE_PAGE, TOKEN = each(403, anonymous=302, **dict.fromkeys(CONSOLE_USERS, 200)), each(401, anonymous=401)
 
 
 @dataclass
@@ -395,6 +399,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("api/cti/events", "POST"): Row(
         "/api/cti/events", each(401, anonymous=401), body={"event": "ringing", "call_id": "c-1", "extension": "8001"}
     ),
+    # [CT-2] Hand-overs: the console's users (the city center hands any ticket of the city to 110 [ORG-1]);
+    # a linked system's endpoints take its token, never a session (a 401 for every user).
+    ("api/linkage/handovers", "POST"): Row(
+        "/api/linkage/handovers", CONSOLE_201, {"ticket": "{ticket}", "line": "110"}
+    ),
+    ("api/linkage/handovers/<int:handover_id>/retry", "POST"): Row("/api/linkage/handovers/9/retry", CONSOLE_404),
+    ("api/linkage/handovers/<str:handover_key>/reference", "POST"): Row("/api/linkage/handovers/HO-x/reference", TOKEN),
+    ("api/linkage/tickets", "POST"): Row("/api/linkage/tickets", TOKEN, {"reference": "110-1"}),
+    ("linkage/t/<str:number>/hand-over", "GET"): Row("/linkage/t/{ticket}/hand-over", CONSOLE_PAGE),
     ("media/<path:path>", "GET"): Row("/media/{file}", each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 200))),
 }
 

@@ -66,6 +66,7 @@ class LeaderBookingInline(admin.TabularInline):
 class LeaderDayAdmin(admin.ModelAdmin):
     """[CT-4] The schedule of leaders' answering days, with the callers booked for each."""
 
-    list_display = ("day", "leader", "office", "topics")
+    list_display = ("day", "kind", "leader", "office", "topics")
+    list_filter = ("kind",)
     raw_id_fields = ("leader", "office")
     inlines = [LeaderBookingInline]

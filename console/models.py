@@ -161,8 +161,15 @@ class CallTicket(models.Model):
 
 
 class LeaderDay(models.Model):
-    """[CT-4] A leader answers the line on a day (领导接话日): who, for which office, when, on what."""
+    """[CT-4] A leader answers the line on a day (领导接话日): who, for which office, when, on what; or a
+    deputy's or CPPCC member's day, or one of the hotline's open days (热线开放日, at least two a year)."""
 
+    class Kind(models.TextChoices):
+        LEADER = "leader", _("Leader's answering day")
+        DEPUTY = "deputy", _("Deputies' and CPPCC members' answering day")
+        OPEN_DAY = "open_day", _("Hotline open day")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.LEADER)
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leader_days")
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()

@@ -33,7 +33,7 @@ def handover_json(h: HandOver) -> dict:
         "state": h.state,
         "state_label": h.get_state_display(),
         "at": h.at.isoformat(),
-        "by": (h.by.get_full_name() or h.by.username) if h.by else "",
+        "by": str(h.by) if h.by else "",
         "their_reference": h.their_reference,
         "attempts": h.attempts,
         "last_error": h.last_error,

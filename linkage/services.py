@@ -68,7 +68,7 @@ def payload_for(handover: HandOver) -> dict:
         },
         "from": {
             "center": t.center.name if t.center_id else (by.office.name if by and by.office_id else ""),
-            "agent": (by.get_full_name() or by.username) if by else "",
+            "agent": str(by) if by else "",
             "call_id": handover.call_id,
         },
     }

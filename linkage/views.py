@@ -30,7 +30,7 @@ class HandOverForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [(s.code, str(s)) for s in LinkedSystem.objects.filter(is_active=True)]
+        self.fields["line"].choices = [(s.code, s.name) for s in LinkedSystem.objects.filter(is_active=True)]
 
 
 @require_http_methods(["GET", "POST"])

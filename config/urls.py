@@ -6,6 +6,7 @@ from briefings.map_report import briefing_report
 from citizen.views import public_cases_api
 from console.api_urls import console_urlpatterns, cti_urlpatterns, intake_urlpatterns
 from dispatch.fieldwork.views import AttachmentFileView
+from linkage.urls import api_urlpatterns as linkage_api_urlpatterns
 from maps.views import home
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("api/console/", include(console_urlpatterns)),
     path("api/cti/", include(cti_urlpatterns)),
     path("api/intake/", include(intake_urlpatterns)),
+    path("api/linkage/", include(linkage_api_urlpatterns)),
     path("api/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
     # the briefing map keeps its address under /maps/; the page is the briefings'
@@ -39,6 +41,7 @@ urlpatterns = [
     path("w/", include("workstations.urls")),
     path("desks/", include("desks.urls")),
     path("center/", include("console.urls")),
+    path("linkage/", include("linkage.urls")),
     path("audit/", include("audit.urls")),
     path("m/", include("citizen.urls")),  # the citizen's side (issue 16)
     # Ticket files are never served as plain static files: only to those who may see the ticket.

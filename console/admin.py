@@ -12,8 +12,8 @@ from .models import CallRecord, CtiToken, LeaderBooking, LeaderDay, Seat, Shift,
 
 @admin.register(Seat)
 class SeatAdmin(admin.ModelAdmin):
-    list_display = ("extension", "office", "agent", "is_leader_seat", "signed_in_at")
-    list_filter = ("is_leader_seat", "office__kind")
+    list_display = ("extension", "kind", "dial_target", "office", "agent", "is_leader_seat", "signed_in_at")
+    list_filter = ("kind", "is_leader_seat", "office__kind")
     search_fields = ("extension", "agent__username", "agent__display_name")
     raw_id_fields = ("office", "agent")
 
@@ -66,6 +66,7 @@ class LeaderBookingInline(admin.TabularInline):
 class LeaderDayAdmin(admin.ModelAdmin):
     """[CT-4] The schedule of leaders' answering days, with the callers booked for each."""
 
-    list_display = ("day", "leader", "office", "topics")
+    list_display = ("day", "kind", "leader", "office", "topics")
+    list_filter = ("kind",)
     raw_id_fields = ("leader", "office")
     inlines = [LeaderBookingInline]

@@ -16,9 +16,11 @@ from rest_framework.views import APIView
 from dispatch.models import Channel
 from dispatch.policy import may_see_call_board, may_use_console
 from dispatch.serializers import FiniteFloatField, IntakeSerializer
+from grid.models import Office
 
 from . import selectors, services
 from .suggest import suggest
+from .threefixed import unit_contact
 
 
 class MethodFirst:
@@ -292,12 +294,14 @@ class ThreeWayView(MethodFirst, APIView):
 
     @extend_schema(request=ThreeWaySerializer, responses={200: None, 400: None, 403: None, 404: None, 422: None})
     def post(self, request, call_id: str):
-        """[CT-1][CT-3] Bring a unit into the call on its three-fixed number."""
+        """[CT-1][CT-3] Bring a unit into the call on its three-fixed number; the answer gives its fixed person
+        and hours, with a warning outside them."""
         call = services.call_for(request.user, call_id)
         s = ThreeWaySerializer(data=request.data)
         s.is_valid(raise_exception=True)
         services.three_way(user=request.user, call=call, office_code=s.validated_data["office"])
-        return Response({"call_id": call.call_id, "requested": True})
+        office = Office.objects.get(code=s.validated_data["office"])
+        return Response({"call_id": call.call_id, "requested": True, "contact": unit_contact(office)})
 
 
 class OutboundSerializer(serializers.Serializer):
@@ -316,7 +320,10 @@ class OutboundView(MethodFirst, APIView):
         s.is_valid(raise_exception=True)
         d = s.validated_data
         call = services.call_out(user=request.user, number=d["ticket"], target=d["target"], office_code=d["office"])
-        return Response({"call_id": call.call_id, "extension": call.extension}, status=status.HTTP_201_CREATED)
+        answer = {"call_id": call.call_id, "extension": call.extension}
+        if d["target"] == "unit":  # [CT-3] the unit's fixed person and hours, a warning outside them
+            answer["contact"] = unit_contact(Office.objects.get(code=call.pbx_log[-1]["office"]))
+        return Response(answer, status=status.HTTP_201_CREATED)
 
 
 class WallView(MethodFirst, APIView):

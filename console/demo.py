@@ -45,9 +45,14 @@ def ensure_demo_console(*, today: dt.date | None = None) -> dict:
                 leader=user, day=today, defaults={"office": user.office, "topics": "城市管理、供暖供水、物业"}
             )
     # [CT-3] every unit keeps a fixed number for three-way calls: demo numbers where none is set
+    # and a fixed person and hours (weekdays 8:30–17:30) where none are kept
     phones = 0
     for office in Office.objects.filter(phone="", is_active=True).only("id", "phone"):
         office.phone = f"0375-{3000000 + office.id}"
         office.save(update_fields=["phone"])
         phones += 1
+    Office.objects.filter(is_active=True, contact_hours_from__isnull=True).update(
+        contact_hours_from=dt.time(8, 30), contact_hours_to=dt.time(17, 30), contact_weekdays_only=True
+    )
+    Office.objects.filter(is_active=True, contact_person="").update(contact_person="值班联络员")
     return {"seats": seats, "unit_numbers": phones, "token": ensure_demo_token()}

@@ -19,9 +19,21 @@ from grid.models import Office
 
 
 class Seat(models.Model):
-    """A place at a center's console with its telephone extension; an agent sits at it (one seat each)."""
+    """A place at a center's console with its telephone extension; an agent sits at it (one seat each).
+
+    A remote seat (远端座席) [CT-1] is not a desk phone at the center: a leader's or a township's seat
+    reached through a SIP URI or a phone number; the PBX still knows it by its extension (CTI events ring
+    it like any seat), and rings its `dial_target` when the console places a call from it."""
+
+    class Kind(models.TextChoices):
+        DESK = "desk", _("Desk phone at the center")
+        REMOTE = "remote", _("Remote seat (SIP URI or phone number)")
 
     extension = models.CharField(_("extension"), max_length=16, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.DESK)
+    dial_target = models.CharField(
+        _("dial target"), max_length=200, blank=True, help_text=_("A remote seat's SIP URI or phone number")
+    )
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="seats")
     agent = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="seat"
@@ -31,11 +43,19 @@ class Seat(models.Model):
 
     class Meta:
         ordering = ["extension"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="remote") | ~Q(dial_target=""), name="remote_seat_has_dial_target")
+        ]
         verbose_name = _("seat")
         verbose_name_plural = _("seats")
 
     def __str__(self) -> str:
         return f"{self.extension} ({self.agent or '-'})"
+
+    @property
+    def ring_target(self) -> str:
+        """What the PBX rings for this seat: a remote seat's SIP URI or number, else the extension."""
+        return self.dial_target if self.kind == self.Kind.REMOTE and self.dial_target else self.extension
 
 
 class Shift(models.Model):
@@ -161,8 +181,15 @@ class CallTicket(models.Model):
 
 
 class LeaderDay(models.Model):
-    """[CT-4] A leader answers the line on a day (领导接话日): who, for which office, when, on what."""
+    """[CT-4] A leader answers the line on a day (领导接话日): who, for which office, when, on what; or a
+    deputy's or CPPCC member's day, or one of the hotline's open days (热线开放日, at least two a year)."""
 
+    class Kind(models.TextChoices):
+        LEADER = "leader", _("Leader's answering day")
+        DEPUTY = "deputy", _("Deputies' and CPPCC members' answering day")
+        OPEN_DAY = "open_day", _("Hotline open day")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.LEADER)
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leader_days")
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()

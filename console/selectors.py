@@ -148,6 +148,8 @@ def leader_days(user: User, *, days: int = 31) -> list[dict]:
         {
             "id": d.id,
             "day": d.day.isoformat(),
+            "kind": d.kind,
+            "kind_label": d.get_kind_display(),
             "leader": str(d.leader),
             "office": d.office.name,
             "topics": d.topics,

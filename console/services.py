@@ -337,7 +337,7 @@ def call_out(*, user: User, number: str, target: str, office_code: str = "") -> 
         rang_at=now,
     )
     CallTicket.objects.create(call=call, ticket=ticket, relation=CallTicket.Relation.ABOUT, at=now, by=user)
-    pbx().originate(extension=seat.extension, number=dial, call_id=call.call_id)
+    pbx().originate(extension=seat.ring_target, number=dial, call_id=call.call_id)  # a remote seat's URI [CT-1]
     _log(call, {"action": "originate", "target": target, "office": office.code if office else ""})
     return call
 

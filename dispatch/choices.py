@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
     NATIONAL_PLATFORM = "national_platform", _("National platform")
     GRID_WORKER = "grid_worker", _("Grid worker")
     H5 = "h5", _("Web/WeChat H5 page")  # the citizen's own page, /m/ (issue 16)
+    LINKAGE = "linkage", _("Linked system (110/119/120/122, utilities)")  # handed over to 12345 [CT-2]
 
 
 class Kind(models.TextChoices):

@@ -466,6 +466,13 @@ def may_see_call_board(user: User | None) -> bool:
     return office is not None and office.kind in CENTER_KINDS and _role(user) in (CONSOLE_ROLES | {Role.CENTER_VIEWER})
 
 
+def may_hand_over(user: User | None, ticket: Ticket) -> bool:
+    """[CT-2] Hand a visible ticket to a linked system: the console's users of its center, of the city center
+    [ORG-1], or of any center when no center holds it (an emergency refused at intake)."""
+    office = _office(user) if may_use_console(user) else None
+    return office is not None and (ticket.center_id in (None, office.id) or office.kind == Kind.CITY_CENTER)
+
+
 # -- who files a ticket, through which channel, with which time [IN-1][IN-2] ----------------------
 
 # The center takes requests from every public channel; a grid-level office files what it finds on

@@ -168,7 +168,14 @@ class Office(models.Model):
         blank=True,
         help_text=_("Top-level ticket categories a department answers for"),
     )
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(
+        max_length=40, blank=True, help_text=_("The fixed number of its three-fixed contact [CT-3]")
+    )
+    # [CT-3] "three fixed" (三固定): the fixed number above, a fixed person and fixed hours
+    contact_person = models.CharField(_("fixed person"), max_length=60, blank=True)
+    contact_hours_from = models.TimeField(_("fixed hours from"), null=True, blank=True)
+    contact_hours_to = models.TimeField(_("fixed hours to"), null=True, blank=True)
+    contact_weekdays_only = models.BooleanField(_("fixed hours on weekdays only"), default=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -179,6 +186,14 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def in_contact_hours(self, at) -> bool | None:
+        """[CT-3] Whether a local time falls in the unit's fixed hours (None: no hours kept)."""
+        if self.contact_hours_from is None or self.contact_hours_to is None:
+            return None
+        if self.contact_weekdays_only and at.weekday() >= 5:
+            return False
+        return self.contact_hours_from <= at.time() < self.contact_hours_to
 
     @property
     def area(self) -> "Area | None":

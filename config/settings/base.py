@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "classify",
     "citizen",
     "console",
+    "linkage",
 ]
 
 MIDDLEWARE = [
@@ -360,3 +361,9 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 CONSOLE_PBX = os.environ.get("CONSOLE_PBX", "console.pbx.SimulatedPbx")
 CTI_DEMO_TOKEN = os.environ.get("CTI_DEMO_TOKEN", "demo-cti-token-grid12345")
 CTI_ACCEPT_DEMO_TOKEN = os.environ.get("CTI_ACCEPT_DEMO_TOKEN", "1") == "1"
+# [CT-2] how tickets reach the linked systems (110/119/120/122, utility lines): the outbox by default;
+# linkage.backends.HttpJsonBackend posts to LINKAGE_ENDPOINTS = {"110": {"url", "token", "timeout"}, …}.
+LINKAGE_BACKEND = os.environ.get("LINKAGE_BACKEND", "linkage.backends.OutboxBackend")
+LINKAGE_ENDPOINTS: dict[str, dict] = {}
+LINKAGE_RETRIES = 3
+LINKAGE_RETRY_BACKOFF = 0.5

@@ -82,6 +82,10 @@ DESK_FOREIGN = each(403, anonymous=302, **dict.fromkeys(DESKS, 404))
 # [AR-5] appeals: ruled by the city center's dispatchers (a missing appeal: 404); appealed by a unit's own staff.
 AR5_ROUTE, NOT_THEIRS = "assessment/<str:period>/unit/<str:office>/appeal/", each(403, anonymous=302)
 APPEAL_DESK, APPEAL_404 = dict.fromkeys(CITY_CENTER & DESKS, 200), dict.fromkeys(CITY_CENTER & DESKS, 404)
+# [CT-2] Hand-overs: the console's users (the city center hands any ticket of the city to 110 [ORG-1]);
+# a linked system's endpoints take its token, never a session: a 401 for every user.
+CONSOLE_201, CONSOLE_404 = (each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, n)) for n in (201, 404))
+CONSOLE_PAGE, TOKEN = each(403, anonymous=302, **dict.fromkeys(CONSOLE_USERS, 200)), each(401, anonymous=401)
 
 
 @dataclass
@@ -420,6 +424,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("api/cti/events", "POST"): Row(
         "/api/cti/events", each(401, anonymous=401), body={"event": "ringing", "call_id": "c-1", "extension": "8001"}
     ),
+    # [CT-2] Hand-overs: the console's users (the city center hands any ticket of the city to 110 [ORG-1]);
+    # a linked system's endpoints take its token, never a session (a 401 for every user).
+    ("api/linkage/handovers", "POST"): Row(
+        "/api/linkage/handovers", CONSOLE_201, {"ticket": "{ticket}", "line": "110"}
+    ),
+    ("api/linkage/handovers/<int:handover_id>/retry", "POST"): Row("/api/linkage/handovers/9/retry", CONSOLE_404),
+    ("api/linkage/handovers/<str:handover_key>/reference", "POST"): Row("/api/linkage/handovers/HO-x/reference", TOKEN),
+    ("api/linkage/tickets", "POST"): Row("/api/linkage/tickets", TOKEN, {"reference": "110-1"}),
+    ("linkage/t/<str:number>/hand-over", "GET"): Row("/linkage/t/{ticket}/hand-over", CONSOLE_PAGE),
     ("media/<path:path>", "GET"): Row("/media/{file}", each(404, anonymous=403, **dict.fromkeys(CITY_CENTER, 200))),
 }
 

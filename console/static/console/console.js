@@ -241,15 +241,25 @@
       .then(loadCalls);
   }
   // [CT-1][CT-3] click-to-call from a ticket, and a unit brought into the call on its fixed number
+  // [CT-3] the unit's three-fixed contact (number, person, hours); a warning outside its hours
+  function contactText(c) {
+    if (!c) return "";
+    return ` · ${c.name} ${c.number}${c.person ? " · " + t.person + " " + c.person : ""}${c.hours ? " · " + c.hours : ""}`;
+  }
+  function placed(res, text) {
+    if (!res.ok) return showResult(errorText(res), "error");
+    const c = res.data.contact;
+    showResult(`${text}${contactText(c)}${c && c.warning ? " ⚠ " + c.warning : ""}`, c && c.warning ? "warn" : "ok");
+  }
   function callOut(number, target) {
     api("POST", "/api/console/outbound", { ticket: number, target })
-      .then((res) => showResult(res.ok ? `${t.calling} ${number}` : errorText(res), res.ok ? "ok" : "error"))
+      .then((res) => placed(res, `${t.calling} ${number}`))
       .then(loadCalls);
   }
   function threeWay(office) {
     if (!call) return showResult(t.no_call, "error");
     api("POST", `/api/console/calls/${encodeURIComponent(call.call_id)}/three-way`, { office })
-      .then((res) => showResult(res.ok ? t.three_way_requested : errorText(res), res.ok ? "ok" : "error"));
+      .then((res) => placed(res, t.three_way_requested));
   }
   function saveDraft() {
     if (!call) return;
@@ -317,7 +327,7 @@
     api("GET", "/api/console/leader-days/").then((res) => {
       if (!res.ok) return;
       fill($("leader-days"), res.data.map((d) => el("li", {},
-        `${d.day} ${d.leader} · ${d.topics} (${d.bookings}) `,
+        `${d.day} ${d.kind === "leader" ? "" : d.kind_label + " · "}${d.leader} · ${d.topics} (${d.bookings}) `,
         el("button", { type: "button", class: "cc-small", onclick: () => book(d) }, t.book))));
     });
   }

@@ -24,30 +24,47 @@ from grid.models import User
 
 
 @transaction.atomic
-def record_contact(*, ticket: Ticket, by: User, note: str) -> Ticket:
-    """[HD-1] The contact with the caller: the office's own step, or the community's for the delegating township."""
+def record_contact(
+    *,
+    ticket: Ticket,
+    by: User,
+    note: str,
+    means: str = CallerContact.Means.PHONE,
+    outcome: str = CallerContact.Outcome.REACHED,
+) -> Ticket:
+    """[HD-1] The contact with the caller (means and outcome; a failed attempt is recorded too): the office's
+    own step, or the community's for the delegating township. Only a contact that reached the caller sets
+    contacted_at, as dispatch's contact_caller does."""
     if _own_assignment(ticket, by) is not None:
-        return dispatch_services.contact_caller(ticket=ticket, by=by, note=note)
+        return dispatch_services.contact_caller(ticket=ticket, by=by, note=note, means=means, outcome=outcome)
     ticket = lock_ticket(ticket)
     delegation = _delegation_to(ticket, by)
-    workflow.check(ticket, "delegated_contact")
+    reached = outcome == CallerContact.Outcome.REACHED
+    action = "delegated_contact" if reached else "delegated_contact_attempt"
+    workflow.check(ticket, action)
+    if means not in CallerContact.Means.values:
+        raise ValidationError({"means": _("Say how the caller was contacted.")})
+    if outcome not in CallerContact.Outcome.values:
+        raise ValidationError({"outcome": _("Say whether the caller was reached.")})
     if not note.strip():
         raise ValidationError({"note": _("Say how and what was agreed with the caller.")})
     if delegation.state == Delegation.State.ASSIGNED:
         _accept_in_passing(ticket, delegation, by)
-    workflow.fire(ticket, "delegated_contact", by=by, note=note, data={"for": delegation.assignment.office.code})
+    data = {"for": delegation.assignment.office.code, "means": means}
+    workflow.fire(ticket, action, by=by, note=note, data=data)
+    now = timezone.now()
     CallerContact.objects.create(  # [HD-1] the community's contact, recorded like the unit's own
         ticket=ticket,
         office=by.office,
         step=ticket.step,
-        at=timezone.now(),
-        means=CallerContact.Means.PHONE,
-        outcome=CallerContact.Outcome.REACHED,
+        at=now,
+        means=means,
+        outcome=outcome,
         note=note,
         by=by,
     )
-    if ticket.contacted_at is None:
-        ticket.contacted_at = timezone.now()
+    if reached and ticket.contacted_at is None:
+        ticket.contacted_at = now
         ticket.save(update_fields=["contacted_at", "updated_at"])
     return ticket
 

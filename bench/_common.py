@@ -1,21 +1,23 @@
 """Shared helpers for the benchmarks: Django set-up, a daphne server, and
-recording figures in bench/RESULTS.md with the machine and the date."""
+recording figures in bench/RESULTS.md with the machine and the date. Server processes, ports and
+sessions are the tests' own (tests/servers.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
+if str(ROOT) not in sys.path:  # a benchmark runs as a script: the project's packages (tests.servers) on the path
+    sys.path.insert(0, str(ROOT))
+
+from tests.servers import free_port, process  # noqa: E402, F401  (free_port: for the benchmarks)
 
 
 def setup_django() -> None:
@@ -48,37 +50,14 @@ def summary_ms(values: list[float]) -> str:
     return f"p50 {percentile(values, 50) * 1000:.2f} ms, p95 {percentile(values, 95) * 1000:.2f} ms, mean {statistics.mean(values) * 1000:.2f} ms"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def daphne_server(env: dict | None = None, *, app: str = "config.asgi:application"):
-    """A real daphne process serving the project (or a benchmark's variant of it) on a free loopback port."""
+    """A real daphne process serving the project (or a benchmark's variant of it) on a free loopback port
+    (its output in tests/artifacts/bench-daphne.log)."""
     port = free_port()
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port), app],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
-            time.sleep(0.2)
-    try:
+    args = [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port), app]
+    with process(args, port, "bench-daphne", env, append=True):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def record(title: str, lines: list[str]) -> None:

@@ -39,35 +39,12 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from _common import ROOT, free_port, percentile, record
+from _common import ROOT, free_port, percentile, process, record
 
 SCENARIOS = {
     "one": {"servers": 1, "clients": 200, "layer": "memory"},
     "two": {"servers": 2, "clients": 1000, "layer": "redis"},
 }
-
-
-@contextmanager
-def started(args: list[str], port: int, *, cwd: Path, env: dict, log: Path):
-    with log.open("ab") as out:
-        proc = subprocess.Popen(args, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"{args[0]} did not start: {log.read_text()[-2000:]}") from None
-                time.sleep(0.2)
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextmanager
@@ -218,12 +195,14 @@ def measure(
         if layer == "redis":
             rport = free_port()
             stack.enter_context(
-                started(
+                process(
                     ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                     rport,
+                    "redis",
                     cwd=tree,
-                    env={},
-                    log=logs / f"{run}-redis.log",
+                    log_path=logs / f"{run}-redis.log",
+                    append=True,
+                    timeout=60,
                 )
             )
             env["REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"
@@ -241,7 +220,18 @@ def measure(
                 "config.asgi:application",
             ]
             procs.append(
-                stack.enter_context(started(daphne, port, cwd=tree, env=env, log=logs / f"{run}-daphne{i}.log"))
+                stack.enter_context(
+                    process(
+                        daphne,
+                        port,
+                        "daphne",
+                        env,
+                        cwd=tree,
+                        log_path=logs / f"{run}-daphne{i}.log",
+                        append=True,
+                        timeout=60,
+                    )
+                )
             )
             bases.append(f"http://127.0.0.1:{port}")
         cookie = session_cookie(bases[0], "wall_viewer")

@@ -39,17 +39,10 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, free_port, percentile, record  # noqa: E402
+from _common import ROOT, free_port, percentile, record, setup_django  # noqa: E402
 
-TICKET = {
-    "channel": "phone",
-    "kind": "complaint",
-    "category": "0101",
-    "lon": 113.2952,
-    "lat": 33.7549,
-    "caller_name": "王芳",
-    "caller_phone": "13812341234",
-}
+from tests.servers import PHONE_TICKET, new_session  # noqa: E402
+
 OPEN311_FORM = {
     "service_code": "0701",
     "lat": "33.754900",
@@ -126,7 +119,7 @@ def take_in(base: str, session: str, text: str, log: list) -> dict:
         attempts += 1
         r = requests.post(
             f"{base}/api/tickets/",
-            json={**TICKET, "description": text},
+            json={**PHONE_TICKET, "description": text},
             headers={"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf, "Idempotency-Key": key},
             timeout=30,
         )
@@ -343,35 +336,16 @@ def main() -> int:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.contrib.sessions.backends.db import SessionStore
+    setup_django()
 
     from dispatch.models import OutboundMessage, Ticket
-    from grid.models import User
     from open311.models import Open311Key
-
-    def session(username: str) -> str:
-        user = User.objects.get(username=username)
-        s = SessionStore()
-        s.update(
-            {
-                "_auth_user_id": str(user.pk),
-                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                "_auth_user_hash": user.get_session_auth_hash(),
-            }
-        )
-        s.create()
-        return s.session_key
 
     run = f"bench-ha-{uuid.uuid4().hex[:6]}"
     env = dict(os.environ)
     directory = ROOT / ".local" / run
     cluster = start_cluster(run, env, directory, supervisors=args.supervisors)
-    cluster |= {"dispatcher": session("city_dispatcher"), "wall": session("wall_viewer")}
+    cluster |= {"dispatcher": new_session("city_dispatcher"), "wall": new_session("wall_viewer")}
     key = Open311Key.objects.create(name=f"{run} stream", channel="app", rate_limit_per_minute=100000).key
 
     def fresh_key(limit: int) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import subprocess
 import sys
 import threading
@@ -30,18 +29,9 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, daphne_server, percentile, record  # noqa: E402
+from _common import daphne_server, percentile, record, setup_django  # noqa: E402
 
-PG_REPLICA = str(ROOT / "bin" / "pg-replica")
-TICKET = {
-    "channel": "phone",
-    "kind": "complaint",
-    "category": "0101",
-    "lon": 113.2952,
-    "lat": 33.7549,
-    "caller_name": "王芳",
-    "caller_phone": "13812341234",
-}
+from tests.servers import PG_REPLICA, PHONE_TICKET, REPLAY_LAG_SQL, database_url, new_session  # noqa: E402
 
 
 def pages(today: dt.date) -> list[str]:
@@ -76,40 +66,22 @@ def main() -> int:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from dispatch.models import OutboundMessage, Ticket
-    from grid.models import User
 
     d = settings.DATABASES["default"]
-    primary_url = f"postgis://{d['USER']}@/{d['NAME']}?host={d['HOST']}&port={d['PORT']}"
+    primary_url = database_url()
     subprocess.run([PG_REPLICA, "start"], check=True)
     replica_url = subprocess.run(
         [PG_REPLICA, "url", d["NAME"]], capture_output=True, text=True, check=True
     ).stdout.strip()
 
-    def session(username: str) -> str:
-        user = User.objects.get(username=username)
-        s = SessionStore()
-        s.update(
-            {
-                "_auth_user_id": str(user.pk),
-                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                "_auth_user_hash": user.get_session_auth_hash(),
-            }
-        )
-        s.create()
-        return s.session_key
-
     run = f"bench-replica-{uuid.uuid4().hex[:6]}"
-    reader, writer = session("city_dispatcher"), session("city_dispatcher")
+    reader, writer = new_session("city_dispatcher"), new_session("city_dispatcher")
     time.sleep(1)  # the sessions replayed on the replica
     common = {"DATABASE_URL": primary_url, "DEBUG": "0", "REDIS_URL": "", "MAPS_LIVE_TICK_SECONDS": "0"}
     paths = pages(timezone.localdate())
@@ -123,7 +95,7 @@ def main() -> int:
             t = time.monotonic()
             r = requests.post(
                 f"{base}/api/tickets/",
-                json={**TICKET, "description": f"{run} 长青社区楼下下水道堵了 {counter[0]}"},
+                json={**PHONE_TICKET, "description": f"{run} 长青社区楼下下水道堵了 {counter[0]}"},
                 headers={
                     "Cookie": f"sessionid={writer}; csrftoken={csrf}",
                     "X-CSRFToken": csrf,
@@ -137,14 +109,7 @@ def main() -> int:
     def watch_lag():
         with psycopg.connect(libpq(replica_url), autocommit=True) as c:
             while not stop.is_set():
-                lags.append(
-                    float(
-                        c.execute(
-                            "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-                            "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
-                        ).fetchone()[0]
-                    )
-                )
+                lags.append(float(c.execute(REPLAY_LAG_SQL).fetchone()[0]))
                 stop.wait(0.2)
 
     written = [0]

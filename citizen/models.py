@@ -13,7 +13,8 @@ from dispatch.models import Ticket
 class CitizenReport(models.Model):
     """A request filed on the citizen's page (/m/): the ticket and what the caller chose with it.
 
-    `public` is the caller's consent: only such cases, once closed, enter the public record [PUB-1][PUB-3].
+    `public` is the caller's consent, kept once, on the ticket (`Ticket.is_public`): only such cases, once closed,
+    enter the public record [PUB-1][PUB-3], and Open311's anonymous readers see their text (redacted).
     A business files with its unified social credit code [PUB-4]; the center lists those apart.
     `county_code`/`township_code` copy the ticket's place at intake: the public record by area and month
     is one range of a partial index, whatever the number of tickets.
@@ -22,7 +23,6 @@ class CitizenReport(models.Model):
     """
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="citizen_report")
-    public = models.BooleanField(_("public"), default=False)
     is_business = models.BooleanField(_("filed by a business"), default=False)
     business_name = models.CharField(_("business name"), max_length=100, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
@@ -37,16 +37,11 @@ class CitizenReport(models.Model):
         verbose_name = _("citizen's request")
         verbose_name_plural = _("citizens' requests")
         indexes = [
-            # The public record: newest first, by month (received_at range), only the public ones [PUB-1].
-            models.Index(fields=["-received_at", "-id"], condition=Q(public=True), name="citizen_public_recent"),
-            models.Index(
-                fields=["county_code", "-received_at", "-id"], condition=Q(public=True), name="citizen_public_county"
-            ),
-            models.Index(
-                fields=["township_code", "-received_at", "-id"],
-                condition=Q(public=True),
-                name="citizen_public_township",
-            ),
+            # The public record: newest first, by month (received_at range) and area; the ticket, joined by
+            # its key, says whether it is public and closed [PUB-1].
+            models.Index(fields=["-received_at", "-id"], name="citizen_recent"),
+            models.Index(fields=["county_code", "-received_at", "-id"], name="citizen_county_recent"),
+            models.Index(fields=["township_code", "-received_at", "-id"], name="citizen_township_recent"),
             models.Index(fields=["phone_key", "-received_at"], name="citizen_phone_recent"),
             models.Index(fields=["-received_at"], condition=Q(is_business=True), name="citizen_business_recent"),
         ]
@@ -58,6 +53,11 @@ class CitizenReport(models.Model):
 
     def __str__(self) -> str:
         return str(self.ticket_id)
+
+    @property
+    def public(self) -> bool:
+        """The caller's choice, as the ticket keeps it (one source for the public record and Open311)."""
+        return self.ticket.is_public
 
 
 class PhoneCode(models.Model):

@@ -221,7 +221,7 @@ def month_range(month: str) -> tuple[dt.datetime, dt.datetime]:
 
 def public_reports(q: PublicQuery):
     """[PUB-1][PUB-3] Closed cases the caller chose to make public, newest first: one indexed query."""
-    qs = CitizenReport.objects.filter(public=True, ticket__status__in=PUBLIC_STATUSES)
+    qs = CitizenReport.objects.filter(ticket__is_public=True, ticket__status__in=PUBLIC_STATUSES)
     if q.area:
         qs = qs.filter(**{"county_code" if len(q.area) == 6 else "township_code": q.area})
     if q.month:

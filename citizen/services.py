@@ -257,7 +257,6 @@ def submit_report(*, report: Report, photos: list[CleanPhoto], ip: str, idempote
         if result.created:
             CitizenReport.objects.create(
                 ticket=result.ticket,
-                public=report.public,
                 is_business=report.is_business,
                 business_name=report.business_name.strip()[:100] if report.is_business else "",
                 credit_code=report.credit_code if report.is_business else "",
@@ -267,7 +266,7 @@ def submit_report(*, report: Report, photos: list[CleanPhoto], ip: str, idempote
                 township_code=result.ticket.township_code,
                 held_reason=hold,
             )
-            if report.public:  # the caller's choice also opens the ticket to Open311's anonymous readers (redacted)
+            if report.public:  # the caller's choice, kept on the ticket: the public record and Open311 read it there
                 Ticket.objects.filter(pk=result.ticket.pk).update(is_public=True)
             for photo in photos:
                 add_caller_photo(ticket=result.ticket, photo=photo)

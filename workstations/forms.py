@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import Urgency
+from dispatch.models import CallerContact, Urgency
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,7 +36,20 @@ class NoteForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    note = text(_("How and what was agreed with the caller"), rows=3)
+    """[HD-1] A contact with the caller, or a failed attempt: how, whether the caller was reached, and what
+    was said (none of it preselected: a failed attempt must not pass for a contact)."""
+
+    means = forms.ChoiceField(
+        label=_("Contacted by"),
+        choices=[("", _("Choose how")), *CallerContact.Means.choices],
+        error_messages={"required": _("Say how the caller was contacted.")},
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("Reached or not")), *CallerContact.Outcome.choices],
+        error_messages={"required": _("Say whether the caller was reached.")},
+    )
+    note = text(_("What was said or agreed, or why the caller could not be reached"), rows=3)
 
 
 class ReplyForm(forms.Form):

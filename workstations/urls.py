@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import offline, views
 
 app_name = "ws"
 
@@ -11,7 +11,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/where", views.report_where, name="report-where"),
     path("desk/", views.desk, name="desk"),
-    path("sw.js", views.service_worker, name="sw"),
-    path("manifest.webmanifest", views.manifest, name="manifest"),
-    path("offline/", views.offline, name="offline"),
+    path("sw.js", offline.service_worker, name="sw"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline, name="offline"),
 ]

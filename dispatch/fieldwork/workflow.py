@@ -46,6 +46,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         "The community records its contact with the caller for the delegating township",
     ),
     Transition(
+        "delegated_contact_attempt",
+        HANDLING,
+        (SAME,),
+        Actor.ASSIGNEE,
+        "HD-1",
+        "The community records a failed attempt to reach the caller (a fact, not a contact)",
+    ),
+    Transition(
         "submit_community_reply",
         HANDLING,
         (SAME,),

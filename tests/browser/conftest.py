@@ -2,16 +2,13 @@
 Debian's Chromium through Playwright. Screenshots go to tests/artifacts/."""
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from tests.servers import database_url, free_port
+from tests.servers import database_url, free_port, process
 
 # Playwright's sync API keeps an event loop running in this thread; Django's ORM
 # calls in the tests are still synchronous, so tell Django not to refuse them.
@@ -32,32 +29,9 @@ def live_url(django_db_setup, django_db_blocker):
     # The server inherits the test run's settings module (so it checks the demo users' passwords
     # with the hasher that set them); its live ticker stays off, leaving no register rows behind.
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "MAPS_LIVE_TICK_SECONDS": "0"}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / "daphne.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                raise RuntimeError(f"daphne did not start: {(ARTIFACTS / 'daphne.log').read_text()[-2000:]}") from None
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    with process(args, port, "daphne", env):
+        yield f"http://127.0.0.1:{port}"
     # Connections opened under Playwright's greenlets escape Django's close_all();
     # end them so that the test database can be dropped.
     with django_db_blocker.unblock(), connection.cursor() as cur:

@@ -164,12 +164,25 @@ def test_a_grid_worker_signs_for_and_replies_with_a_photo_on_a_phone_HD_1_HD_2(o
     page.wait_for_selector(".flash li")
     assert page.locator("#ticket-status").inner_text() == "办理中"
 
-    # [HD-1] the caller first: the reply to the center needs a recorded contact
+    # [HD-1] the caller first: the reply to the center needs a recorded contact, or a failed attempt
     contact = page.locator("form[action$='/contact/']")
     contact.locator("xpath=ancestor::details/summary").click()
-    contact.locator("[name=contact-note]").fill("电话联系来电人，约定下午到场")
+    form_text = contact.inner_text()
+    assert "联系方式" in form_text and "联系结果" in form_text
+    contact.locator("[name=contact-note]").fill("上门两次无人应答，已在门上留联系卡")
+    contact.locator("button[type=submit]").click()  # how and whether reached are not chosen: the phone says so
+    assert contact.locator("[name=contact-means]").evaluate("e => e.validity.valueMissing")
+    assert page.url.endswith(f"/w/t/{drain}/")
+    contact.locator("[name=contact-means]").select_option("visit")
+    contact.locator("[name=contact-outcome]").select_option("failed")
+    assert contact.locator("[name=contact-means] option:checked").inner_text() == "上门走访"
+    assert contact.locator("[name=contact-outcome] option:checked").inner_text() == "联系诉求人未果"
+    contact.scroll_into_view_if_needed()
+    no_horizontal_scroll(page)
+    screenshot(page, "ws-phone-contact")
     contact.locator("button[type=submit]").click()
     page.wait_for_selector(".flash li")
+    assert "联系诉求人未果" in page.locator("#history").inner_text()  # a fact on record, not a contact
 
     page.locator("#act-reply summary").click()
     reply = page.locator("#act-reply form")
@@ -190,6 +203,8 @@ def test_a_grid_worker_signs_for_and_replies_with_a_photo_on_a_phone_HD_1_HD_2(o
     screenshot(page, "ws-phone-replied")
     ticket = Ticket.objects.get(number=drain)
     assert ticket.status == Status.REPLIED and ticket.attachments.count() == 1
+    attempt = ticket.contacts.get()
+    assert (attempt.means, attempt.outcome) == ("visit", "failed") and ticket.contacted_at is None
     assert not page.js_errors, page.js_errors
 
 
@@ -311,6 +326,8 @@ def test_the_service_center_assigns_at_its_desk_and_reviews_the_communitys_reply
     phone.wait_for_selector(".flash li")
     contact = phone.locator("form[action$='/contact/']")  # [HD-1] the caller first
     contact.locator("xpath=ancestor::details/summary").click()
+    contact.locator("[name=contact-means]").select_option("phone")
+    contact.locator("[name=contact-outcome]").select_option("reached")
     contact.locator("[name=contact-note]").fill("电话联系来电人，约定到场时间")
     contact.locator("button[type=submit]").click()
     phone.wait_for_selector(".flash li")

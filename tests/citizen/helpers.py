@@ -8,7 +8,6 @@ import uuid
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from citizen.models import CitizenReport
 from dispatch.models import OutboundMessage, Ticket
 from tests.dispatch.fieldwork.images import image_bytes
 from tests.helpers import CHANGQING, label
@@ -125,5 +124,5 @@ def close_with_reply(ticket: Ticket, users, reply_fields: dict = LAMP_REPLY) -> 
 
 def make_public_closed(ticket: Ticket, users, *, public: bool = True) -> Ticket:
     """A citizen's ticket with its public choice set, handled and closed with the lamp reply."""
-    CitizenReport.objects.filter(ticket=ticket).update(public=public)
+    Ticket.objects.filter(pk=ticket.pk).update(is_public=public)  # the caller's one choice, kept on the ticket
     return close_with_reply(ticket, users)

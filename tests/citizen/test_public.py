@@ -169,3 +169,23 @@ def test_counting_stops_at_the_cap_and_the_pages_ask_for_an_area_or_a_month(reco
     assert "choose an area or a month" in Client(HTTP_ACCEPT_LANGUAGE="en").get("/m/public/").content.decode() or (
         "请选择区域或月份" in Client().get("/m/public/").content.decode()
     )
+
+
+def test_the_callers_one_choice_opens_both_the_public_record_and_open311_and_closing_it_closes_both(record):
+    """[PUB-1] One flag, on the ticket: the public record and Open311's anonymous readers follow it together."""
+    from dispatch.models import Ticket
+    from open311.rows import PUBLIC, SUMMARY, view_of
+
+    month = f"{timezone.localdate():%Y-%m}"
+
+    def published() -> set[str]:
+        rows = Client().get(f"/api/public/cases?area=410402002&month={month}").json()["results"]
+        return {r["number"] for r in rows}
+
+    planted, private = Ticket.objects.get(pk=record["planted"].pk), Ticket.objects.get(pk=record["private"].pk)
+    assert planted.number in published() and view_of(planted, None) == PUBLIC
+    assert private.number not in published() and view_of(private, None) == SUMMARY
+    Ticket.objects.filter(pk=planted.pk).update(is_public=False)  # the caller withdraws the choice
+    planted.refresh_from_db()
+    assert planted.number not in published() and view_of(planted, None) == SUMMARY
+    assert CitizenReport.objects.get(ticket=planted).public is False

@@ -20,6 +20,8 @@ from django.utils import timezone
 from console.models import CallRecord, CtiToken
 from console.routing import websocket_urlpatterns
 from grid.models import User
+from tests.servers import socket_connect
+from tests.servers import socket_received as received
 
 pytestmark = pytest.mark.django_db
 
@@ -48,22 +50,8 @@ def event(kind: str, call_id: str = "c-1", extension: str = "8001", **extra) -> 
     }
 
 
-async def connect(username: str) -> WebsocketCommunicator:
-    user = await database_sync_to_async(User.objects.select_related("office").get)(username=username)
-    comm = WebsocketCommunicator(APP, "/ws/console/")
-    comm.scope["user"] = user
-    connected, _ = await comm.connect()
-    assert connected
-    hello = await comm.receive_json_from()
-    assert hello["type"] == "hello"
-    return comm
-
-
-async def received(comm: WebsocketCommunicator, *, wait: float = 0.3) -> list[dict]:
-    out = []
-    while not await comm.receive_nothing(timeout=wait):
-        out.append(await comm.receive_json_from())
-    return out
+async def connect(username: str):
+    return await socket_connect(APP, "/ws/console/", username)
 
 
 def test_a_ringing_call_reaches_only_the_console_of_the_extension_that_rang(

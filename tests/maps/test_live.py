@@ -22,6 +22,8 @@ from grid.models import User
 from maps import services
 from maps.routing import websocket_urlpatterns
 from tests.helpers import CHANGQING, XIATANG, make_ticket
+from tests.servers import socket_connect
+from tests.servers import socket_received as received
 
 pytestmark = pytest.mark.django_db
 
@@ -37,23 +39,8 @@ def _in_the_test_transaction(settings, monkeypatch):
     monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
 
 
-async def connect(username: str) -> WebsocketCommunicator:
-    user = await database_sync_to_async(User.objects.select_related("office").get)(username=username)
-    comm = WebsocketCommunicator(APP, "/ws/maps/live/")
-    comm.scope["user"] = user
-    connected, _ = await comm.connect()
-    assert connected
-    hello = await comm.receive_json_from()
-    assert hello["type"] == "hello"
-    return comm
-
-
-async def received(comm: WebsocketCommunicator, *, wait: float = 0.3) -> list[dict]:
-    """Every message that arrives within `wait` of the previous one (receive_nothing keeps the app running)."""
-    out = []
-    while not await comm.receive_nothing(timeout=wait):
-        out.append(await comm.receive_json_from())
-    return out
+async def connect(username: str):
+    return await socket_connect(APP, "/ws/maps/live/", username)
 
 
 def run(scenario):

@@ -29,20 +29,19 @@ from django.utils import timezone
 
 from core.dbrouter import PRIMARY, REPLICA, ReplicaRouter, use_replica
 from dispatch.models import Ticket
-from tests.servers import ROOT, committed_session, database_url, free_port, process, run_committed
+from tests.servers import (
+    PG_REPLICA,
+    PHONE_TICKET,
+    REPLAY_LAG_SQL,
+    ROOT,
+    committed_session,
+    database_url,
+    free_port,
+    process,
+    run_committed,
+)
 
 pytestmark = pytest.mark.django_db
-
-PG_REPLICA = str(ROOT / "bin" / "pg-replica")
-TICKET = {
-    "channel": "phone",
-    "kind": "complaint",
-    "category": "0101",
-    "lon": 113.2952,
-    "lat": 33.7549,
-    "caller_name": "王芳",
-    "caller_phone": "13812341234",
-}
 
 
 def month() -> str:
@@ -170,7 +169,7 @@ def post_ticket(replica, session: requests.Session, base: str, text: str) -> dic
     session.cookies.set("csrftoken", csrf)
     r = session.post(
         f"{base}/api/tickets/",
-        json={**TICKET, "description": f"replica-{replica['run']} {text} 长青社区楼下下水道堵了"},
+        json={**PHONE_TICKET, "description": f"replica-{replica['run']} {text} 长青社区楼下下水道堵了"},
         headers={"X-CSRFToken": csrf, "Idempotency-Key": uuid.uuid4().hex},
         timeout=20,
     )
@@ -185,13 +184,7 @@ def feed(session: requests.Session, base: str, **headers) -> tuple[str, list[str
 
 
 def lag(libpq: str) -> float:
-    return float(
-        on_replica(
-            libpq,
-            "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-            "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END",
-        )[0]
-    )
+    return float(on_replica(libpq, REPLAY_LAG_SQL)[0])
 
 
 def test_the_pages_are_served_by_the_replica_while_the_primary_writes(replica):

@@ -19,6 +19,11 @@ def reply_form(prefix="reply", **extra):
     return {**{f"{prefix}-{k}": v for k, v in REPLY.items()}, **extra}
 
 
+def contact_form(note: str, means: str = "phone", outcome: str = "reached") -> dict:
+    """[HD-1] the contact form: how, whether the caller was reached, what was said."""
+    return {"contact-means": means, "contact-outcome": outcome, "contact-note": note}
+
+
 @pytest.fixture
 def drain(db):
     return make_ticket(code=CHANGQING, category="0101")
@@ -35,10 +40,7 @@ def test_sign_for_then_reply_with_a_photo_changes_state_and_history_HD_1_HD_2(as
     # [HD-1] no reply before the caller has been contacted (or a failed attempt recorded)
     refused = client.post(f"/w/t/{drain.number}/reply/", reply_form())
     assert refused.status_code == 409 and "[HD-1]" in text(refused)
-    assert (
-        client.post(f"/w/t/{drain.number}/contact/", {"contact-note": "电话联系来电人，约定下午到场"}).status_code
-        == 302
-    )
+    assert client.post(f"/w/t/{drain.number}/contact/", contact_form("电话联系来电人，约定下午到场")).status_code == 302
     response = client.post(
         f"/w/t/{drain.number}/reply/", reply_form(**{"reply-photos": [phone_photo("after.jpg")]}), follow=True
     )
@@ -103,7 +105,7 @@ def test_bad_input_is_a_4xx_never_a_500(as_user, drain, users):
 def test_contact_extension_and_return_from_the_phone_AS_3_SLA_3(as_user, drain, users):
     client = as_user("changqing_grid")
     client.post(f"/w/t/{drain.number}/sign-for/")
-    assert client.post(f"/w/t/{drain.number}/contact/", {"contact-note": "已电话联系，约定下午上门"}).status_code == 302
+    assert client.post(f"/w/t/{drain.number}/contact/", contact_form("已电话联系，约定下午上门")).status_code == 302
     response = client.post(
         f"/w/t/{drain.number}/request-extension/",
         {
@@ -146,7 +148,7 @@ def test_the_township_delegates_and_reviews_from_the_pages_HD_3(as_user, users):
     # the community sees it, signs for it and sends its draft (with a photo) to the township
     assert street.number in text(worker.get("/w/"))
     assert worker.post(f"/w/t/{street.number}/accept/").status_code == 302
-    assert worker.post(f"/w/t/{street.number}/contact/", {"contact-note": "电话联系来电人"}).status_code == 302
+    assert worker.post(f"/w/t/{street.number}/contact/", contact_form("电话联系来电人")).status_code == 302
     response = worker.post(f"/w/t/{street.number}/reply/", reply_form(**{"reply-photos": [phone_photo()]}))
     assert response.status_code == 302
     street.refresh_from_db()

@@ -40,7 +40,7 @@ class Command(BaseCommand):
             .order_by("id")
         )
         made = 0
-        rows = []
+        rows, public = [], []
         for tid, number, phone, received, county, township in tickets.iterator(chunk_size=BATCH):
             share = _share(number)
             business = share % 20 == 0
@@ -51,7 +51,6 @@ class Command(BaseCommand):
             rows.append(
                 CitizenReport(
                     ticket_id=tid,
-                    public=share < 60,
                     is_business=business,
                     business_name=BUSINESSES[tid % len(BUSINESSES)] if business else "",
                     credit_code=code,
@@ -61,16 +60,17 @@ class Command(BaseCommand):
                     township_code=township,
                 )
             )
+            if share < 60:
+                public.append(tid)
             if len(rows) >= BATCH:
-                made += self._save(rows)
-                rows = []
-        made += self._save(rows)
+                made += self._save(rows, public)
+                rows, public = [], []
+        made += self._save(rows, public)
         self.stdout.write(self.style.SUCCESS(f"load_citizen_demo: {made} citizen reports"))
 
     @staticmethod
-    def _save(rows: list[CitizenReport]) -> int:
+    def _save(rows: list[CitizenReport], public: list[int]) -> int:
         with transaction.atomic():
             made = len(CitizenReport.objects.bulk_create(rows, ignore_conflicts=True))
-            public = [r.ticket_id for r in rows if r.public]  # Open311's anonymous readers follow the same choice
-            Ticket.objects.filter(pk__in=public).update(is_public=True)
+            Ticket.objects.filter(pk__in=public).update(is_public=True)  # the caller's choice, kept on the ticket
             return made

@@ -57,6 +57,19 @@ def free_port() -> int:
 @contextmanager
 def daphne_server(env: dict | None = None, *, app: str = "config.asgi:application"):
     """A real daphne process serving the project (or a benchmark's variant of it) on a free loopback port."""
+    with daphne_process(env, app=app) as (base, _proc):
+        yield base
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (/proc/<pid>/stat), all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def daphne_process(env: dict | None = None, *, app: str = "config.asgi:application"):
+    """daphne_server's (base URL, process): for a benchmark that reads the server's CPU time."""
     port = free_port()
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port), app],
@@ -75,10 +88,14 @@ def daphne_server(env: dict | None = None, *, app: str = "config.asgi:applicatio
                 raise RuntimeError(proc.stderr.read().decode()) from None
             time.sleep(0.2)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # still draining a backlog of requests: it is not measured any more
+            proc.kill()
+            proc.wait()
 
 
 def record(title: str, lines: list[str]) -> None:

@@ -54,10 +54,23 @@ def summary_ms(values: list[float]) -> str:
 def daphne_server(env: dict | None = None, *, app: str = "config.asgi:application"):
     """A real daphne process serving the project (or a benchmark's variant of it) on a free loopback port
     (its output in tests/artifacts/bench-daphne.log)."""
+    with daphne_process(env, app=app) as (base, _proc):
+        yield base
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (/proc/<pid>/stat), all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def daphne_process(env: dict | None = None, *, app: str = "config.asgi:application"):
+    """daphne_server's (base URL, process): for a benchmark that reads the server's CPU time."""
     port = free_port()
     args = [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port), app]
-    with process(args, port, "bench-daphne", env, append=True):
-        yield f"http://127.0.0.1:{port}"
+    with process(args, port, "bench-daphne", env, append=True) as proc:
+        yield f"http://127.0.0.1:{port}", proc
 
 
 def record(title: str, lines: list[str]) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import BooleanField, FloatField, Q
-from django.db.models.expressions import RawSQL
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.models import RefusalReason, Status
 from dispatch.policy import tickets_visible_to
 from dispatch.routing import locate, routing_table
-from dispatch.selectors import search_knowledge
 from dispatch.services import geocode_address
 
+from . import suggest_cache
 from .services import emergency_lines
 
 if TYPE_CHECKING:
@@ -80,8 +80,9 @@ def referral_for(text: str) -> dict | None:
     return None
 
 
-def place_for(text: str, lon: float | None, lat: float | None) -> dict | None:
-    """The standard address: the given point's place, or the geocoder's answer with its candidates."""
+def place_for(text: str, lon: float | None, lat: float | None, geocode=geocode_address) -> dict | None:
+    """The standard address: the given point's place, or the geocoder's answer with its candidates
+    (`geocode`: the geocoder, or its cache in suggest_cache)."""
     table = routing_table()
     if lon is not None and lat is not None:
         place = locate(table, lon, lat)
@@ -95,7 +96,7 @@ def place_for(text: str, lon: float | None, lat: float | None) -> dict | None:
             "candidates": [],
             "_place": place,
         }
-    found = geocode_address(text)
+    found = geocode(text)
     if found is None or found.point is None:
         return None
     place = locate(table, *found.point)
@@ -130,6 +131,24 @@ def route_for(category_code: str, place) -> dict | None:
     }
 
 
+SIMILAR_SQL = """
+WITH scope AS ({scope}),
+candidates AS (
+    SELECT t.id, t.number, t.status, c.name AS category, c.code AS category_code, left(t.description, 120),
+           t.place_names, t.address, t.received_at, t.community_code,
+           similarity(t.description, %s) AS sim, COALESCE({near}, false) AS near, COALESCE({alike}, false) AS alike
+    FROM dispatch_ticket t LEFT JOIN dispatch_category c ON c.id = t.category_id
+    WHERE t.id IN (SELECT id FROM scope)
+)
+SELECT * FROM (
+    SELECT *, row_number() OVER (PARTITION BY near ORDER BY sim DESC, id DESC) AS rank
+    FROM candidates WHERE near OR (alike AND sim >= %s)
+) ranked
+WHERE rank <= 5
+ORDER BY near DESC, sim DESC, id DESC
+"""
+
+
 def similar_tickets(
     user: User,
     *,
@@ -141,71 +160,68 @@ def similar_tickets(
     alternatives: list[str] | None = None,
     now: dt.datetime,
 ) -> list[dict]:
-    """Open tickets the caller's problem may already be: the same category within 250 m or the same
-    community in the last 30 days, then any with a similar text among the suggested categories (in the
-    same county when the place is known); best first, at most 5. Two small queries: pg_trgm's similarity
-    of Chinese texts costs tens of microseconds a row, so it is computed only on these candidates."""
+    """Open tickets the caller's problem may already be [SV-2]: the same category within 250 m or the
+    same community in the last 30 days (most similar text first), then any with a similar text among
+    the suggested categories (in the same county when the place is known); at most 5. One statement
+    selecting only what is shown: the scope is dispatch.policy's, pg_trgm's similarity of Chinese texts
+    (tens of microseconds a row) is computed only on these few candidates (the open tickets of 30 days)."""
     since = now - dt.timedelta(days=SIMILAR_DAYS)
-    sim = RawSQL("similarity(dispatch_ticket.description, %s)", [text[:500]], output_field=FloatField())
-    recent_open = tickets_visible_to(user).filter(received_at__gte=since, status__in=STILL_OPEN)
-    near = Q(pk__in=[])
+    scope = tickets_visible_to(user).filter(received_at__gte=since, status__in=STILL_OPEN).order_by().values("id")
+    try:
+        scope_sql, params = scope.query.sql_with_params()
+    except EmptyResultSet:  # no office: nothing visible
+        return []
+    params = list(params) + [text[:500]]
+    near, near_params = [], []
     if point is not None and category_code:
-        near_sql = RawSQL(
-            "ST_DWithin(dispatch_ticket.point::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)",
-            [point[0], point[1], SIMILAR_RADIUS_M],
-            output_field=BooleanField(),
+        near.append(
+            "(c.code = %s AND ST_DWithin(t.point::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s))"
         )
-        near = Q(category__code=category_code) & Q(near_sql)
+        near_params += [category_code, point[0], point[1], SIMILAR_RADIUS_M]
     if community_code:
-        near |= Q(community_code=community_code)
-    close_by = list(
-        recent_open.filter(near)
-        .annotate(text_similarity=sim)
-        .select_related("category")
-        .order_by("-text_similarity")[:5]
-    )
-    texts = recent_open.filter(county_code=county_code) if county_code else recent_open
+        near.append("t.community_code = %s")
+        near_params.append(community_code)
+    alike, alike_params = ["true"], []
+    if county_code:
+        alike.append("t.county_code = %s")
+        alike_params.append(county_code)
     if alternatives:
-        texts = texts.filter(category__code__in=alternatives)
-    alike = list(
-        texts.exclude(pk__in=[t.pk for t in close_by])
-        .annotate(text_similarity=sim)
-        .filter(text_similarity__gte=SIMILAR_MIN_TEXT)
-        .select_related("category")
-        .order_by("-text_similarity")[: 5 - len(close_by)]
-    )
-    out = []
-    for t in close_by + alike:
-        out.append(
-            {
-                "number": t.number,
-                "status": t.status,
-                "status_label": str(Status(t.status).label),
-                "category": t.category.name if t.category else "",
-                "category_code": t.category.code if t.category else "",
-                "description": t.description[:120],
-                "place": t.place_names,
-                "address": t.address,
-                "received_at": timezone.localtime(t.received_at).isoformat(),
-                "text_similarity": round(t.text_similarity or 0, 3),
-                "same_category": bool(category_code) and t.category is not None and t.category.code == category_code,
-                "same_community": bool(community_code) and t.community_code == community_code,
-            }
-        )
-    return out
+        alike.append("c.code = ANY(%s)")
+        alike_params.append(list(alternatives))
+    sql = SIMILAR_SQL.format(scope=scope_sql, near=" OR ".join(near) or "false", alike=" AND ".join(alike))
+    with connection.cursor() as cur:
+        cur.execute(sql, params + near_params + alike_params + [SIMILAR_MIN_TEXT])
+        rows = cur.fetchall()
+    close_by = [r for r in rows if r[11]]
+    rows = close_by + [r for r in rows if not r[11]][: 5 - len(close_by)]
+    return [
+        {
+            "number": number,
+            "status": status,
+            "status_label": str(Status(status).label),
+            "category": category or "",
+            "category_code": code or "",
+            "description": description,
+            "place": place_names,
+            "address": address,
+            "received_at": timezone.localtime(received_at).isoformat(),
+            "text_similarity": round(sim or 0, 3),
+            "same_category": bool(category_code) and code is not None and code == category_code,
+            "same_community": bool(community_code) and community == community_code,
+        }
+        for _id, number, status, category, code, description, place_names, address, received_at, community, sim, *_ in rows
+    ]
 
 
 def suggest(*, user: User, text: str, lon: float | None = None, lat: float | None = None, address: str = "") -> dict:
-    """Everything the console shows beside the form for the text typed so far."""
+    """Everything the console shows beside the form for the text typed so far: the parts that depend
+    only on the text or the address come from suggest_cache (see there), the similar tickets are read."""
     now = timezone.now()
     text = text.strip()
-    categories = categories_for(text, 3)
-    knowledge = [
-        {"id": a.id, "question": a.question, "answer": a.answer, "score": round(score, 3)}
-        for a, score in search_knowledge(text, limit=3)
-        if score >= KNOWLEDGE_MIN_SCORE
-    ]
-    place = place_for(address.strip() or text, lon, lat)
+    stamp = suggest_cache.stamps()
+    categories = suggest_cache.categories(text, 3)
+    knowledge = suggest_cache.knowledge(stamp, text, limit=3, min_score=KNOWLEDGE_MIN_SCORE)
+    place = place_for(address.strip() or text, lon, lat, geocode=lambda a: suggest_cache.geocoded(stamp, a))
     area = place.pop("_place") if place else None
     top_code = categories[0]["code"] if categories else ""
     route = route_for(top_code, area) if top_code else None

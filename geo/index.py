@@ -9,6 +9,7 @@ after a change and never answers from retired data (the pattern of grid.index).
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -23,8 +24,28 @@ from grid.selectors import deepest_area_ids
 
 from .parser import Entry, Lexicon
 
-TO_METRIC = Transformer.from_crs(4326, settings.METRIC_SRID, always_xy=True)
-TO_GEOGRAPHIC = Transformer.from_crs(settings.METRIC_SRID, 4326, always_xy=True)
+
+class SharedTransformer:
+    """A pyproj Transformer whose PROJ object is made once and shared by every thread, one at a time.
+
+    pyproj keeps a Transformer's PROJ object per thread, and Django's ASGI handler runs each request's
+    synchronous code on a thread of its own: every request that geocoded a street rebuilt it (tens of
+    milliseconds, hundreds on a loaded machine; bench/console.py). Here the object made at import is
+    handed to the calling thread under a lock, so PROJ is never used by two threads at once."""
+
+    def __init__(self, source: int, target: int):
+        self._transformer = Transformer.from_crs(source, target, always_xy=True)
+        self._proj = self._transformer._transformer  # pyproj's per-thread object, made in this thread
+        self._lock = threading.Lock()
+
+    def transform(self, x, y):
+        with self._lock:
+            self._transformer._local.transformer = self._proj
+            return self._transformer.transform(x, y)
+
+
+TO_METRIC = SharedTransformer(4326, settings.METRIC_SRID)
+TO_GEOGRAPHIC = SharedTransformer(settings.METRIC_SRID, 4326)
 
 # Short area names (without 街道/镇/乡/社区/村) that are also everyday words: they
 # count as a place only when the text also names the county that holds them.

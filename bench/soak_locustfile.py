@@ -161,6 +161,8 @@ class Wall(User):
         self.http = HttpSession(self.base, request_event=environment.events.request, user=self)
         self.session = _session_for(self.username)
         self.http.cookies.set("sessionid", self.session)
+        # a fetch a minute: a new connection each (a browser retries on a kept-alive one the server closed)
+        self.http.headers["Connection"] = "close"
         self.refreshed = 0.0
         self.backoff = 1.0
         self.fetching = None

@@ -131,8 +131,9 @@ if os.environ.get("DB_POOL", "1") == "1":
 # (core.asgi_limit). Below the pool's size, with room for the sockets' database thread and the
 # live pusher, so a request inside never waits for a connection unless the database is down.
 HTTP_CONCURRENCY = int(os.environ.get("HTTP_CONCURRENCY", "8"))
-# A web process builds its in-memory indexes as it starts (config.asgi.warm_up).
-WARM_UP = os.environ.get("WARM_UP", "1") == "1"
+# WARM_UP=1: a web process builds its in-memory indexes as it starts (config.asgi.warm_up), seconds of
+# CPU before its first intake needs them; bin/cluster and the production env file turn it on.
+WARM_UP = os.environ.get("WARM_UP", "0") == "1"
 if "pool" in _db_options and HTTP_CONCURRENCY > _db_options["pool"]["max_size"] - 2:
     raise ImproperlyConfigured("HTTP_CONCURRENCY must leave 2 of the DB_POOL_MAX connections to the sockets")
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -29,18 +31,19 @@ from pathlib import Path
 from _common import ROOT, free_port, record, setup_django
 
 ACCESS = re.compile(r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|WSCONNECT|WSDISCONNECT) [^"]*" (\d{3})')
-ACCOUNTS = [
-    "city_dispatcher",
-    "wall_viewer",
-    "xinhua_dispatcher",
-    "guangminglu_handler",
-    "xiatang_handler",
-    "changqing_grid",
-    "guangminglu_grid2",
-    "xiatang_grid",
-    "wenquan_grid",
-    "changqing_head",
-]
+# Who the simulated people are (bench/soak_locustfile.py takes them round-robin in this order).
+CALLTAKERS = ["city_calltaker", "city_calltaker2"]
+GRID_WORKERS = ["changqing_grid", "guangminglu_grid2", "xiatang_grid", "wenquan_grid", "changqing_head"]
+WALL_USERS = ["wall_viewer", "wall_viewer", "xinhua_dispatcher", "guangminglu_handler", "xiatang_handler"]
+
+
+def accounts(calltakers: int, grid_workers: int, walls: int) -> dict[str, int]:
+    """How many people use each account: one session each."""
+    counts: dict[str, int] = {}
+    for names, n in ((CALLTAKERS, calltakers), (GRID_WORKERS, grid_workers), (WALL_USERS, walls)):
+        for i in range(n):
+            counts[names[i % len(names)]] = counts.get(names[i % len(names)], 0) + 1
+    return counts
 
 
 def cpu_seconds(pid: int) -> float:
@@ -49,6 +52,18 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pids: list[int], limit: float = 180) -> None:
+    """Wait until the web processes are done starting (imports, the warm-up's index builds): their CPU
+    still for 3 s. Else the first minute's figures and the CPU per ticket carry the start-up."""
+    end, last = time.time() + limit, sum(map(cpu_seconds, pids))
+    while time.time() < end:
+        time.sleep(3)
+        now = sum(map(cpu_seconds, pids))
+        if now - last < 0.3:
+            return
+        last = now
 
 
 def postgres_cpu() -> float:
@@ -70,17 +85,34 @@ def postgres_cpu() -> float:
     return total
 
 
-def sessions() -> dict[str, str]:
-    """A stored session per account (no password hashing during the soak)."""
-    from django.test import Client
+def sessions(counts: dict[str, int]) -> dict[str, list[str]]:
+    """`counts[username]` stored sessions per account, one per simulated person: no password is hashed
+    during the soak, and no two people update one session row. Written in one INSERT, as a login
+    with the project's backend would store them."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
 
     from grid.models import User
 
-    out = {}
-    for username in ACCOUNTS:
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-        out[username] = client.cookies["sessionid"].value
+    expires = timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    out: dict[str, list[str]] = {}
+    rows = []
+    for username, n in counts.items():
+        user = User.objects.get(username=username)
+        data = SessionStore().encode(
+            {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: "grid.backends.ModelBackendWithOffice",
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+            }
+        )
+        out[username] = [get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n)]
+        rows += [Session(session_key=k, session_data=data, expire_date=expires) for k in out[username]]
+    Session.objects.bulk_create(rows, batch_size=1000)
     return out
 
 
@@ -90,7 +122,23 @@ def payloads(n: int, run: str) -> list[dict]:
     spec = importlib.util.spec_from_file_location("bench_dispatch", ROOT / "bench" / "dispatch.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    return [{k: v for k, v in p.items() if k != "external_id"} for p in mod.make_requests(n, seed=17, run=run)]
+    from dispatch.models import Ticket
+
+    # What callers said in the demo tickets (not the refused ones: their keywords are refused, 422), so the suggestions' classifier and similar-text search work
+    # on real variety (bench/dispatch.py's payloads all say the same sentence).
+    texts = list(
+        Ticket.objects.exclude(description="")
+        .exclude(status="refused")
+        .order_by("-id")
+        .values_list("description", flat=True)[: n * 3]
+    )[::3]
+    out = []
+    for i, p in enumerate(mod.make_requests(n, seed=17, run=run)):
+        p = {k: v for k, v in p.items() if k != "external_id"}
+        if texts:
+            p["description"] = texts[i % len(texts)]
+        out.append(p)
+    return out
 
 
 def read_stats(prefix: Path) -> list[dict]:
@@ -105,6 +153,7 @@ def main() -> None:
     parser.add_argument("--grid-workers", type=int, default=500)
     parser.add_argument("--calltakers", type=int, default=50)
     parser.add_argument("--supervise", default="10", help="the supervisors' interval (s)")
+    parser.add_argument("--ramp", type=int, default=90, help="seconds over which the users arrive")
     parser.add_argument("--hosts", default="", help="use these running servers (space-separated) instead")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
@@ -133,26 +182,32 @@ def main() -> None:
     if not args.hosts:
         started = subprocess.run([str(ROOT / "bin" / "cluster"), "start"], env=env, capture_output=True, text=True)
         if started.returncode:
+            subprocess.run([str(ROOT / "bin" / "cluster"), "stop"], env=env, capture_output=True, text=True)
             sys.exit(started.stdout + started.stderr)
+    keys: dict[str, list[str]] = {}
     try:
         pids = {}
         for f in cluster_dir.glob("*.pid"):
             pids[f.stem] = int(f.read_text())
         web = [p for n, p in pids.items() if n.startswith("daphne")]
+        settle(web)
+        keys = sessions(accounts(args.calltakers, args.grid_workers, args.walls))
         sup = [p for n, p in pids.items() if n.startswith("supervisor")]
         locust_env = {
             **os.environ,
             "SOAK_HOSTS": " ".join(hosts),
-            "SOAK_SESSIONS": json.dumps(sessions()),
+            "SOAK_SESSIONS": json.dumps(keys),
             "SOAK_PAYLOADS": json.dumps(payloads(400, run), ensure_ascii=False),
             "SOAK_RUN": run,
             "SOAK_WALLS": str(args.walls),
             "SOAK_GRID_WORKERS": str(args.grid_workers),
             "SOAK_CALLTAKERS": str(args.calltakers),
+            "SOAK_ACCOUNTS": json.dumps({"calltakers": CALLTAKERS, "grid": GRID_WORKERS, "walls": WALL_USERS}),
         }
         users = args.walls + args.grid_workers + args.calltakers
         cpu0 = {"web": sum(map(cpu_seconds, web)), "sup": sum(map(cpu_seconds, sup)), "pg": postgres_cpu()}
         load0 = os.getloadavg()[0]
+        locust0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.time()
         prefix = out_dir / "locust"
         subprocess.run(
@@ -164,7 +219,7 @@ def main() -> None:
                 "-u",
                 str(users),
                 "-r",
-                "50",
+                f"{max(users / max(args.ramp, 1), 0.1):.2f}",
                 "-t",
                 f"{args.duration}s",
                 "--csv",
@@ -181,6 +236,8 @@ def main() -> None:
             check=False,
         )
         elapsed = time.time() - t0
+        locust1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = locust1.ru_utime + locust1.ru_stime - locust0.ru_utime - locust0.ru_stime
         cpu = {
             "web": sum(map(cpu_seconds, web)) - cpu0["web"],
             "sup": sum(map(cpu_seconds, sup)) - cpu0["sup"],
@@ -198,15 +255,21 @@ def main() -> None:
         if not args.hosts:
             subprocess.run([str(ROOT / "bin" / "cluster"), "stop"], env=env, capture_output=True, text=True)
         deleted = delete_tickets(external_prefix=f"soak:{run}:")
+        from django.contrib.sessions.models import Session
+
+        Session.objects.filter(session_key__in=[k for ks in keys.values() for k in ks]).delete()
         print(f"deleted {deleted} soak tickets")
 
     server_errors = sum(n for s, n in statuses.items() if s.startswith("5"))
     lines = [
-        f"`bench/soak.py --duration {args.duration}`: locust {args.calltakers} call-takers (a call every 6–14 s, "
-        f"then the ticket looked at), {args.grid_workers} grid workers (their queue every 15–45 s: API 3 : page 1), "
-        f"{args.walls} walls on WebSockets; against `bin/cluster start` (2 daphne processes, 2 supervisors every "
-        f"{args.supervise} s, 1 Redis), everything incl. locust on the same 2 cores (load average "
-        f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after). {elapsed:.0f} s in all (ramp-up 50 users/s).",
+        f"`bench/soak.py --duration {args.duration} --calltakers {args.calltakers} --grid-workers {args.grid_workers} "
+        f"--walls {args.walls}`: locust {args.calltakers} call-takers (a call: 3 suggestions while typing 1–2.5 s "
+        f"apart, the intake, the ticket looked at, 2–8 s wrap-up), {args.grid_workers} grid workers (their queue "
+        f"every 15–45 s: API 3 : page 1), {args.walls} walls on WebSockets (summary + clusters on connecting and "
+        f"every minute); against `bin/cluster start` (2 daphne processes, 2 supervisors every {args.supervise} s, "
+        f"1 Redis), everything incl. locust on the same 2 cores shared with other jobs (load average "
+        f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after). {elapsed:.0f} s in all (the users arriving over "
+        f"{args.ramp} s).",
         "",
         "| route | requests | failures | req/s | p50 | p95 | max |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -226,6 +289,9 @@ def main() -> None:
         f"PostgreSQL ≥ {cpu['pg']:.0f} s; per ticket taken in (everything the web processes did, polling and "
         f"sockets included): {cpu['web'] / max(tickets, 1) * 1000:.0f} ms web"
         + (f", {cpu['pg'] / max(tickets, 1) * 1000:.0f} ms PostgreSQL." if cpu["pg"] else "."),
+        f"- Share of the machine: the web processes used {cpu['web'] / elapsed:.2f} of a core on average, "
+        f"locust itself {locust_cpu / elapsed:.2f} ({locust_cpu:.0f} s); the rest of the 2 cores went to "
+        f"PostgreSQL, the supervisors and the machine's other jobs.",
     ]
     print("\n".join(lines))
     if not args.no_record:

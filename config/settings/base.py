@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from core.redis_hosts import channel_layer_hosts
@@ -127,6 +128,15 @@ if os.environ.get("DB_POOL", "1") == "1":
         "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
+# How many HTTP requests a web process runs in Django at once; the rest wait on the event loop
+# (core.asgi_limit). Below the pool's size, with room for the sockets' database thread and the
+# live pusher, so a request inside never waits for a connection unless the database is down.
+HTTP_CONCURRENCY = int(os.environ.get("HTTP_CONCURRENCY", "8"))
+# WARM_UP=1: a web process builds its in-memory indexes as it starts (config.asgi.warm_up), seconds of
+# CPU before its first intake needs them; bin/cluster and the production env file turn it on.
+WARM_UP = os.environ.get("WARM_UP", "0") == "1"
+if "pool" in _db_options and HTTP_CONCURRENCY > _db_options["pool"]["max_size"] - 2:
+    raise ImproperlyConfigured("HTTP_CONCURRENCY must leave 2 of the DB_POOL_MAX connections to the sockets")
 
 # A read replica (a streaming hot standby, bin/pg-replica): map, briefing, assessment-page and
 # export reads go to it within a staleness bound, everything else to the primary (core.dbrouter).
@@ -180,7 +190,9 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 # A session lasts one work shift of inactivity, then the user logs in again.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True
+# The expiry is pushed back at most this often (core.middleware.SessionMiddleware), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "300"))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie
 AUTH_PASSWORD_VALIDATORS = [

@@ -131,7 +131,8 @@ if os.environ.get("DB_POOL", "1") == "1":
 # How many HTTP requests a web process runs in Django at once; the rest wait on the event loop
 # (core.asgi_limit). Below the pool's size, with room for the sockets' database thread and the
 # live pusher, so a request inside never waits for a connection unless the database is down.
-HTTP_CONCURRENCY = int(os.environ.get("HTTP_CONCURRENCY", "8"))
+_POOL_ROOM = _db_options["pool"]["max_size"] - 2 if "pool" in _db_options else 8
+HTTP_CONCURRENCY = int(os.environ.get("HTTP_CONCURRENCY", str(max(1, min(8, _POOL_ROOM)))))
 # WARM_UP=1: a web process builds its in-memory indexes as it starts (config.asgi.warm_up), seconds of
 # CPU before its first intake needs them; bin/cluster and the production env file turn it on.
 WARM_UP = os.environ.get("WARM_UP", "0") == "1"

@@ -193,6 +193,8 @@ def test_a_call_becomes_a_ticket_that_is_handled_reviewed_called_back_and_follow
     phone.wait_for_selector(".flash li")
     contact = phone.locator("form[action$='/contact/']")
     contact.locator("xpath=ancestor::details/summary").click()
+    contact.locator("[name=contact-means]").select_option("phone")
+    contact.locator("[name=contact-outcome]").select_option("reached")
     contact.locator("[name=contact-note]").fill("电话联系周女士，约定今天下午到场查看")
     contact.locator("button[type=submit]").click()
     phone.wait_for_selector(".flash li")

@@ -253,23 +253,25 @@ def point_bins(
             one = _the_one_ticket(slon, slat, since, area_code, category_ids)
             if one and one[3] is not None and one[3] not in paths:
                 paths.update({c.id: c.path for c in Category.objects.filter(id=one[3]).select_related("parent")})
-        single = n == 1 and one is not None
-        bins.append(
-            Bin(
-                lon=slon / n,
-                lat=slat / n,
-                count=n,
-                open=open_,
-                overdue=overdue,
-                urgent=urgent,
-                number=one[0] if single else None,
-                status=one[1] if single else None,
-                urgency=one[2] if single else None,
-                category=paths.get(one[3]) if single else None,
-            )
-        )
+        bins.append(_bin(n, slon, slat, open_, overdue, urgent, one if n == 1 else None, paths))
     bins.sort(key=lambda b: (-b.count, b.lon, b.lat))
     return bins, size
+
+
+def _bin(n: int, slon: float, slat: float, open_: int, overdue: int, urgent: int, one, paths: dict) -> Bin:
+    """A bin from its sums; `one` is its lone ticket (number, status, urgency, category id) or None."""
+    return Bin(
+        lon=slon / n,
+        lat=slat / n,
+        count=n,
+        open=open_,
+        overdue=overdue,
+        urgent=urgent,
+        number=one[0] if one else None,
+        status=one[1] if one else None,
+        urgency=one[2] if one else None,
+        category=paths.get(one[3]) if one else None,
+    )
 
 
 def _the_one_ticket(lon, lat, since, area_code, category_ids) -> tuple | None:
@@ -439,20 +441,7 @@ def grid_bins(
         if n <= 0:
             continue
         one = ones.get((round(slon, 7), round(slat, 7))) if n == 1 else None
-        bins.append(
-            Bin(
-                lon=slon / n,
-                lat=slat / n,
-                count=n,
-                open=open_,
-                overdue=overdue,
-                urgent=urgent,
-                number=one[0] if one else None,
-                status=one[1] if one else None,
-                urgency=one[2] if one else None,
-                category=paths.get(one[3]) if one else None,
-            )
-        )
+        bins.append(_bin(n, slon, slat, open_, overdue, urgent, one, paths))
     bins.sort(key=lambda b: (-b.count, b.lon, b.lat))
     return bins, size
 

@@ -518,10 +518,10 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--clusters-only", action="store_true", help="measure: the clusters endpoint's table only")
     args = parser.parse_args()
-    # The bench database itself (created, migrated, fixtures loaded) is bench/maps.py's:
-    #   bench/maps.py --database grid12345_bench10m --count 0 --generate-only
     setup(args.database)
     if args.step == "generate":
+        # The bench database itself (created, migrated, fixtures loaded, once) is bench/maps.py's.
+        _bench_maps().ensure_database(args.database)
         generate(args.count, args.days, args.chunk)
     elif args.step == "prepare":
         prepare(args.months)

@@ -345,8 +345,11 @@ def ticket_clusters(
     if not rules:
         return []
     ids = list(rules)
+    # The widest window bounds the scan (each category's own window is applied after the join): one
+    # range of the (category_id, received_at) index instead of every ticket the categories ever had.
+    widest = dt.timedelta(days=max(int(r.window_days) for r in rules.values()))
     inner_qs = (
-        qs.filter(point__isnull=False, category_id__in=ids)
+        qs.filter(point__isnull=False, category_id__in=ids, received_at__gte=now - widest, received_at__lt=now)
         .exclude(status=Status.REFUSED)
         .order_by()
         .values("id", "number", "category_id", "received_at", "county_code", "township_code", "community_code", "point")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from grid.models import Office, User
@@ -46,11 +48,10 @@ def ensure_demo_console(*, today: dt.date | None = None) -> dict:
             )
     # [CT-3] every unit keeps a fixed number for three-way calls: demo numbers where none is set
     # and a fixed person and hours (weekdays 8:30–17:30) where none are kept
-    phones = 0
-    for office in Office.objects.filter(phone="", is_active=True).only("id", "phone"):
-        office.phone = f"0375-{3000000 + office.id}"
-        office.save(update_fields=["phone"])
-        phones += 1
+    # One statement: saving 3,000 offices one by one took seconds (the routing table does not read phones).
+    phones = Office.objects.filter(phone="", is_active=True).update(
+        phone=Concat(Value("0375-"), Cast(F("id") + 3000000, output_field=CharField()))
+    )
     Office.objects.filter(is_active=True, contact_hours_from__isnull=True).update(
         contact_hours_from=dt.time(8, 30), contact_hours_to=dt.time(17, 30), contact_weekdays_only=True
     )

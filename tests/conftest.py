@@ -4,17 +4,31 @@ in a transaction rolled back after it."""
 
 import pytest
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+from django.test.utils import setup_databases, teardown_databases
 from django.test import Client
 
 from grid.models import User
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith(TEST_DATABASE_PREFIX):
+            # pytest-django creates the test database only when a collected test is marked django_db.
+            # A browser module whose tests commit (no mark) run alone would otherwise give its server
+            # the development database.
+            config = setup_databases(verbosity=0, interactive=False, aliases={DEFAULT_DB_ALIAS})
+            request.addfinalizer(lambda: _drop(config, django_db_blocker))
         call_command("load_pingdingshan", verbosity=0)
         call_command("load_gazetteer", verbosity=0)
         call_command("load_dispatch_reference", verbosity=0)
+
+
+def _drop(config, django_db_blocker) -> None:
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
 
 
 @pytest.fixture

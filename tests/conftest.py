@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.base.creation import TEST_DATABASE_PREFIX
-from django.test.utils import setup_databases, teardown_databases
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
 
 from grid.models import User
 

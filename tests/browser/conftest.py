@@ -3,12 +3,13 @@ Debian's Chromium through Playwright. Screenshots go to tests/artifacts/."""
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from tests.servers import database_url, free_port, process
+from tests.servers import database_url, free_port, new_session, process
 
 # Playwright's sync API keeps an event loop running in this thread; Django's ORM
 # calls in the tests are still synchronous, so tell Django not to refuse them.
@@ -103,3 +104,43 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+@contextmanager
+def console_seat(django_db_blocker, *, users=("city_calltaker",), pbx: str = "browser test PBX"):
+    """Committed for a module: the city call-taker at seat 8001, a PBX token, a classifier version and a
+    logged-in session for each of `users`. Yields {"token", "sessions", "session" (the first user's),
+    "first_id"}. Afterwards it removes them, the seat's calls and every ticket made meanwhile, with
+    their photos' files. A module removes its own rows that point at those tickets after its yield."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from classify import services as classify_services
+    from classify.models import ClassifierVersion
+    from console.models import CallRecord, CallTicket, CtiToken, Seat
+    from dispatch.models import Ticket
+    from grid.models import User
+
+    with django_db_blocker.unblock():
+        first_id = (Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+        calltaker = User.objects.get(username="city_calltaker")
+        seat = Seat.objects.create(extension="8001", office=calltaker.office, agent=calltaker)
+        token_row, token = CtiToken.issue(pbx)
+        classify_services.forget_model()
+        version = classify_services.train_classifier(use_tickets=False)
+        sessions = {username: new_session(username) for username in users}
+    yield {"token": token, "sessions": sessions, "session": sessions[users[0]], "first_id": first_id}
+    with django_db_blocker.unblock():
+        CallTicket.objects.filter(call__seat=seat).delete()
+        CallRecord.objects.filter(seat=seat).delete()
+        seat.delete()
+        token_row.delete()
+        version.delete()
+        ClassifierVersion.objects.all().delete()
+        classify_services.forget_model()
+        doomed = Ticket.objects.filter(id__gte=first_id)
+        files = [a.file for t in doomed for a in t.attachments.all() if a.file]
+        doomed.delete()
+        for f in files:
+            f.storage.delete(f.name)
+        SessionStore().model.objects.filter(session_key__in=sessions.values()).delete()
+        connection.close()

@@ -11,19 +11,13 @@ import urllib.request
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
-from django.db import connection
 
-from classify import services as classify_services
-from classify.models import ClassifierVersion
-from console.models import CallRecord, CallTicket, CtiToken, Seat
+from console.models import CallRecord, CallTicket
 from dispatch.models import Ticket, TicketEvent
-from grid.models import User
 from tests.helpers import CHANGQING, make_ticket
 
-from .conftest import screenshot
+from .conftest import console_seat, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -32,32 +26,12 @@ SEWER = "长青社区3号楼下水道堵了，污水溢到路面上，已经两�
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Committed: the city call-taker's seat 8001, a PBX token, a classifier version, an open sewer ticket
-    in 长青社区 (the problem a second caller will report again), a session. Removed at the end."""
-    with django_db_blocker.unblock():
-        first_id = (Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-        user = User.objects.get(username="city_calltaker")
-        seat = Seat.objects.create(extension="8001", office=user.office, agent=user)
-        token_row, token = CtiToken.issue("browser test PBX")
-        classify_services.forget_model()
-        version = classify_services.train_classifier(use_tickets=False)
-        open_ticket = make_ticket(code=CHANGQING, category="0101", description=SEWER, caller_phone="13700000001")
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-    yield {"token": token, "session": store.session_key, "open_ticket": open_ticket, "first_id": first_id}
-    with django_db_blocker.unblock():
-        CallTicket.objects.filter(call__seat=seat).delete()
-        CallRecord.objects.filter(seat=seat).delete()
-        seat.delete()
-        token_row.delete()
-        version.delete()
-        ClassifierVersion.objects.all().delete()
-        Ticket.objects.filter(id__gte=first_id).delete()
-        SessionStore(session_key=store.session_key).delete()
-        connection.close()
+    """Committed: the call-taker at seat 8001 (console_seat) and an open sewer ticket in 长青社区, the problem a
+    second caller will report again. Removed at the end."""
+    with console_seat(django_db_blocker) as seat:
+        with django_db_blocker.unblock():
+            open_ticket = make_ticket(code=CHANGQING, category="0101", description=SEWER, caller_phone="13700000001")
+        yield {**seat, "open_ticket": open_ticket}
 
 
 def cti(live_url: str, token: str, event: str, call_id: str, caller: str) -> float:

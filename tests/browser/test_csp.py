@@ -9,14 +9,14 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.utils import timezone
 
 from dispatch.models import Ticket
-from grid.models import Area, Office, User
+from grid.models import Area, Office
 from tests.helpers import CHANGQING, make_ticket
+from tests.servers import new_session
 
 from .conftest import screenshot
 
@@ -36,15 +36,7 @@ def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         first_id = (Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         ticket = make_ticket(code=CHANGQING, category="0101", description="长青路12号门前雨水井堵塞，污水漫到人行道")
-        keys = {}
-        for username in USERS:
-            user = User.objects.get(username=username)
-            store = SessionStore()
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store.create()
-            keys[username] = store.session_key
+        keys = {username: new_session(username) for username in USERS}
         area = Area.objects.current().get(code=CHANGQING)
     yield {"ticket": ticket, "sessions": keys, "area": area}
     with django_db_blocker.unblock():

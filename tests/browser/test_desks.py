@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client, override_settings
@@ -20,6 +19,7 @@ from dispatch import services
 from dispatch.models import AdditionalCaller, Assignment, InboundMessage, Reply, Status, Ticket
 from grid.models import User
 from tests.helpers import WATER_REPLY, closed_water_ticket, make_ticket
+from tests.servers import new_session
 
 from .conftest import screenshot
 
@@ -35,15 +35,7 @@ def world(django_db_setup, django_db_blocker):
             u.username: u
             for u in User.objects.filter(username__in=["city_dispatcher", "changqing_head", "water_handler"])
         }
-        keys = {}
-        for username in ("city_dispatcher",):
-            user = users[username]
-            store = SessionStore()
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store.create()
-            keys[username] = store.session_key
+        keys = {"city_dispatcher": new_session("city_dispatcher")}
     yield {"sessions": keys, "users": users, "blocker": django_db_blocker}
     with django_db_blocker.unblock():
         InboundMessage.objects.filter(id__gte=first_sms).delete()

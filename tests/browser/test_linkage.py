@@ -8,50 +8,22 @@ import io
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
-from django.db import connection
 
-from classify import services as classify_services
-from classify.models import ClassifierVersion
-from console.models import CallRecord, CallTicket, CtiToken, Seat
-from dispatch.models import Ticket
-from grid.models import User
 from linkage.models import HandOver
 
-from .conftest import screenshot
+from .conftest import console_seat, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Committed: the city call-taker's seat 8001, a PBX token, a classifier, a session; removed at the end."""
-    with django_db_blocker.unblock():
-        first_id = (Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-        user = User.objects.get(username="city_calltaker")
-        seat = Seat.objects.create(extension="8001", office=user.office, agent=user)
-        token_row, token = CtiToken.issue("browser test PBX")
-        classify_services.forget_model()
-        version = classify_services.train_classifier(use_tickets=False)
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-    yield {"token": token, "session": store.session_key}
-    with django_db_blocker.unblock():
-        HandOver.objects.filter(ticket_id__gte=first_id).delete()
-        CallTicket.objects.filter(call__seat=seat).delete()
-        CallRecord.objects.filter(seat=seat).delete()
-        seat.delete()
-        token_row.delete()
-        version.delete()
-        ClassifierVersion.objects.all().delete()
-        Ticket.objects.filter(id__gte=first_id).delete()
-        SessionStore(session_key=store.session_key).delete()
-        connection.close()
+    """Committed: the call-taker at seat 8001 (console_seat); removed at the end with the hand-overs."""
+    with console_seat(django_db_blocker) as seat:
+        yield seat
+        with django_db_blocker.unblock():
+            HandOver.objects.filter(ticket_id__gte=seat["first_id"]).delete()
 
 
 def test_a_ticket_is_handed_over_to_the_water_line_from_the_console(browser, live_url, world):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
@@ -15,6 +14,7 @@ from desks.models import FalseReportCase, VerifyingCallback
 from dispatch.models import Status, Ticket
 from grid.models import User
 from tests.helpers import closed_water_ticket
+from tests.servers import new_session
 
 from .conftest import screenshot
 
@@ -27,18 +27,13 @@ def world(django_db_setup, django_db_blocker):
         first_id = (Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         first_case = (FalseReportCase.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         users = {u.username: u for u in User.objects.filter(username__in=["city_dispatcher", "water_handler"])}
-        user = users["city_dispatcher"]
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-    yield {"session": store.session_key, "users": users, "blocker": django_db_blocker}
+        store_key = new_session("city_dispatcher")
+    yield {"session": store_key, "users": users, "blocker": django_db_blocker}
     with django_db_blocker.unblock():
         VerifyingCallback.objects.filter(case_id__gte=first_case).delete()
         FalseReportCase.objects.filter(id__gte=first_case).delete()
         Ticket.objects.filter(id__gte=first_id).delete()
-        SessionStore(session_key=store.session_key).delete()
+        SessionStore(session_key=store_key).delete()
         connection.close()
 
 

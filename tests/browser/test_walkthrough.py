@@ -22,21 +22,15 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, override_settings
 
-from classify import services as classify_services
-from classify.models import ClassifierVersion
-from console.models import CallRecord, CallTicket, CtiToken, Seat
 from dispatch.models import InboundMessage, Status, Ticket
-from grid.models import User
 from tests.dispatch.fieldwork.images import image_bytes, phone_exif
 from tests.helpers import CHANGQING, label
 
-from .conftest import screenshot
+from .conftest import console_seat, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -53,41 +47,14 @@ USERS = ("city_calltaker", "changqing_grid", "city_dispatcher", "wall_viewer")
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Committed: the call-taker's seat 8001, a PBX token, a classifier, a session per user."""
+    """Committed: the call-taker at seat 8001 (console_seat) and a session per user; removed at the end with
+    the gateway's messages."""
     with django_db_blocker.unblock():
-        first_id = (Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         first_sms = (InboundMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-        calltaker = User.objects.get(username="city_calltaker")
-        seat = Seat.objects.create(extension="8001", office=calltaker.office, agent=calltaker)
-        token_row, token = CtiToken.issue("walk-through PBX")
-        classify_services.forget_model()
-        version = classify_services.train_classifier(use_tickets=False)
-        sessions = {}
-        for username in USERS:
-            user = User.objects.get(username=username)
-            store = SessionStore()
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store.create()
-            sessions[username] = store.session_key
-    yield {"token": token, "sessions": sessions, "blocker": django_db_blocker}
-    with django_db_blocker.unblock():
-        CallTicket.objects.filter(call__seat=seat).delete()
-        CallRecord.objects.filter(seat=seat).delete()
-        seat.delete()
-        token_row.delete()
-        version.delete()
-        ClassifierVersion.objects.all().delete()
-        InboundMessage.objects.filter(id__gte=first_sms).delete()
-        doomed = Ticket.objects.filter(id__gte=first_id)
-        files = [a.file for t in doomed for a in t.attachments.all() if a.file]
-        doomed.delete()
-        for f in files:
-            f.storage.delete(f.name)
-        for key in sessions.values():
-            SessionStore(session_key=key).delete()
-        connection.close()
+    with console_seat(django_db_blocker, users=USERS, pbx="walk-through PBX") as seat:
+        yield {**seat, "blocker": django_db_blocker}
+        with django_db_blocker.unblock():
+            InboundMessage.objects.filter(id__gte=first_sms).delete()
 
 
 def window(browser, live_url, world, username, viewport, **options):

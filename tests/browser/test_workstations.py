@@ -11,15 +11,14 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from dispatch.fieldwork.models import Delegation
 from dispatch.models import Channel, Status, Ticket
-from grid.models import User
 from tests.dispatch.fieldwork.images import HTML_AS_JPEG, image_bytes, phone_exif
 from tests.helpers import CHANGQING, label, make_ticket
+from tests.servers import new_session
 
 from .conftest import screenshot
 
@@ -81,16 +80,8 @@ USERS = ("changqing_grid", "guangminglu_handler", "heating_handler")
 @pytest.fixture(scope="module")
 def sessions(django_db_setup, django_db_blocker):
     """A committed session per user (the login form itself is exercised in the first test)."""
-    keys = {}
     with django_db_blocker.unblock():
-        for username in USERS:
-            user = User.objects.get(username=username)
-            store = SessionStore()
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store.create()
-            keys[username] = store.session_key
+        keys = {username: new_session(username) for username in USERS}
     yield keys
     with django_db_blocker.unblock():
         for key in keys.values():

@@ -37,8 +37,12 @@ from core.dbrouter import read_connection
 from dispatch.models import Category, Channel, Status, Ticket
 from rollups.selectors import period_counts
 
-RISING_MIN_COUNT = {"week": 5, "month": 10}  # a category must have at least this many tickets to be "rising"
-SLOW_MIN_REPLIES = {"week": 3, "month": 5}  # an office is ranked by its reply time from this many replies
+RISING_MIN_COUNT = {
+    "week": 5,
+    "month": 10,
+    "year": 30,
+}  # a category must have at least this many tickets to be "rising"
+SLOW_MIN_REPLIES = {"week": 3, "month": 5, "year": 20}  # an office is ranked by its reply time from this many replies
 TOP_REPEATS = 10
 TOP_SLOWEST = 10
 TOP_RISING = 5
@@ -183,6 +187,7 @@ class Briefing:
     slowest: list[SlowOffice]
     satisfaction: Satisfaction
     hotspots: list[BriefingHotspot] = field(default_factory=list)
+    annual: object | None = None  # a year's briefing: briefings.annual.AnnualFigures
 
     @property
     def headlines(self) -> list[str]:
@@ -475,6 +480,11 @@ PERIOD_WORDS = {
         "this": gettext_lazy("this month"),
         "previous": gettext_lazy("the previous month"),
         "three": gettext_lazy("three months running"),
+    },
+    "year": {
+        "this": gettext_lazy("this year"),
+        "previous": gettext_lazy("the previous year"),
+        "three": gettext_lazy("three years running"),
     },
 }
 

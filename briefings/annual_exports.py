@@ -22,9 +22,14 @@ def trend_png(b: Briefing) -> bytes:
         if m.count:
             ax.annotate(str(m.count), (i, m.count), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
     ax.set_xticks(x, [m.label for m in trend])
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # tickets come whole
     ax.set_ylim(bottom=0)
-    ax.set_ylabel("件", fontproperties=_font())
-    ax.legend(loc="upper left", frameon=False)
+    ax.set_ylabel("件", fontproperties=_font(), rotation=0, labelpad=10)
+    # Above the plot: January's point sits where a corner legend would be.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    ax.set_ylim(top=max(max(m.count, m.previous) for m in trend) * 1.15 + 1)
     _cjk_labels(ax)
     return _png(plt, fig)
 
@@ -46,7 +51,7 @@ def annual_pdf_story(b: Briefing, *, table, image, body, h2) -> list:
     story.append(
         Paragraph(
             "难点问题：年内同一分类、同一乡镇（街道）的工单中，重复诉求、回访不满意或被重办的工单合计不少于3件者，"
-            "按这类工单数排序；典型案例：前5个难点问题中各取被重复诉求次数最多的一件（来电人信息已隐去）。",
+            "按这类工单数排序；典型案例：前5个难点问题中各取被重复诉求次数最多的一件，没有重复诉求的取一件回访不满意或被重办的工单（来电人信息已隐去）。",
             body,
         )
     )

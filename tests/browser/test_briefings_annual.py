@@ -90,6 +90,8 @@ def test_the_annual_briefing_reads_in_chinese_with_its_trend_and_difficult_probl
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, live_url, "city_dispatcher")
     page.goto(f"{live_url}/briefings/")
+    assert "年报" in page.locator(".period-lists").inner_text()
+    screenshot(page, "briefing-index")
     page.click(f"a[href='/briefings/{year}/']")
     page.wait_for_selector(".headlines li")
     for img in page.locator("article img").all():  # the charts load lazily, as the reader scrolls

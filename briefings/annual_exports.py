@@ -36,8 +36,10 @@ def trend_png(b: Briefing) -> bytes:
 
 def annual_pdf_story(b: Briefing, *, table, image, body, h2) -> list:
     """The PDF's flowables for a year's own sections (reportlab Paragraph/Table from the caller's helpers)."""
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph
 
+    h3 = ParagraphStyle("h3", parent=body, fontSize=11, leading=16, spaceBefore=6, spaceAfter=3, keepWithNext=1)
     a = b.annual
     story = [Paragraph("八、月度趋势（与上年同月比较）", h2), image(trend_png(b))]
     story.append(
@@ -55,6 +57,9 @@ def annual_pdf_story(b: Briefing, *, table, image, body, h2) -> list:
             body,
         )
     )
+    story.append(Paragraph("难点问题", h3))
+    if not a.difficult:
+        story.append(Paragraph("本年没有达到难点问题标准的分类与乡镇（街道）。", body))
     if a.difficult:
         story.append(
             table(
@@ -67,6 +72,7 @@ def annual_pdf_story(b: Briefing, *, table, image, body, h2) -> list:
             )
         )
     if a.typical:
+        story.append(Paragraph("典型案例", h3))
         story.append(
             table(
                 ["工单", "受理", "分类／地点", "诉求摘要", "重复"],
@@ -80,7 +86,7 @@ def annual_pdf_story(b: Briefing, *, table, image, body, h2) -> list:
                     ]
                     for c in a.typical
                 ],
-                [28, 14, 45, 70, 12],
+                [33, 13, 45, 70, 12],
             )
         )
     if a.honours:

@@ -108,16 +108,19 @@ WHERE t.received_at >= %(start)s AND t.received_at < %(end)s
 GROUP BY 1
 """
 
-# The year's tickets once (one range of the received_at index), each flagged; then grouped.
+# The year's tickets once (one range of the received_at index), each flagged; then grouped. A ticket
+# has a rework round only if its step rose, so the index probe runs for those few alone.
 _DIFFICULT_SQL = """
 WITH t AS MATERIALIZED (
-    SELECT t.id, t.category_id, t.township_code, t.repeat_of_id, t.satisfaction FROM ({inner}) t
+    SELECT t.id, t.category_id, t.township_code, t.repeat_of_id, t.satisfaction, t.step FROM ({inner}) t
     WHERE t.received_at >= %(start)s AND t.received_at < %(end)s
 ), f AS (
     SELECT t.category_id, t.township_code,
            t.repeat_of_id IS NOT NULL AS repeated,
            t.satisfaction = 'unsatisfied' AS unsatisfied,
-           EXISTS (SELECT 1 FROM dispatch_handlinground r WHERE r.ticket_id = t.id AND r.kind = 'rework') AS reworked
+           t.step > 1 AND EXISTS (
+               SELECT 1 FROM dispatch_handlinground r WHERE r.ticket_id = t.id AND r.kind = 'rework'
+           ) AS reworked
     FROM t
 )
 SELECT f.category_id, f.township_code, count(*),
@@ -131,13 +134,14 @@ ORDER BY 7 DESC, 3 DESC, 1 NULLS LAST, 2
 LIMIT %(limit)s
 """
 
-# The typical ticket of each pair: the root of its longest repeat chain [SV-2] counting the repeats
-# received in the year (the month briefing's chain walk), else a troubled ticket of the year; then an
+# The typical ticket of each pair: the root of its longest repeat chain [SV-2] counting the pairs'
+# repeats received in the year (the month briefing's chain walk, started from those alone), else a troubled ticket of the year; then an
 # unsatisfied or reworked one, then the latest.
 _TYPICAL_SQL = """
 WITH RECURSIVE chain(id, root, depth) AS (
     SELECT t.id, t.repeat_of_id, 1 FROM ({inner}) t
     WHERE t.repeat_of_id IS NOT NULL AND t.received_at >= %(start)s AND t.received_at < %(end)s
+      AND t.category_id = ANY(%(cats)s) AND t.township_code = ANY(%(towns)s)
     UNION ALL
     SELECT chain.id, p.repeat_of_id, chain.depth + 1
     FROM chain JOIN dispatch_ticket p ON p.id = chain.root
@@ -150,8 +154,8 @@ WITH RECURSIVE chain(id, root, depth) AS (
     SELECT t.id, 0 FROM ({inner}) t
     WHERE t.received_at >= %(start)s AND t.received_at < %(end)s
       AND t.category_id = ANY(%(cats)s) AND t.township_code = ANY(%(towns)s)
-      AND (t.satisfaction = 'unsatisfied'
-           OR EXISTS (SELECT 1 FROM dispatch_handlinground r WHERE r.ticket_id = t.id AND r.kind = 'rework'))
+      AND (t.satisfaction = 'unsatisfied' OR t.step > 1
+           AND EXISTS (SELECT 1 FROM dispatch_handlinground r WHERE r.ticket_id = t.id AND r.kind = 'rework'))
 ), scored AS (
     SELECT c.id, max(c.repeats) AS repeats FROM candidates c GROUP BY c.id
 )
@@ -232,7 +236,7 @@ def difficult_problems(accepted: QuerySet[Ticket], period: Period) -> list[Diffi
     rows = _run(
         _DIFFICULT_SQL,
         accepted,
-        ("id", "received_at", "category_id", "township_code", "repeat_of_id", "satisfaction"),
+        ("id", "received_at", "category_id", "township_code", "repeat_of_id", "satisfaction", "step"),
         {"start": start, "end": end, "min": DIFFICULT_MIN_TROUBLED, "limit": TOP_DIFFICULT},
     )
     cats = {c.id: c for c in Category.objects.select_related("parent").filter(id__in={r[0] for r in rows})}
@@ -262,7 +266,7 @@ def typical_cases(accepted: QuerySet[Ticket], period: Period, problems: list[Dif
     rows = _run_inners(
         _TYPICAL_SQL,
         accepted,
-        ("id", "received_at", "category_id", "township_code", "repeat_of_id", "satisfaction"),
+        ("id", "received_at", "category_id", "township_code", "repeat_of_id", "satisfaction", "step"),
         {
             "start": start,
             "end": end,

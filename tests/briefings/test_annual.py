@@ -98,7 +98,10 @@ def two_years():
     ticket("2026-03-06", "0401", repeat_of=p1)
     w1 = ticket("2026-10-10", "0801", XT)
     called_back(w1, "2026-10-20", "satisfied")
-    HandlingRound.objects.create(ticket=w1, step=2, kind="rework", started_at=at("2026-10-21"))
+    Ticket.objects.filter(pk=w1.pk).update(step=2)  # a rework starts the ticket's second round
+    HandlingRound.objects.update_or_create(
+        ticket=w1, step=2, defaults={"kind": "rework", "started_at": at("2026-10-21")}
+    )
     ticket("2026-10-11", "0801", XT, repeat_of=a8)
     ticket("2026-10-12", "0801", XT, repeat_of=a8)
     ticket("2026-05-05", "0101", status="refused", refusal_reason="emergency")

@@ -15,6 +15,10 @@ and narrow it to an area). It holds:
   and their overdue replies);
 - the satisfaction rate of the callbacks made in the period [CB-1], and its change.
 
+A year's briefing [AN-1][AR-4] has the same figures against the previous year, and its own
+sections in `annual` (briefings.annual: the 12-month trend, the difficult problems and typical
+cases, the honours).
+
 Hotspots come from the maps (dispatch does not import maps): the page that
 shows a briefing fills `hotspots` with `BriefingHotspot` rows of its own.
 Every figure is computed in PostgreSQL from the indexed columns; nothing here
@@ -26,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -36,6 +41,9 @@ from briefings.periods import Period
 from core.dbrouter import read_connection
 from dispatch.models import Category, Channel, Status, Ticket
 from rollups.selectors import period_counts
+
+if TYPE_CHECKING:
+    from briefings.annual import AnnualFigures
 
 RISING_MIN_COUNT = {
     "week": 5,
@@ -187,7 +195,7 @@ class Briefing:
     slowest: list[SlowOffice]
     satisfaction: Satisfaction
     hotspots: list[BriefingHotspot] = field(default_factory=list)
-    annual: object | None = None  # a year's briefing: briefings.annual.AnnualFigures
+    annual: AnnualFigures | None = None  # a year's briefing only
 
     @property
     def headlines(self) -> list[str]:

@@ -24,6 +24,7 @@ CJK_FONT = "STSong-Light"
 FONT_PATH = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 BLUE, GREY, ORANGE, RED = "#2b6cb0", "#a0aec0", "#dd6b20", "#c53030"
 CHARTS = ("channels", "categories", "rising", "slowest", "hotspots")
+ANNUAL_CHARTS = ("trend",)  # a year's briefing only
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -185,6 +186,10 @@ def hotspots_png(b: Briefing, area: Area | None) -> bytes:
 def chart_png(name: str, b: Briefing, area: Area | None = None) -> bytes:
     if name == "hotspots":
         return hotspots_png(b, area)
+    if name == "trend":
+        from briefings.annual_exports import trend_png
+
+        return trend_png(b)
     return {"channels": channels_png, "categories": categories_png, "rising": rising_png, "slowest": slowest_png}[name](
         b
     )
@@ -222,7 +227,7 @@ def pdf_text(value) -> str:
 
 
 def briefing_pdf(b: Briefing, *, title: str, area: Area | None = None) -> bytes:
-    """The briefing as an A4 PDF: headlines, the five charts and the tables."""
+    """The briefing as an A4 PDF: headlines, the five charts and the tables (a year's: and its own sections)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -364,6 +369,11 @@ def briefing_pdf(b: Briefing, *, title: str, area: Area | None = None) -> bytes:
         )
     )
 
+    if b.annual is not None:
+        from briefings.annual_exports import annual_pdf_story
+
+        story += annual_pdf_story(b, table=table, image=image, body=body, h2=h2)
+
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -474,6 +484,10 @@ def briefing_xlsx(b: Briefing, *, title: str) -> bytes:
         ],
         percent_cols=(6,),
     )
+    if b.annual is not None:
+        from briefings.annual_exports import annual_sheets
+
+        annual_sheets(b, sheet)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

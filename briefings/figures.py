@@ -15,6 +15,10 @@ and narrow it to an area). It holds:
   and their overdue replies);
 - the satisfaction rate of the callbacks made in the period [CB-1], and its change.
 
+A year's briefing [AN-1][AR-4] has the same figures against the previous year, and its own
+sections in `annual` (briefings.annual: the 12-month trend, the difficult problems and typical
+cases, the honours).
+
 Hotspots come from the maps (dispatch does not import maps): the page that
 shows a briefing fills `hotspots` with `BriefingHotspot` rows of its own.
 Every figure is computed in PostgreSQL from the indexed columns; nothing here
@@ -26,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -37,8 +42,15 @@ from core.dbrouter import read_connection
 from dispatch.models import Category, Channel, Status, Ticket
 from rollups.selectors import period_counts
 
-RISING_MIN_COUNT = {"week": 5, "month": 10}  # a category must have at least this many tickets to be "rising"
-SLOW_MIN_REPLIES = {"week": 3, "month": 5}  # an office is ranked by its reply time from this many replies
+if TYPE_CHECKING:
+    from briefings.annual import AnnualFigures
+
+RISING_MIN_COUNT = {
+    "week": 5,
+    "month": 10,
+    "year": 30,
+}  # a category must have at least this many tickets to be "rising"
+SLOW_MIN_REPLIES = {"week": 3, "month": 5, "year": 20}  # an office is ranked by its reply time from this many replies
 TOP_REPEATS = 10
 TOP_SLOWEST = 10
 TOP_RISING = 5
@@ -183,6 +195,7 @@ class Briefing:
     slowest: list[SlowOffice]
     satisfaction: Satisfaction
     hotspots: list[BriefingHotspot] = field(default_factory=list)
+    annual: AnnualFigures | None = None  # a year's briefing only
 
     @property
     def headlines(self) -> list[str]:
@@ -475,6 +488,11 @@ PERIOD_WORDS = {
         "this": gettext_lazy("this month"),
         "previous": gettext_lazy("the previous month"),
         "three": gettext_lazy("three months running"),
+    },
+    "year": {
+        "this": gettext_lazy("this year"),
+        "previous": gettext_lazy("the previous year"),
+        "three": gettext_lazy("three years running"),
     },
 }
 

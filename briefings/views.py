@@ -1,4 +1,4 @@
-"""The weekly and monthly briefing pages: /briefings/ and /briefings/<period>/ [AN-1][AN-2].
+"""The weekly, monthly and annual briefing pages: /briefings/ and /briefings/<period>/ [AN-1][AN-2][AR-4].
 
 Why here and not in dispatch: a briefing puts dispatch's figures
 (briefings.figures) next to the maps' hotspots and their maps, and dispatch
@@ -14,9 +14,11 @@ workstation's head — for their own area. Everyone else gets a 403.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -27,11 +29,13 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from briefings.exports import CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
+from briefings.annual import DIFFICULT_MIN_TROUBLED, TYPICAL_CASES, compute_annual, year_honours
+from briefings.exports import ANNUAL_CHARTS, CHARTS, XLSX, briefing_pdf, briefing_xlsx, chart_png
 from briefings.figures import Briefing, BriefingHotspot, compute_briefing
 from briefings.periods import BadPeriod, Period, parse_period, recent_periods
 from core.dbrouter import read_connection
 from dispatch import policy
+from dispatch.models import Status
 from grid.models import Area, Level
 from maps.hotspots import find_hotspots, name_place
 from maps.selectors import home_area, scoped
@@ -125,7 +129,30 @@ def build_briefing(user: User, area: Area, period: Period) -> Briefing:
         scoped(user, area), period, area_code=area.code, area_name=area.name, now=now, rollup_area=rollup_area
     )
     b.hotspots = period_hotspots(user, area, period, now=now)
+    if period.kind == "year":
+        b.annual = compute_annual(
+            scoped(user, area).exclude(status=Status.REFUSED),
+            period,
+            rollup_area=rollup_area,
+            tz=settings.TIME_ZONE,
+        )
     cache.set(key, b, CACHE_SECONDS)
+    return b
+
+
+def with_honours(user: User, b: Briefing) -> Briefing:
+    """A year's briefing with the year's honours and the ranking's link [AR-4], for the roles that may
+    read the assessment (the others see the briefing without them, as they cannot open the ranking)."""
+    if b.annual is None or not policy.may_read_assessment(user):
+        return b
+    year = b.period.year
+    key = f"briefing-honours:{year}:{translation.get_language()}:{_stamp()}"
+    honours = cache.get(key)
+    if honours is None:
+        honours = year_honours(year, today=timezone.localdate())
+        cache.set(key, honours, CACHE_SECONDS)
+    # A new object: the briefing's own may be the one just put in the shared cache's process memory.
+    b.annual = dataclasses.replace(b.annual, honours=honours, assessment_url=reverse("assessment-year", args=[year]))
     return b
 
 
@@ -151,7 +178,7 @@ def _period_error(request: HttpRequest, exc: _PeriodError) -> HttpResponse:
 
 
 def _title(b: Briefing) -> str:
-    kind = _("Weekly briefing") if b.period.kind == "week" else _("Monthly briefing")
+    kind = {"week": _("Weekly briefing"), "month": _("Monthly briefing"), "year": _("Annual briefing")}[b.period.kind]
     return _("%(area)s 12345 hotline %(kind)s · %(period)s") % {
         "area": b.area_name,
         "kind": kind,
@@ -161,7 +188,7 @@ def _title(b: Briefing) -> str:
 
 @login_required
 def briefing_index(request: HttpRequest) -> HttpResponse:
-    """Recent weeks and months, and the areas the user may choose."""
+    """Recent weeks, months and years, and the areas the user may choose."""
     area = briefing_area(request.user, request.GET.get("area"))
     home = briefing_home(request.user)
     choices = [home]
@@ -175,6 +202,7 @@ def briefing_index(request: HttpRequest) -> HttpResponse:
             "choices": choices,
             "weeks": recent_periods("week", 8),
             "months": recent_periods("month", 6),
+            "years": recent_periods("year", 3),
             "area_query": "" if area.code == home.code else f"?{urlencode({'area': area.code})}",
         },
     )
@@ -194,7 +222,7 @@ def briefing_page(request: HttpRequest, period: str) -> HttpResponse:
     if fmt:
         # The documents go to the city's leaders: always in Chinese, whatever the reader's UI language.
         with translation.override("zh-hans"):
-            b = build_briefing(request.user, area, p)
+            b = with_honours(request.user, build_briefing(request.user, area, p))
             title = _title(b)
             name = f"briefing-{p.code}-{area.code}"
             if fmt == "pdf":
@@ -203,7 +231,7 @@ def briefing_page(request: HttpRequest, period: str) -> HttpResponse:
                 response = HttpResponse(briefing_xlsx(b, title=title), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
-    b = build_briefing(request.user, area, p)
+    b = with_honours(request.user, build_briefing(request.user, area, p))
     area_query = {"area": area.code} if request.GET.get("area") else {}
     return render(
         request,
@@ -215,11 +243,13 @@ def briefing_page(request: HttpRequest, period: str) -> HttpResponse:
             "previous": p.previous(),
             "next": p.next() if p.next().start <= timezone.localdate() else None,
             "q": f"?{urlencode(area_query)}" if area_query else "",
+            "difficult_min": DIFFICULT_MIN_TROUBLED,
+            "typical_count": TYPICAL_CASES,
             "qa": f"&{urlencode(area_query)}" if area_query else "",
             "charts": {
                 name: reverse("briefing-chart", args=[p.code, name])
                 + (f"?{urlencode(area_query)}" if area_query else "")
-                for name in CHARTS
+                for name in CHARTS + (ANNUAL_CHARTS if p.kind == "year" else ())
             },
             "map_url": f"{reverse('maps-report', args=[area.code])}?"
             + urlencode(
@@ -232,13 +262,15 @@ def briefing_page(request: HttpRequest, period: str) -> HttpResponse:
 @login_required
 def briefing_chart(request: HttpRequest, period: str, name: str) -> HttpResponse:
     """One chart of the briefing as a PNG (the same image the PDF embeds)."""
-    if name not in CHARTS:
+    if name not in CHARTS + ANNUAL_CHARTS:
         raise Http404(_("No chart %(name)s.") % {"name": name})
     area = briefing_area(request.user, request.GET.get("area"))
     try:
         p = _period(period)
     except _PeriodError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    if name in ANNUAL_CHARTS and p.kind != "year":
+        raise Http404(_("No chart %(name)s.") % {"name": name})
     b = build_briefing(request.user, area, p)
     response = HttpResponse(chart_png(name, b, area), content_type="image/png")
     response["Cache-Control"] = "private, max-age=300"

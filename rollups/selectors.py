@@ -489,6 +489,18 @@ HAVING sum(c.tickets) <> 0
         return [(i, ch, top, leaf, int(n)) for i, ch, top, leaf, n in cur.fetchall()]
 
 
+def month_totals(day_from: dt.date, day_to: dt.date, *, area_code: str = "") -> dict[dt.date, int]:
+    """Accepted tickets per calendar month (keyed by its first day) of the days [day_from, day_to),
+    from the township totals' cells: an annual briefing's 12-month trend without reading tickets [AN-1]."""
+    cells, params = cells_sql(
+        day_from, day_to, area_code=area_code, states=[State.OPEN, State.DONE], township_totals=True
+    )
+    sql = f"SELECT date_trunc('month', c.day)::date, sum(c.tickets) FROM {cells} c GROUP BY 1"
+    with read_connection().cursor() as cur:
+        cur.execute(sql, params)
+        return {day: int(n) for day, n in cur.fetchall()}
+
+
 def fresh_counts() -> dict[tuple, tuple[int, int, int]]:
     """Every cell counted again from the tickets (tickets, urgent, located) by key: for tests and
     for checking a database's rollups by hand."""

@@ -16,11 +16,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.dbrouter import read_connection
 from grid.models import Area, Level, Office
 
 GROUPS = ("central_districts", "central_townships", "counties", "departments")
+GROUP_LABELS = {
+    "central_districts": gettext_lazy("Central five districts"),
+    "central_townships": gettext_lazy("Townships of the central districts"),
+    "counties": gettext_lazy("The other 7 counties"),
+    "departments": gettext_lazy("City departments"),
+}
 
 COUNTS = (
     "handled",

@@ -35,6 +35,7 @@ from assessment.charts import score_bars, score_trend
 from assessment.exports import month_pdf, month_xlsx, year_pdf, year_xlsx
 from assessment.metrics import (
     COSTS,
+    GROUP_LABELS,
     GROUPS,
     PENALTIES,
     RATE_WEIGHTS,
@@ -59,12 +60,6 @@ if TYPE_CHECKING:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PER_METRIC = 200  # the page lists this many tickets per metric; the CSV lists them all
 
-GROUP_LABELS = {
-    "central_districts": gettext_lazy("Central five districts"),
-    "central_townships": gettext_lazy("Townships of the central districts"),
-    "counties": gettext_lazy("The other 7 counties"),
-    "departments": gettext_lazy("City departments"),
-}
 RATE_LABELS = {
     "sign_on_time_rate": gettext_lazy("Sign-for on time rate"),
     "contact_rate": gettext_lazy("Contact rate"),

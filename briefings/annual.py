@@ -329,9 +329,8 @@ def compute_annual(accepted: QuerySet[Ticket], period: Period, *, rollup_area: s
 def year_honours(year: int, *, today: dt.date) -> list[Honour]:
     """The units named "优质服务热线单位" for the year [AR-4], as the assessment's year page ranks them
     (its stored month tables, the months so far for the running year)."""
-    from assessment.metrics import GROUPS, annual_results
+    from assessment.metrics import GROUP_LABELS, GROUPS, annual_results
     from assessment.store import months_tables
-    from assessment.views import GROUP_LABELS
 
     months = 12 if year < today.year else today.month
     stored = months_tables([(year, m) for m in range(1, months + 1)])

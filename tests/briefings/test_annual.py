@@ -253,3 +253,38 @@ def test_the_annual_pdf_and_workbook_carry_the_years_sections(as_user, pages):
     cases = [row for row in wb["典型案例"].iter_rows(min_row=2, values_only=True)]
     assert cases[0][0] == Ticket.objects.get(number__startswith="R-").number
     assert all(CALLER_PHONE not in str(v) for row in cases for v in row)
+
+
+def _registered(label: str, township: str, first: str, last: str, peak: int) -> None:
+    from django.contrib.gis.geos import Point, Polygon
+
+    from maps.models import Hotspot
+
+    Hotspot.objects.create(
+        category=Category.objects.get(code="0101"),
+        label=label,
+        county_code=township[:6],
+        township_code=township,
+        hull=Polygon.from_bbox((113.29, 33.75, 113.30, 33.76)),
+        centroid=Point(113.295, 33.755),
+        ticket_count=peak,
+        peak_count=peak,
+        first_at=at(first),
+        last_at=at(last),
+        window_days=7,
+        detected_at=at(first),
+        updated_at=at(last),
+    )
+
+
+def test_a_years_hotspots_are_the_registers_entries_alive_that_year_by_peak_AN_1(as_user, pages):
+    _registered("光明路下水道热点", GML, "2025-03-01", "2025-03-20", 9)
+    _registered("跨年热点", GML, "2024-12-20", "2025-01-05", 12)  # alive into the year: counted
+    _registered("前一年的热点", GML, "2024-05-01", "2024-05-20", 30)  # over before the year began
+    _registered("新乡县热点", XT, "2025-06-01", "2025-06-09", 6)
+    city = as_user("city_dispatcher").get("/briefings/2025/").content.decode()
+    section = city[city.index('id="hotspots"') :]
+    assert section.index("跨年热点") < section.index("光明路下水道热点") < section.index("新乡县热点")
+    assert "前一年的热点" not in city
+    township = as_user("guangminglu_handler").get(f"/briefings/2025/?area={GML}").content.decode()
+    assert "光明路下水道热点" in township and "新乡县热点" not in township

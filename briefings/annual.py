@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from briefings.figures import _inner, _run
+from briefings.figures import REPEAT_ROOTS_CTE, _inner, _run
 from briefings.periods import Period
 from core.dbrouter import read_connection
 from core.redact import redact
@@ -137,18 +137,10 @@ LIMIT %(limit)s
 # The typical ticket of each pair: the root of its longest repeat chain [SV-2] counting the pairs'
 # repeats received in the year (the month briefing's chain walk, started from those alone), else a troubled ticket of the year; then an
 # unsatisfied or reworked one, then the latest.
-_TYPICAL_SQL = """
-WITH RECURSIVE chain(id, root, depth) AS (
-    SELECT t.id, t.repeat_of_id, 1 FROM ({inner}) t
-    WHERE t.repeat_of_id IS NOT NULL AND t.received_at >= %(start)s AND t.received_at < %(end)s
-      AND t.category_id = ANY(%(cats)s) AND t.township_code = ANY(%(towns)s)
-    UNION ALL
-    SELECT chain.id, p.repeat_of_id, chain.depth + 1
-    FROM chain JOIN dispatch_ticket p ON p.id = chain.root
-    WHERE p.repeat_of_id IS NOT NULL AND chain.depth < 50
-), roots AS (
-    SELECT DISTINCT ON (chain.id) chain.id, chain.root FROM chain ORDER BY chain.id, chain.depth DESC
-), candidates AS (
+_TYPICAL_SQL = (
+    "WITH RECURSIVE"
+    + REPEAT_ROOTS_CTE.replace("{filter}", "AND t.category_id = ANY(%(cats)s) AND t.township_code = ANY(%(towns)s)")
+    + """, candidates AS (
     SELECT root AS id, count(*) AS repeats FROM roots GROUP BY root
     UNION ALL
     SELECT t.id, 0 FROM ({inner}) t
@@ -169,6 +161,7 @@ ORDER BY k.category_id, k.township_code, s.repeats DESC,
          + EXISTS (SELECT 1 FROM dispatch_handlinground r WHERE r.ticket_id = k.id AND r.kind = 'rework')::int DESC,
          k.received_at DESC, k.id DESC
 """
+)
 
 
 def _run_inners(sql: str, qs: QuerySet[Ticket], fields: tuple[str, ...], params: dict) -> list[tuple]:

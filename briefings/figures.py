@@ -213,17 +213,25 @@ WHERE t.received_at >= %(p0)s AND t.received_at < %(end)s
 GROUP BY 1, 2, 3, 4
 """
 
-_REPEAT_SQL = """
-WITH RECURSIVE chain(id, root, depth) AS (
+# Each repeat of the period's (scoped) tickets walked back to the first request of its chain: the
+# `roots` (repeat id, root id) of a `WITH RECURSIVE`. {filter} narrows the repeats taken (the annual
+# briefing's chosen categories and townships); the chain itself may reach before the period.
+REPEAT_ROOTS_CTE = """
+chain(id, root, depth) AS (
   SELECT t.id, t.repeat_of_id, 1 FROM ({inner}) t
-  WHERE t.repeat_of_id IS NOT NULL AND t.received_at >= %(start)s AND t.received_at < %(end)s
+  WHERE t.repeat_of_id IS NOT NULL AND t.received_at >= %(start)s AND t.received_at < %(end)s {filter}
   UNION ALL
   SELECT chain.id, p.repeat_of_id, chain.depth + 1
   FROM chain JOIN dispatch_ticket p ON p.id = chain.root
   WHERE p.repeat_of_id IS NOT NULL AND chain.depth < 50
 ), roots AS (
   SELECT DISTINCT ON (chain.id) chain.id, chain.root FROM chain ORDER BY chain.id, chain.depth DESC
-)
+)"""
+
+_REPEAT_SQL = (
+    "WITH RECURSIVE"
+    + REPEAT_ROOTS_CTE.replace("{filter}", "")
+    + """
 SELECT r.id, r.number, coalesce(pc.name || '/' || c.name, c.name, ''), r.place_names, r.address,
        count(*), max(rep.received_at)
 FROM roots JOIN dispatch_ticket r ON r.id = roots.root JOIN dispatch_ticket rep ON rep.id = roots.id
@@ -232,6 +240,7 @@ GROUP BY r.id, r.number, 3, r.place_names, r.address
 ORDER BY count(*) DESC, max(rep.received_at) DESC, r.number
 LIMIT %(limit)s
 """
+)
 
 # Lead assignments of the period's tickets, not returned: how long from assignment to the reply,
 # and how many replied after the resolve deadline of their own handling round (or have not replied and

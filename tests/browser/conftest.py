@@ -144,3 +144,49 @@ def console_seat(django_db_blocker, *, users=("city_calltaker",), pbx: str = "br
             f.storage.delete(f.name)
         SessionStore().model.objects.filter(session_key__in=sessions.values()).delete()
         connection.close()
+
+
+def changqing_tickets(
+    prefix: str,
+    n: int,
+    category: str,
+    at,
+    *,
+    east_m: float = 0,
+    channel: str = "phone",
+    description: str = "浏览器测试",
+    **extra,
+) -> list:
+    """n archived tickets in 长青社区 (光明路街道) numbered prefix00000…, 25 m apart eastwards from east_m and
+    7 minutes apart from `at`: a line of them is a hotspot's shape."""
+    import datetime as dt
+    import math
+
+    from django.contrib.gis.geos import Point
+
+    from dispatch.models import Category, Ticket
+    from tests.helpers import CHANGQING, label
+
+    lon, lat = label(CHANGQING)
+    cat = Category.objects.get(code=category)
+    base = Ticket.objects.filter(number__startswith=prefix).count()
+    out = []
+    for i in range(n):
+        dx = (east_m + 25 * i) / (111_320 * math.cos(math.radians(lat)))
+        out.append(
+            Ticket.objects.create(
+                number=f"{prefix}{base + i:05d}",
+                channel=channel,
+                kind="complaint",
+                description=description,
+                status="archived",
+                category=cat,
+                point=Point(lon + dx, lat + 0.0001 * (i % 3), srid=4326),
+                county_code=CHANGQING[:6],
+                township_code=CHANGQING[:9],
+                community_code=CHANGQING,
+                received_at=at + dt.timedelta(minutes=7 * i),
+                **extra,
+            )
+        )
+    return out

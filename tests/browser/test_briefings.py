@@ -5,21 +5,18 @@ raised while the wall is open appears on it, pushed, with its 2-hour countdown."
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 
 import pytest
-from django.contrib.gis.geos import Point
 from django.db import connection
 from django.utils import timezone
 
 from alerts.models import SpikeAlert
 from briefings.periods import current_period
-from dispatch.models import Category, Ticket
-from tests.helpers import CHANGQING, label
+from dispatch.models import Ticket
 from tests.servers import database_url, free_port, process, run_committed
 
-from .conftest import screenshot
+from .conftest import changqing_tickets, screenshot
 from .test_wall import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -29,26 +26,8 @@ GUANGMINGLU = "410402002"
 TZ = timezone.get_current_timezone()
 
 
-def _add(n: int, category: str, at: dt.datetime, *, channel: str = "phone", east_m: float = 0, **extra) -> None:
-    lon, lat = label(CHANGQING)
-    cat = Category.objects.get(code=category)
-    base = Ticket.objects.filter(number__startswith=PREFIX).count()
-    for i in range(n):
-        dx = (east_m + 25 * i) / (111_320 * math.cos(math.radians(lat)))
-        Ticket.objects.create(
-            number=f"{PREFIX}{base + i:05d}",
-            channel=channel,
-            kind="complaint",
-            description="浏览器测试",
-            status="archived",
-            category=cat,
-            point=Point(lon + dx, lat + 0.0001 * (i % 3), srid=4326),
-            county_code=GUANGMINGLU[:6],
-            township_code=GUANGMINGLU,
-            community_code=CHANGQING,
-            received_at=at + dt.timedelta(minutes=7 * i),
-            **extra,
-        )
+def _add(n: int, category: str, at: dt.datetime, **options) -> list:
+    return changqing_tickets(PREFIX, n, category, at, **options)
 
 
 def _week_start(p) -> dt.datetime:

@@ -5,17 +5,14 @@ problems with their rule, and the honours' link to the year's assessment."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import pytest
-from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from dispatch.models import Category, Ticket
-from tests.helpers import CHANGQING, label
+from dispatch.models import Ticket
 from tests.servers import run_committed
 
-from .conftest import screenshot
+from .conftest import changqing_tickets, screenshot
 from .test_wall import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -25,31 +22,16 @@ GUANGMINGLU = "410402002"
 TZ = timezone.get_current_timezone()
 
 
-def _add(n: int, category: str, at: dt.datetime, *, east_m: float = 0, channel: str = "phone", **extra) -> list:
-    lon, lat = label(CHANGQING)
-    cat = Category.objects.get(code=category)
-    base = Ticket.objects.filter(number__startswith=PREFIX).count()
-    out = []
-    for i in range(n):
-        dx = (east_m + 25 * i) / (111_320 * math.cos(math.radians(lat)))
-        out.append(
-            Ticket.objects.create(
-                number=f"{PREFIX}{base + i:05d}",
-                channel=channel,
-                kind="complaint",
-                description="年报浏览器测试：下水道堵塞，来电人电话13800001111",
-                caller_phone="13800001111",
-                status="archived",
-                category=cat,
-                point=Point(lon + dx, lat + 0.0001 * (i % 3), srid=4326),
-                county_code=GUANGMINGLU[:6],
-                township_code=GUANGMINGLU,
-                community_code=CHANGQING,
-                received_at=at + dt.timedelta(minutes=7 * i),
-                **extra,
-            )
-        )
-    return out
+def _add(n: int, category: str, at: dt.datetime, **options) -> list:
+    return changqing_tickets(
+        PREFIX,
+        n,
+        category,
+        at,
+        description="年报浏览器测试：下水道堵塞，来电人电话13800001111",
+        caller_phone="13800001111",
+        **options,
+    )
 
 
 def _seed_years() -> None:

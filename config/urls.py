@@ -40,6 +40,7 @@ urlpatterns = [
     path("briefings/", include("briefings.views")),
     path("w/", include("workstations.urls")),
     path("desks/", include("desks.urls")),
+    path("surveys/", include("surveys.urls")),
     path("center/", include("console.urls")),
     path("linkage/", include("linkage.urls")),
     path("audit/", include("audit.urls")),

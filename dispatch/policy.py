@@ -610,3 +610,37 @@ def may_see_business_requests(user: User | None) -> bool:
 def may_verify_replies(user: User | None) -> bool:
     """[AR-5] Verifying callbacks, the monthly monitoring [CB-3]: a desk's dispatcher, on desk_tickets only."""
     return may_use_desks(user)
+
+
+# -- surveys [CT-1][PUB-4] ---------------------------------------------------------------------------
+# The city center runs the city's surveys: its dispatchers and administrators set them up and read the
+# results; its call-takers, dispatchers and administrators (the seats that call out, 外呼) work the call
+# list. Sub-centers, county dispatch centers, units and the wall's viewers have no part in them.
+SURVEY_RUNNER_ROLES = frozenset({Role.CITY_DISPATCHER, Role.ADMIN})
+
+
+def _at_city_center(user: User | None) -> bool:
+    office = _office(user)
+    return office is not None and office.kind == Kind.CITY_CENTER
+
+
+def may_run_surveys(user: User | None) -> bool:
+    """[CT-1] Create and edit surveys, draw their call lists, read every survey's results."""
+    return _at_city_center(user) and _role(user) in SURVEY_RUNNER_ROLES
+
+
+def may_work_call_lists(user: User | None) -> bool:
+    """[CT-1] Ring the callers of a survey's call list and record their answers: the city center's seats."""
+    return _at_city_center(user) and _role(user) in CONSOLE_ROLES
+
+
+def may_read_survey_results(user: User | None, survey_kind: str) -> bool:
+    """[PUB-4] The survey's results: the city center's runners; a business survey also the business-environment
+    office (营商办) — a department whose code is BUSINESS_OFFICE_CODE."""
+    if may_run_surveys(user):
+        return True
+    office = _office(user)
+    return survey_kind == "business" and office is not None and office.code == BUSINESS_OFFICE_CODE
+
+
+BUSINESS_OFFICE_CODE = "dept-yingshang"  # the 营商办 among the city departments (fixtures)

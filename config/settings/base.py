@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "loaders",
     "workstations",
     "desks",
+    "surveys",
     "maps",
     "rollups",
     "history",

@@ -28,6 +28,7 @@ from dispatch.models import Category
 from grid.models import Office, Role, User
 from maps.models import Hotspot
 from open311.views import Open311View
+from surveys.models import CallEntry, Question, Survey
 from tests.dispatch.fieldwork.images import image_bytes
 from tests.helpers import CHANGQING, XIATANG, label, make_ticket
 
@@ -86,6 +87,14 @@ APPEAL_DESK, APPEAL_404 = dict.fromkeys(CITY_CENTER & DESKS, 200), dict.fromkeys
 # a linked system's endpoints take its token, never a session: a 401 for every user.
 CONSOLE_201, CONSOLE_404 = (each(403, anonymous=403, **dict.fromkeys(CONSOLE_USERS, n)) for n in (201, 404))
 CONSOLE_PAGE, TOKEN = each(403, anonymous=302, **dict.fromkeys(CONSOLE_USERS, 200)), each(401, anonymous=401)
+
+# [CT-1] Surveys: the city center's dispatchers and administrators run them and read the results; its seats
+# (call-takers too) work the call list. Sub-centers, county dispatch centers, units and the wall: 403. The
+# posts carry bad input, so a user the policy lets through gets the 400 that keeps what was typed.
+SURVEY_RUNNERS = {Role.CITY_DISPATCHER, Role.ADMIN}
+SURVEY_AGENTS = SURVEY_RUNNERS | {Role.CALL_TAKER}
+SURVEY_RUN = {n: each(403, anonymous=302, **dict.fromkeys(SURVEY_RUNNERS, n)) for n in (200, 400, 404)}
+SURVEY_AGENT = {n: each(403, anonymous=302, **dict.fromkeys(SURVEY_AGENTS, n)) for n in (200, 400)}
 
 
 @dataclass
@@ -308,6 +317,23 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/desks/callbacks/verify/999999/", DESK_FOREIGN, body={"v999999-outcome": "confirmed"}
     ),
     ("desks/callbacks/monitoring/", "GET"): Row("/desks/callbacks/monitoring/?month={month}", DESK_PAGE),
+    # [CT-1] surveys: the list, set-up (bad input: 400), the call list (a call with no outcome: 400), results
+    ("surveys/", "GET"): Row("/surveys/", SURVEY_AGENT[200]),
+    ("surveys/new/", "POST"): Row("/surveys/new/", SURVEY_RUN[400], body={"title": "", "kind": "public_opinion"}),
+    ("surveys/<int:pk>/", "GET"): Row("/surveys/{survey}/", SURVEY_RUN[200]),
+    ("surveys/<int:pk>/save/", "POST"): Row("/surveys/{survey}/save/", SURVEY_RUN[400], body={"title": ""}),
+    ("surveys/<int:pk>/questions/", "POST"): Row(
+        "/surveys/{survey}/questions/", SURVEY_RUN[400], body={"text": "单选题", "kind": "choice", "options": "是"}
+    ),
+    ("surveys/<int:pk>/questions/<int:question>/remove/", "POST"): Row(
+        "/surveys/{survey}/questions/999999/remove/", SURVEY_RUN[404]
+    ),
+    ("surveys/<int:pk>/draw/", "POST"): Row("/surveys/{survey}/draw/", SURVEY_RUN[400], body={"size": 0}),
+    ("surveys/<int:pk>/calls/", "GET"): Row("/surveys/{survey}/calls/", SURVEY_AGENT[200]),
+    ("surveys/<int:pk>/calls/<int:entry>/", "POST"): Row(
+        "/surveys/{survey}/calls/{entry}/", SURVEY_AGENT[400], body={}
+    ),
+    ("surveys/<int:pk>/results/", "GET"): Row("/surveys/{survey}/results/", SURVEY_RUN[200]),
     ("desks/supervision/<str:number>.pdf", "GET"): Row("/desks/supervision/DB2026-9999.pdf", DESK_FOREIGN),
     ("desks/t/<str:number>/", "GET"): Row("/desks/t/{ticket}/", DESK_FOREIGN),
     ("desks/t/<str:number>/<slug:action>/", "POST"): Row(
@@ -518,7 +544,19 @@ def world(settings, tmp_path):
         updated_at=now,
     )
     clon, clat = label(CHANGQING)
+    survey = Survey.objects.create(
+        title="社情民意调查",
+        kind=Survey.Kind.PUBLIC_OPINION,
+        opens_on=now.date(),
+        closes_on=now.date(),
+        office=city_dispatcher.office,
+        created_by=city_dispatcher,
+    )
+    Question.objects.create(survey=survey, position=1, text="满意吗", kind="scale")
+    entry = CallEntry.objects.create(survey=survey, ticket=ticket, position=1, county_code=XIATANG[:6])
     return {
+        "survey": survey.id,
+        "entry": entry.id,
         "ticket": ticket.number,
         "ticket_id": ticket.id,
         "token": str(ticket.token),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import CallEntry, Question, Survey
 
@@ -13,8 +14,8 @@ class SurveyForm(forms.ModelForm):
         model = Survey
         fields = ["title", "kind", "opens_on", "closes_on"]
         widgets = {
-            "opens_on": forms.DateInput(attrs={"type": "date"}),
-            "closes_on": forms.DateInput(attrs={"type": "date"}),
+            "opens_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "closes_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
 
@@ -29,8 +30,8 @@ class QuestionForm(forms.Form):
 
 
 class DrawForm(forms.Form):
-    day_from = forms.DateField(label=_("Closed from"), widget=forms.DateInput(attrs={"type": "date"}))
-    day_to = forms.DateField(label=_("Closed until"), widget=forms.DateInput(attrs={"type": "date"}))
+    day_from = forms.DateField(label=_("Closed from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    day_to = forms.DateField(label=_("Closed until"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     size = forms.IntegerField(label=_("Callers to draw"), min_value=1, max_value=2000, initial=50)
     area_code = forms.CharField(label=_("Area (code, optional)"), max_length=12, required=False)
     seed = forms.IntegerField(label=_("Seed (optional)"), required=False, min_value=0, max_value=2**31 - 1)
@@ -40,7 +41,9 @@ class CallForm(forms.Form):
     """The outcome of one call and the answers, one field per question (q<id>). The answers are plain text
     fields (selects on the page): the service checks them against the questions, with its own messages."""
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *CallEntry.Outcome.choices])
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("survey call", "Outcome"), choices=[("", "—"), *CallEntry.Outcome.choices]
+    )
 
     def __init__(self, *args, survey: Survey, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dispatch.models import Ticket
 from grid.models import Office
@@ -66,9 +67,9 @@ class CallEntry(models.Model):
     phone is read from the ticket (and masked) the one way the project hands a caller out."""
 
     class Outcome(models.TextChoices):
-        REACHED = "reached", _("Reached")
-        NOT_REACHED = "not_reached", _("Not reached")
-        REFUSED = "refused", _("Refused")
+        REACHED = "reached", pgettext_lazy("survey call", "Reached")
+        NOT_REACHED = "not_reached", pgettext_lazy("survey call", "Not reached")
+        REFUSED = "refused", pgettext_lazy("survey call", "Refused")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="entries")
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="+")

@@ -30,7 +30,9 @@ class QuestionForm(forms.Form):
 
 
 class DrawForm(forms.Form):
-    day_from = forms.DateField(label=_("Closed from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    day_from = forms.DateField(
+        label=_("Closed from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     day_to = forms.DateField(label=_("Closed until"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     size = forms.IntegerField(label=_("Callers to draw"), min_value=1, max_value=2000, initial=50)
     area_code = forms.CharField(label=_("Area (code, optional)"), max_length=12, required=False)

@@ -634,13 +634,6 @@ def may_work_call_lists(user: User | None) -> bool:
     return _at_city_center(user) and _role(user) in CONSOLE_ROLES
 
 
-def may_read_survey_results(user: User | None, survey_kind: str) -> bool:
-    """[PUB-4] The survey's results: the city center's runners; a business survey also the business-environment
-    office (营商办) — a department whose code is BUSINESS_OFFICE_CODE."""
-    if may_run_surveys(user):
-        return True
-    office = _office(user)
-    return survey_kind == "business" and office is not None and office.code == BUSINESS_OFFICE_CODE
-
-
-BUSINESS_OFFICE_CODE = "dept-yingshang"  # the 营商办 among the city departments (fixtures)
+def may_read_survey_results(user: User | None) -> bool:
+    """[CT-1] A survey's results and their CSV: the city center's dispatchers and administrators."""
+    return may_run_surveys(user)

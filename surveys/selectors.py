@@ -16,11 +16,9 @@ from .models import CallEntry, Question, Survey
 
 
 def surveys_for(user) -> QuerySet[Survey]:
-    """The surveys this user may open: all for the city center; the business surveys for the 营商办."""
+    """The surveys this user may open: the city's, for the city center's runners and seats; none otherwise."""
     if policy.may_run_surveys(user) or policy.may_work_call_lists(user):
         return Survey.objects.all()
-    if policy.may_read_survey_results(user, Survey.Kind.BUSINESS):
-        return Survey.objects.filter(kind=Survey.Kind.BUSINESS)
     return Survey.objects.none()
 
 

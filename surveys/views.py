@@ -47,11 +47,7 @@ def allowed(check):
 
 
 def _any_survey_role(user) -> bool:
-    return (
-        policy.may_run_surveys(user)
-        or policy.may_work_call_lists(user)
-        or policy.may_read_survey_results(user, Survey.Kind.BUSINESS)
-    )
+    return policy.may_run_surveys(user) or policy.may_work_call_lists(user)
 
 
 def _apply(form, error: Exception) -> int:
@@ -248,11 +244,9 @@ def record(request, pk: int, entry: int):
 
 
 @require_GET
-@allowed(_any_survey_role)
+@allowed(policy.may_read_survey_results)
 def results(request, pk: int):
     survey = _survey(request, pk)
-    if not policy.may_read_survey_results(request.user, survey.kind):
-        raise PermissionDenied(_("The results are read by the city center's dispatchers."))
     fmt = request.GET.get("format", "")
     if fmt not in ("", "csv"):
         return HttpResponseBadRequest(_("Unknown format %(fmt)s: use csv.") % {"fmt": fmt})

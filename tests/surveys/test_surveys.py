@@ -169,6 +169,18 @@ def test_ct1_the_agent_sees_the_phone_other_centers_see_no_list(listed, as_user)
     assert as_user("xinhua_dispatcher").get(f"/surveys/{s.pk}/calls/").status_code == 403
 
 
+def test_ct1_a_sub_centers_caller_is_masked_as_everywhere_else_IN_2(users, as_user):
+    """The list shows the caller as dispatch.selectors.caller_for does: a 鲁山 ticket is the sub-center's, whose
+    callers the city's call-taker sees masked; the city center's own callers it sees in full."""
+    closed("13811112222", code=XIATANG)
+    closed("13833334444")
+    s = survey(users)
+    draw(users, s)
+    page = as_user("city_calltaker").get(f"/surveys/{s.pk}/calls/").content.decode()
+    assert "13811112222" not in page and "138****2222" in page
+    assert "13833334444" in page
+
+
 def test_ct1_an_agent_records_a_call_once(listed, as_user):
     s, entry = listed
     c = as_user("city_calltaker")

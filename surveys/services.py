@@ -39,6 +39,10 @@ class AlreadyRecorded(DomainError):
     code = "already_recorded"
 
 
+class SurveyNotOpen(DomainError):
+    code = "survey_not_open"
+
+
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise NotPermitted(message)
@@ -57,6 +61,8 @@ def update_survey(*, by: User, survey: Survey, title: str, kind: str, opens_on: 
     _require(policy.may_run_surveys(by), _("Surveys are set up by the city center's dispatchers."))
     if closes_on < opens_on:
         raise ValidationError({"closes_on": _("A survey cannot close before it opens.")})
+    if kind != survey.kind and survey.entries.exists():
+        raise ValidationError({"kind": _("The survey has a call list: its kind cannot change.")})
     survey.title, survey.kind, survey.opens_on, survey.closes_on = title, kind, opens_on, closes_on
     survey.save()
     return survey
@@ -187,6 +193,12 @@ def record_call(*, by: User, entry: CallEntry, outcome: str, answers: dict[int, 
     """[CT-1] One call of the list: its outcome and, if the caller was reached, their answers. An entry is
     answered once: a second submission changes nothing and says so (AlreadyRecorded, 409)."""
     _require(policy.may_work_call_lists(by), _("The call list is worked by the city center's seats."))
+    survey = entry.survey
+    if not survey.opens_on <= timezone.localdate() <= survey.closes_on:
+        raise SurveyNotOpen(
+            _("The survey is open from %(a)s to %(b)s: no call is recorded outside those days.")
+            % {"a": survey.opens_on, "b": survey.closes_on}
+        )
     if outcome not in CallEntry.Outcome.values:
         raise ValidationError({"outcome": _("Choose the outcome of the call.")})
     clean = clean_answers(entry.survey, answers) if outcome == CallEntry.Outcome.REACHED else {}

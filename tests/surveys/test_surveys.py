@@ -216,6 +216,23 @@ def test_ct1_bad_answers_are_refused_and_kept(listed, as_user, change, message):
     assert entry.outcome == "" and not Response.objects.exists()
 
 
+def test_ct1_no_call_is_recorded_outside_the_survey_s_days(listed, as_user):
+    s, entry = listed
+    Survey.objects.filter(pk=s.pk).update(opens_on=LAST_WEEK - dt.timedelta(days=7), closes_on=LAST_WEEK)
+    r = as_user("city_calltaker").post(f"/surveys/{s.pk}/calls/{entry.pk}/", answer(s, entry))
+    assert r.status_code == 409 and not Response.objects.exists()
+
+
+def test_ct1_a_survey_with_a_call_list_keeps_its_kind(listed, as_user):
+    s, _entry = listed
+    r = as_user("city_dispatcher").post(
+        f"/surveys/{s.pk}/save/", {"title": s.title, "kind": "business", "opens_on": LAST_WEEK, "closes_on": TODAY}
+    )
+    assert r.status_code == 400
+    s.refresh_from_db()
+    assert s.kind == Survey.Kind.PUBLIC_OPINION
+
+
 def test_ct1_not_reached_or_refused_records_no_answers(listed, as_user):
     s, entry = listed
     r = as_user("city_calltaker").post(

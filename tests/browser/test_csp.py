@@ -208,3 +208,9 @@ def test_the_desks_pages(visit, world):
     for view in ("overdue", "near", "written"):
         visit("city_dispatcher", f"/desks/supervision/?view={view}", name=f"desks-supervision-{view}")
     visit("city_dispatcher", f"/desks/t/{number}/", ready=".leaflet-container", name="desks-ticket")
+
+
+def test_the_survey_pages(visit):
+    """[CT-1] The surveys' list and set-up form: plain forms and stylesheets, no inline script or style."""
+    visit("city_dispatcher", "/surveys/")
+    visit("city_calltaker", "/surveys/")

@@ -111,10 +111,9 @@ def sample_pool(*, day_from: dt.date, day_to: dt.date, area_code: str = "") -> l
         closed = closed.filter(Q(county_code=area_code) | Q(township_code=area_code) | Q(community_code=area_code))
     still_open = Ticket.objects.exclude(status__in=NOT_OPEN_STATUSES).exclude(caller_phone="").values("caller_phone")
     closed = closed.exclude(caller_phone__in=still_open)
-    latest: dict[str, int] = {}
-    for phone, ticket_id in closed.order_by("caller_phone", "-closed_at", "-id").values_list("caller_phone", "id"):
-        latest.setdefault(phone, ticket_id)
-    return sorted(latest.items())
+    # DISTINCT ON (caller_phone): each phone's latest closed ticket, in one query, ordered by phone.
+    latest = closed.order_by("caller_phone", "-closed_at", "-id").distinct("caller_phone")
+    return list(latest.values_list("caller_phone", "id"))
 
 
 def draw_call_list(

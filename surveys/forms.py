@@ -18,6 +18,15 @@ class SurveyForm(forms.ModelForm):
             "closes_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Businesses have no page to answer on yet [PUB-4]: a business survey could be set up and never
+        # answered, so only public-opinion surveys are offered.
+        self.fields["kind"].choices = [(Survey.Kind.PUBLIC_OPINION.value, Survey.Kind.PUBLIC_OPINION.label)]
+        self.fields["kind"].help_text = _(
+            "Businesses cannot answer surveys on their phones yet, so a survey is set up as a public-opinion survey."
+        )
+
 
 class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Question"), max_length=300)

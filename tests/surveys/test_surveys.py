@@ -318,3 +318,12 @@ def test_ct1_a_call_taker_works_the_list_but_does_not_set_up_or_read_results(lis
     assert c.get(f"/surveys/{s.pk}/calls/").status_code == 200
     assert c.get(f"/surveys/{s.pk}/").status_code == 403
     assert c.get(f"/surveys/{s.pk}/results/").status_code == 403
+
+
+def test_pub4_no_business_survey_is_offered_while_businesses_cannot_answer(users, as_user):
+    r = as_user("city_dispatcher").post(
+        "/surveys/new/", {"title": "企业满意度", "kind": "business", "opens_on": LAST_WEEK, "closes_on": TODAY}
+    )
+    assert r.status_code == 400 and "企业满意度" in r.content.decode()
+    assert not Survey.objects.filter(title="企业满意度").exists()
+    assert 'value="business"' not in as_user("city_dispatcher").get("/surveys/new/").content.decode()

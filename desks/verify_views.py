@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.api import DomainError
+from core.forms import apply_service_error
 from dispatch.exceptions import TicketNotFound
 from dispatch.selectors import caller_for
 
 from . import monitoring, selectors, verification
 from .verify_forms import FlagForm, OutcomeForm
-from .views import _apply_errors, _render, desk_required
+from .views import _render, desk_required
 
 
 def _page(request, flag_form=None, bound: dict | None = None, status: int = 200, error: str = ""):
@@ -82,7 +83,7 @@ def open_case(request):
     except TicketNotFound as e:
         raise Http404(e.message) from None
     except (ValidationError, DomainError) as e:
-        return _page(request, flag_form=form, status=_apply_errors(form, e))
+        return _page(request, flag_form=form, status=apply_service_error(form, e))
     messages.success(
         request,
         _("%(unit)s flagged: %(n)s verifying callbacks queued (sample seed %(seed)s).")
@@ -104,7 +105,7 @@ def record_outcome(request, pk: int):
         except TicketNotFound:
             raise Http404 from None
         except (ValidationError, DomainError) as e:
-            status = _apply_errors(form, e)
+            status = apply_service_error(form, e)
         else:
             text = _("%(number)s: %(outcome)s.") % {"number": item.ticket.number, "outcome": done.get_outcome_display()}
             if done.reworked:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.api import DomainError
+from core.forms import apply_service_error
 from dispatch import policy
 from dispatch.exceptions import TicketNotFound
 from dispatch.models import AdditionalCaller, CallerContact, Status
@@ -237,20 +238,6 @@ def ticket_detail(request, number: str):
     return _render(request, "desks/ticket.html", _context(request, ticket), tab=request.GET.get("from", ""))
 
 
-def _apply_errors(form, error: Exception) -> int:
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            for field, msgs in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, msgs)
-        else:
-            form.add_error(None, error.messages)
-        return 400
-    if isinstance(error, DomainError):
-        form.add_error(None, error.message)
-        return error.status_code
-    raise error
-
-
 @require_POST
 @desk_required
 def ticket_action(request, number: str, action: str):
@@ -268,7 +255,7 @@ def ticket_action(request, number: str, action: str):
         try:
             result = desk_action.perform(ticket=ticket, by=request.user, data=form.cleaned_data)
         except (ValidationError, DomainError) as e:
-            status = _apply_errors(form, e)
+            status = apply_service_error(form, e)
         else:
             messages.success(request, str(desk_action.done))
             if action == "split":

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.api import DomainError
+from core.forms import apply_service_error
 from dispatch import policy
 from dispatch.selectors import caller_for
 
@@ -48,20 +49,6 @@ def allowed(check):
 
 def _any_survey_role(user) -> bool:
     return policy.may_run_surveys(user) or policy.may_work_call_lists(user)
-
-
-def _apply(form, error: Exception) -> int:
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            for name, msgs in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, msgs)
-        else:
-            form.add_error(None, error.messages)
-        return 400
-    if isinstance(error, DomainError):
-        form.add_error(None, error.message)
-        return error.status_code
-    raise error
 
 
 def _survey(request, pk: int) -> Survey:
@@ -99,7 +86,7 @@ def create(request):
     try:
         survey = services.create_survey(by=request.user, **form.cleaned_data)
     except (ValidationError, DomainError) as e:
-        return _index(request, form, _apply(form, e))
+        return _index(request, form, apply_service_error(form, e))
     messages.success(request, _("Survey created: now add its questions."))
     return redirect("surveys:edit", pk=survey.pk)
 
@@ -137,7 +124,7 @@ def update(request, pk: int):
     try:
         services.update_survey(by=request.user, survey=survey, **form.cleaned_data)
     except (ValidationError, DomainError) as e:
-        return _edit(request, survey, form=form, status=_apply(form, e))
+        return _edit(request, survey, form=form, status=apply_service_error(form, e))
     messages.success(request, _("Survey saved."))
     return redirect("surveys:edit", pk=pk)
 
@@ -152,7 +139,7 @@ def add_question(request, pk: int):
     try:
         services.add_question(by=request.user, survey=survey, **form.cleaned_data)
     except (ValidationError, DomainError) as e:
-        return _edit(request, survey, question_form=form, status=_apply(form, e))
+        return _edit(request, survey, question_form=form, status=apply_service_error(form, e))
     messages.success(request, _("Question added."))
     return redirect("surveys:edit", pk=pk)
 
@@ -179,7 +166,7 @@ def draw(request, pk: int):
     try:
         entries = services.draw_call_list(by=request.user, survey=survey, **form.cleaned_data)
     except (ValidationError, DomainError) as e:
-        return _edit(request, survey, draw_form=form, status=_apply(form, e))
+        return _edit(request, survey, draw_form=form, status=apply_service_error(form, e))
     messages.success(
         request,
         _("%(n)s callers drawn (seed %(seed)s).") % {"n": len(entries), "seed": survey.sample_seed},
@@ -232,7 +219,7 @@ def record(request, pk: int, entry: int):
                 by=request.user, entry=item, outcome=form.cleaned_data["outcome"], answers=form.raw_answers()
             )
         except (ValidationError, DomainError) as e:
-            status = _apply(form, e)
+            status = apply_service_error(form, e)
         else:
             messages.success(request, _("Call %(n)s recorded.") % {"n": item.position})
             return redirect(f"{reverse('surveys:calls', args=[pk])}?page={request.GET.get('page', 1)}#e{item.pk}")

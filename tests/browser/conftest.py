@@ -190,3 +190,18 @@ def changqing_tickets(
             )
         )
     return out
+
+
+@contextmanager
+def signed_in_page(browser, live_url: str, session: str, *, width: int = 1400, height: int = 1100):
+    """A page of a new browser context holding `session`'s cookie; `page.base` is the server's URL."""
+    from django.conf import settings
+
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_url}])
+    page = context.new_page()
+    page.base = live_url
+    try:
+        yield page
+    finally:
+        context.close()

@@ -5,7 +5,6 @@ The data is committed (the server is another process) and removed at the end of 
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.utils import timezone
@@ -15,7 +14,7 @@ from surveys.models import Survey
 from tests.helpers import CHANGQING, make_ticket
 from tests.servers import new_session
 
-from .conftest import screenshot
+from .conftest import screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser]
 PHONE = "13955550123"
@@ -39,12 +38,8 @@ def world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def page(browser, live_url, world):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": world["session"], "url": live_url}])
-    p = context.new_page()
-    p.base = live_url
-    yield p
-    context.close()
+    with signed_in_page(browser, live_url, world["session"]) as p:
+        yield p
 
 
 def test_a_dispatcher_runs_a_survey_works_a_call_and_reads_the_results_CT_1(page, world):

@@ -6,7 +6,6 @@ removed at the end of the module."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
@@ -16,7 +15,7 @@ from grid.models import User
 from tests.helpers import closed_water_ticket
 from tests.servers import new_session
 
-from .conftest import screenshot
+from .conftest import screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser]
 
@@ -39,12 +38,8 @@ def world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def desk(browser, live_url, world):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": world["session"], "url": live_url}])
-    page = context.new_page()
-    page.base = live_url
-    yield page
-    context.close()
+    with signed_in_page(browser, live_url, world["session"]) as p:
+        yield p
 
 
 def test_an_agent_flags_a_unit_records_a_false_reply_and_the_ticket_is_reworked_AR_5_SLA_4(desk, world):

@@ -634,6 +634,11 @@ def may_work_call_lists(user: User | None) -> bool:
     return _at_city_center(user) and _role(user) in CONSOLE_ROLES
 
 
+def may_open_surveys(user: User | None) -> bool:
+    """[CT-1] See the surveys at all: whoever runs them or works their call lists."""
+    return may_run_surveys(user) or may_work_call_lists(user)
+
+
 def may_read_survey_results(user: User | None) -> bool:
     """[CT-1] A survey's results and their CSV: the city center's dispatchers and administrators."""
     return may_run_surveys(user)

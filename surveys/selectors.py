@@ -17,7 +17,7 @@ from .models import CallEntry, Question, Survey
 
 def surveys_for(user) -> QuerySet[Survey]:
     """The surveys this user may open: the city's, for the city center's runners and seats; none otherwise."""
-    if policy.may_run_surveys(user) or policy.may_work_call_lists(user):
+    if policy.may_open_surveys(user):
         return Survey.objects.all()
     return Survey.objects.none()
 
@@ -61,6 +61,7 @@ def results(survey: Survey) -> Results:
     outcomes = dict(survey.entries.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
     entries = sum(outcomes.values())
     questions = []
+    scale_q = None  # the first scale question: the counties' mean
     for q in survey.questions.all():
         answers = q.answers.all()
         r = QuestionResult(question=q, answered=answers.count())
@@ -70,6 +71,7 @@ def results(survey: Survey) -> Results:
         elif q.kind == Question.Kind.SCALE:
             counts = dict(answers.values_list("scale").annotate(n=Count("id")).values_list("scale", "n"))
             r.scale = [(v, counts.get(v, 0), _pct(counts.get(v, 0), r.answered)) for v in range(1, 6)]
+            scale_q = scale_q or q
             mean = answers.aggregate(m=Avg("scale"))["m"]
             r.mean = round(mean, 2) if mean is not None else None
         else:
@@ -78,7 +80,6 @@ def results(survey: Survey) -> Results:
     names = county_names()
     by_entry = {row["county_code"]: row["n"] for row in survey.entries.values("county_code").annotate(n=Count("id"))}
     by_response = {row["county_code"]: row for row in survey.responses.values("county_code").annotate(n=Count("id"))}
-    scale_q = next((q for q in survey.questions.all() if q.kind == Question.Kind.SCALE), None)
     means = {}
     if scale_q is not None:
         means = {

@@ -47,10 +47,6 @@ def allowed(check):
     return decorator
 
 
-def _any_survey_role(user) -> bool:
-    return policy.may_run_surveys(user) or policy.may_work_call_lists(user)
-
-
 def _survey(request, pk: int) -> Survey:
     return get_object_or_404(selectors.surveys_for(request.user), pk=pk)
 
@@ -72,7 +68,7 @@ def _index(request, form=None, status=200):
 
 
 @require_GET
-@allowed(_any_survey_role)
+@allowed(policy.may_open_surveys)
 def index(request):
     return _index(request)
 

@@ -11,7 +11,9 @@ def test_grid_map_shows_the_four_levels_and_locates_a_click(live_url, page):
     requests_outside = []
     page.on("request", lambda r: requests_outside.append(r.url) if not r.url.startswith(live_url) else None)
     page.goto(f"{live_url}/maps/grid/")
+    # The county and township layers load side by side: either may land first.
     page.wait_for_function("document.getElementById('map').dataset.loadedtownship")
+    page.wait_for_function("document.getElementById('map').dataset.loadedcounty")
     assert page.locator("#map").get_attribute("data-loadedcounty") == "12"
     assert page.locator("#map").get_attribute("data-loadedtownship") == "148"
     page.wait_for_function("document.getElementById('map').dataset.loadedroads")
